@@ -1,0 +1,242 @@
+// xephang lobby board (board.html). Renders the shared model; runs a highlight queue so that
+// when several counters call within the same seconds each call gets its own few seconds
+// large on screen (and, with ?audio=1, its own announcement, one at a time, in order).
+import {
+  connect, model, qs, token, esc, bi, L, i18n, applyStatic, svcName, counterName,
+  fmtTime, fmtDate, fmtDur, everySecond, serverNow, onLang, $,
+} from '/assets/client.js';
+
+const DWELL_MS = 5000;        // a call alone stays highlighted this long (at least)
+const DWELL_BUSY_MS = 3000;   // when more calls are waiting for their turn
+const MAX_QUEUE = 12;         // older queued highlights are dropped beyond this
+const STALE_MS = 60000;       // replayed calls older than this are not highlighted again
+
+const client = connect({ token });
+const audio = qs.get('audio') === '1' ? makeAnnouncer() : null;
+
+// ---------------------------------------------------------------- highlight queue
+const queue = [];
+let running = false;
+let shown = null; // the call on the big panel: {number, service, counter, at, key}
+
+function enqueue(call) {
+  queue.push(call);
+  if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);
+  if (!running) runQueue();
+}
+
+async function runQueue() {
+  running = true;
+  while (queue.length) {
+    const call = queue.shift();
+    showCall(call, true);
+    const dwell = queue.length >= 2 ? DWELL_BUSY_MS : DWELL_MS;
+    const said = audio && call.audio?.length ? audio.play(call.audio).catch(() => {}) : null;
+    await Promise.all([sleep(dwell), said]);
+  }
+  running = false;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function showCall(call, animate) {
+  shown = call;
+  const now = $('#now');
+  const num = $('#now-number');
+  num.textContent = call ? call.number : '—';
+  fitNumber(num, now);
+  $('#now-counter').textContent = call ? counterName(call.counter) : '';
+  $('#now-service').innerHTML = call ? svcBi(call.service) : '';
+  now.classList.toggle('empty', !call);
+  if (animate) {
+    now.classList.remove('flash');
+    void now.offsetWidth; // restart the animation
+    now.classList.add('flash');
+    const cell = document.querySelector(`.counter[data-id="${call.counter}"]`);
+    if (cell) { cell.classList.remove('flash'); void cell.offsetWidth; cell.classList.add('flash'); }
+  }
+  renderRecent();
+}
+
+/** The largest font size (≤ 15rem) at which the number fits the panel's width. */
+function fitNumber(el, box) {
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  const chars = Math.max(el.textContent.length, 3);
+  const px = Math.min(15 * rem, (box.clientWidth * 0.92) / (chars * 0.64));
+  el.style.setProperty('--nsize', `${px}px`);
+}
+window.addEventListener('resize', () => fitNumber($('#now-number'), $('#now')));
+
+function svcBi(id) {
+  const s = model.services.find((x) => x.id === id);
+  return s ? bi(s.name, s.name_en || s.name) : esc(id);
+}
+
+// ---------------------------------------------------------------- rendering
+function renderHeader() {
+  const c = model.centre || {};
+  const [p, s] = i18n.lang === 'en' ? [c.name_en || c.name, c.name] : [c.name, c.name_en];
+  const cn = $('#centre-name');
+  if (cn.textContent !== (p || 'xephang')) {
+    cn.textContent = p || 'xephang';
+    let size = 3; // rem: shrink a long name until it fits the header
+    cn.style.setProperty('--csize', `${size}rem`);
+    while (cn.scrollWidth > cn.clientWidth + 1 && size > 1.8) {
+      size -= 0.1;
+      cn.style.setProperty('--csize', `${size.toFixed(2)}rem`);
+    }
+  }
+  $('#centre-name-en').textContent = s && s !== p ? s : '';
+  const logo = $('#logo');
+  const src = c.logo || '/assets/logo.svg';
+  if (logo.getAttribute('src') !== src) logo.src = src;
+  document.title = `${p || 'xephang'} — ${L('Bảng gọi số', 'Calling board')}`;
+}
+
+let lastRecentKey = null;
+function renderRecent() {
+  const rows = model.recent.slice(0, 8);
+  const top = rows[0] ? `${rows[0].number}@${rows[0].at}` : null;
+  const isNew = top !== lastRecentKey && lastRecentKey !== null;
+  lastRecentKey = top;
+  $('#recent').innerHTML = rows.map((r, i) => {
+    const hl = shown && r.number === shown.number && r.counter === shown.counter ? ' hl' : '';
+    const nw = i === 0 && isNew ? ' new' : '';
+    return `<li class="num${hl}${nw}"><span>${esc(r.number)}</span><span class="c">${esc(counterName(r.counter))}</span></li>`;
+  }).join('');
+  const list = $('#recent');
+  for (const li of [...list.children].reverse()) {
+    if (li.offsetTop + li.offsetHeight <= list.clientHeight + list.offsetTop + 1 || list.children.length <= 1) break;
+    li.remove();
+  }
+  if (shown) { // only the first matching row stays highlighted
+    const hls = document.querySelectorAll('#recent li.hl');
+    hls.forEach((li, i) => { if (i > 0) li.classList.remove('hl'); });
+  }
+}
+
+function renderCounters() {
+  const list = model.counters.filter((c) => c.status !== 'closed');
+  const box = $('#counters');
+  const n = Math.max(list.length, 1);
+  const rows = Math.ceil(n / 10);
+  const cols = Math.ceil(n / rows);
+  box.style.setProperty('--cols', cols);
+  box.style.setProperty('--cscale', `${(1 / Math.sqrt(rows)).toFixed(3)}rem`);
+  const flashing = new Set([...box.querySelectorAll('.counter.flash')].map((e) => e.dataset.id));
+  box.innerHTML = list.map((c) => {
+    const cur = c.current
+      ? `<span class="cur num">${esc(c.current.number)}</span>`
+      : `<span class="idle">${c.status === 'paused' ? esc(L('Tạm dừng', 'Paused')) : '—'}</span>`;
+    const fl = flashing.has(String(c.id)) ? ' flash' : '';
+    return `<div class="counter ${esc(c.status)}${fl}" data-id="${c.id}"><span class="cn">${esc(c.name)}</span>${cur}</div>`;
+  }).join('') || `<div class="counter"><span class="cn">${esc(L('Chưa có quầy mở', 'No counter open'))}</span></div>`;
+}
+
+const lastWaiting = new Map();
+function renderServices() {
+  const box = $('#services');
+  box.style.setProperty('--sscale', `${Math.min(1, 7 / Math.max(model.services.length, 1)).toFixed(3)}rem`);
+  box.innerHTML = model.services.map((s) => {
+    const closed = s.open === false;
+    const eta = closed ? L('Ngoài giờ', 'Closed') : s.waiting ? `~${fmtDur(s.eta_s)}` : L('Không chờ', 'No wait');
+    const bump = lastWaiting.has(s.id) && lastWaiting.get(s.id) !== s.waiting ? ' bump' : '';
+    lastWaiting.set(s.id, s.waiting);
+    return `<div class="svc${closed ? ' closed' : ''}${bump}" data-service="${esc(s.id)}">
+      <div class="name">${bi(s.name, s.name_en || s.name)}</div>
+      <div class="count num waiting">${esc(s.waiting ?? 0)}</div>
+      <div class="eta${!closed && !s.waiting ? ' none' : ''}">${esc(eta)}</div></div>`;
+  }).join('');
+}
+
+function renderFooter() {
+  const d = model.dossier;
+  const el = $('#dossier');
+  el.hidden = !d;
+  if (d) {
+    el.innerHTML = `
+      <span>${esc(L('Hồ sơ tiếp nhận', 'Dossiers received'))}: <b class="num">${esc(d.received)}</b></span>
+      <span>${esc(L('Đúng hạn', 'On time'))}: <b class="num">${esc(d.on_time)}</b></span>
+      <span class="bad">${esc(L('Quá hạn', 'Overdue'))}: <b class="num">${esc(d.overdue)}</b></span>`;
+    el.title = d.as_of ? `${L('Cập nhật', 'As of')} ${fmtTime(d.as_of)}` : '';
+  }
+  const c = model.centre || {};
+  const text = c.notice || L(
+    'Vui lòng lấy số thứ tự tại ki-ốt và theo dõi bảng gọi số. Quét mã QR trên phiếu để theo dõi lượt của bạn trên điện thoại.',
+    'Please take a number at the kiosk and watch this board. Scan the QR code on your ticket to follow your turn on your phone.');
+  const n = $('#notice');
+  if (n.textContent !== text) {
+    n.textContent = text;
+    n.style.setProperty('--marquee-s', `${Math.max(20, text.length * 0.22)}s`);
+  }
+}
+
+function renderAll() {
+  renderHeader();
+  renderCounters();
+  renderRecent();
+  renderServices();
+  renderFooter();
+  if (!running) {
+    const r = model.recent[0];
+    if (r && (!shown || shown.number !== r.number || shown.counter !== r.counter)) showCall(r, false);
+    else if (!r && shown) showCall(null, false);
+  }
+}
+
+// ---------------------------------------------------------------- wiring
+client.on('change', renderAll);
+client.on('event', (ev, frame) => {
+  if (ev.type !== 'ticket_called' && ev.type !== 'ticket_recalled') return;
+  if (frame.at && serverNow() - Date.parse(frame.at) > STALE_MS) return; // replayed history
+  enqueue({ number: ev.ticket.number, service: ev.ticket.service, counter: ev.counter,
+    at: frame.at, audio: ev.audio });
+});
+onLang(() => { renderAll(); if (shown) showCall(shown, false); });
+
+everySecond((now) => {
+  $('#clock').textContent = fmtTime(now, true);
+  $('#date').textContent = fmtDate(now);
+});
+
+applyStatic();
+
+// ---------------------------------------------------------------- audio (?audio=1)
+// Web Audio: each clip is fetched and decoded once, an announcement's clips are scheduled
+// back to back, and the next announcement waits for the previous one to end.
+function makeAnnouncer() {
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!Ctx) return null;
+  const ctx = new Ctx();
+  const cache = new Map();
+  const unlock = $('#audio-unlock');
+  const check = () => { unlock.hidden = ctx.state !== 'suspended'; };
+  unlock.addEventListener('click', () => ctx.resume().then(check));
+  document.addEventListener('keydown', () => ctx.resume().then(check));
+  setTimeout(check, 1500);
+  const clip = (url) => {
+    if (!cache.has(url)) {
+      cache.set(url, fetch(url).then((r) => {
+        if (!r.ok) throw new Error(`${url}: ${r.status}`);
+        return r.arrayBuffer();
+      }).then((b) => ctx.decodeAudioData(b)).catch((e) => { cache.delete(url); throw e; }));
+    }
+    return cache.get(url);
+  };
+  return {
+    async play(urls) {
+      if (ctx.state === 'suspended') { try { await ctx.resume(); } catch { /* needs a gesture */ } check(); }
+      const bufs = await Promise.all(urls.map((u) => clip(u).catch(() => null)));
+      let t = ctx.currentTime + 0.05;
+      for (const b of bufs) {
+        if (!b) continue;
+        const src = ctx.createBufferSource();
+        src.buffer = b;
+        src.connect(ctx.destination);
+        src.start(t);
+        t += b.duration;
+      }
+      await sleep((t - ctx.currentTime) * 1000 + 400);
+    },
+  };
+}

@@ -1,0 +1,163 @@
+// xephang phone page (ticket.html): the citizen's own ticket /t/{id}, live through
+// /ws?ticket={id} (frames {"type":"ticket"}); a full-screen banner and a vibration when it is
+// called or recalled; cancel while waiting; rate the visit once it is done.
+import {
+  connect, model, api, pathParam, esc, bi, L, applyStatic, onLang, langToggle, svcName,
+  counterName, fmtTime, fmtDur, $,
+} from '/assets/client.js';
+import { LEVELS, face } from '/assets/faces.js';
+
+const id = pathParam();
+let ticket = null;
+let alerted = null;   // "status:recalls" of the last call we alerted for
+let armed = false;    // the user tapped once: vibration and sound are allowed
+let audioCtx = null;
+
+const STATUS = {
+  waiting: ['Đang chờ đến lượt', 'Waiting for your turn'],
+  called: ['Đã đến lượt — mời đến quầy', 'Called — please go to the counter'],
+  done: ['Đã phục vụ xong', 'Served'],
+  no_show: ['Vắng mặt khi được gọi', 'Missed: you were not there when called'],
+  transferred: ['Đã chuyển lĩnh vực', 'Transferred'],
+  cancelled: ['Đã hủy', 'Cancelled'],
+  expired: ['Hết hiệu lực', 'Expired'],
+};
+
+function render() {
+  $('#centre').textContent = L(model.centre.name, model.centre.name_en || model.centre.name) || '';
+  if (!ticket) return;
+  $('#loading').hidden = true;
+  $('#ticket').hidden = false;
+  $('#number').textContent = ticket.number;
+  const s = model.services.find((x) => x.id === ticket.service);
+  $('#service').innerHTML = s ? bi(s.name, s.name_en || s.name) : esc(ticket.service);
+  const st = $('#status');
+  st.className = `status ${ticket.status}`;
+  st.textContent = L(...(STATUS[ticket.status] || [ticket.status, ticket.status]));
+  const waiting = ticket.status === 'waiting';
+  $('#f-ahead').hidden = !waiting;
+  $('#f-eta').hidden = !waiting;
+  $('#ahead').textContent = ticket.waiting_ahead ?? '—';
+  $('#eta').textContent = ticket.eta_s == null ? '—' : ticket.eta_s < 60 ? L('Sắp đến lượt', 'Very soon') : `~${fmtDur(ticket.eta_s)}`;
+  $('#f-counter').hidden = !ticket.counter;
+  $('#counter').textContent = ticket.counter ? counterName(ticket.counter) : '—';
+  $('#issued').textContent = fmtTime(ticket.issued_at);
+  $('#cancel').hidden = !waiting;
+  if (!waiting) $('#confirm').hidden = true;
+  $('#alerts').hidden = armed || !(waiting || ticket.status === 'called');
+  $('#rate').hidden = ticket.status !== 'done';
+  $('#c-number').textContent = ticket.number;
+  $('#c-counter').textContent = ticket.counter ? counterName(ticket.counter) : '';
+  document.title = `${ticket.number} — ${svcName(ticket.service)}`;
+}
+
+function update(t, initial) {
+  const prev = ticket;
+  ticket = t;
+  const key = `${t.status}:${t.recalls}`;
+  if (t.status === 'called' && key !== alerted) {
+    alerted = key;
+    showCalled(!initial);
+  } else if (t.status !== 'called') {
+    $('#called').hidden = true;
+  }
+  if (prev && prev.status !== t.status && t.status === 'done') renderFaces();
+  render();
+}
+
+function showCalled(notify) {
+  $('#called').hidden = false;
+  if (!notify) return;
+  try { navigator.vibrate?.([400, 150, 400, 150, 800]); } catch { /* not allowed yet */ }
+  if (armed && audioCtx) beep();
+}
+
+function beep() {
+  const t0 = audioCtx.currentTime;
+  for (const [i, f] of [[0, 880], [1, 660], [2, 880]]) {
+    const o = audioCtx.createOscillator();
+    const g = audioCtx.createGain();
+    o.frequency.value = f;
+    g.gain.setValueAtTime(0.0001, t0 + i * 0.35);
+    g.gain.exponentialRampToValueAtTime(0.4, t0 + i * 0.35 + 0.03);
+    g.gain.exponentialRampToValueAtTime(0.0001, t0 + i * 0.35 + 0.3);
+    o.connect(g).connect(audioCtx.destination);
+    o.start(t0 + i * 0.35);
+    o.stop(t0 + i * 0.35 + 0.32);
+  }
+}
+
+function renderFaces() {
+  const box = $('#faces');
+  const done = localStorage.getItem(`xephang.rated.${id}`);
+  box.innerHTML = LEVELS.map((l) => `<button type="button" data-score="${l.score}" ${done ? 'disabled' : ''}
+    class="${done === String(l.score) ? 'chosen' : ''}">${face(l)}<span>${esc(L(l.vi, l.en))}</span></button>`).join('');
+  $('#rate-msg').textContent = done ? L('Cảm ơn quý khách đã đánh giá!', 'Thank you for your rating!') : '';
+}
+
+$('#faces').addEventListener('click', async (e) => {
+  const b = e.target.closest('button[data-score]');
+  if (!b || b.disabled) return;
+  const score = Number(b.dataset.score);
+  $$buttons().forEach((x) => { x.disabled = true; });
+  try {
+    await api('POST', '/api/v1/ratings', { ticket: id, score });
+    localStorage.setItem(`xephang.rated.${id}`, String(score));
+    renderFaces();
+  } catch (err) {
+    if (err.code === 'already_rated') { localStorage.setItem(`xephang.rated.${id}`, 'x'); renderFaces(); }
+    else $$buttons().forEach((x) => { x.disabled = false; });
+    $('#rate-msg').textContent = err.message;
+  }
+});
+const $$buttons = () => [...document.querySelectorAll('#faces button')];
+
+$('#cancel').addEventListener('click', () => { $('#confirm').hidden = false; });
+$('#confirm-no').addEventListener('click', () => { $('#confirm').hidden = true; });
+$('#confirm-yes').addEventListener('click', async () => {
+  const b = $('#confirm-yes');
+  b.disabled = true;
+  $('#error').textContent = '';
+  try {
+    update(await api('DELETE', `/api/v1/tickets/${encodeURIComponent(id)}`));
+  } catch (err) {
+    $('#error').textContent = err.message;
+  } finally {
+    b.disabled = false;
+    $('#confirm').hidden = true;
+  }
+});
+$('#called-ok').addEventListener('click', () => { $('#called').hidden = true; });
+$('#alerts').addEventListener('click', () => {
+  armed = true;
+  try {
+    audioCtx = new (window.AudioContext || window.webkitAudioContext)();
+    navigator.vibrate?.(80);
+  } catch { /* no audio */ }
+  render();
+});
+
+async function load() {
+  try {
+    update(await api('GET', `/api/v1/tickets/${encodeURIComponent(id)}`), true);
+  } catch (err) {
+    if (err.status === 404 || err.status === 400) {
+      $('#loading').hidden = true;
+      $('#missing').hidden = false;
+      $('#missing-msg').textContent = err.message;
+      return false;
+    }
+    $('#loading').querySelector('p').textContent = err.message;
+  }
+  return true;
+}
+
+langToggle($('#lang'));
+applyStatic();
+onLang(() => { render(); renderFaces(); });
+if (await load()) {
+  renderFaces();
+  const client = connect({ ticket: id });
+  client.on('ticket', (t) => { if (!t.id || t.id === id) update(t); });
+  client.on('change', render);
+}

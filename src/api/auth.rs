@@ -1,0 +1,263 @@
+//! Who is asking: device tokens from config, clerk and supervisor session tokens from login,
+//! or nobody (the public). Roles: display < kiosk/rating < clerk (own counter) < supervisor.
+//!
+//! Session tokens are signed (HMAC-SHA256 with a secret kept in the data dir), so a clerk's
+//! session survives a restart of the daemon and a reload of the page without server-side
+//! session storage. A token only works while its clerk is still the one on duty at its
+//! counter: a newer login at that counter ends it.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::{header, request::Parts};
+use dashmap::DashMap;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::Sha256;
+
+use super::error::ApiError;
+use super::AppState;
+use crate::config::{DeviceRole, DeviceSpec};
+use crate::domain::ids::{CounterId, StaffId};
+
+/// How long a login lasts.
+pub const SESSION: Duration = Duration::from_secs(24 * 3600);
+/// Failed PINs before a lockout, and its length.
+pub const MAX_FAILURES: u32 = 5;
+pub const LOCKOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Public,
+    Display,
+    Kiosk,
+    Rating(CounterId),
+    Clerk { staff: StaffId, counter: CounterId },
+    Supervisor { staff: Option<StaffId> },
+}
+
+impl Principal {
+    pub fn role(&self) -> &'static str {
+        match self {
+            Principal::Public => "public",
+            Principal::Display => "display",
+            Principal::Kiosk => "kiosk",
+            Principal::Rating(_) => "rating",
+            Principal::Clerk { .. } => "clerk",
+            Principal::Supervisor { .. } => "supervisor",
+        }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        matches!(self, Principal::Clerk { .. } | Principal::Supervisor { .. })
+    }
+
+    pub fn is_supervisor(&self) -> bool {
+        matches!(self, Principal::Supervisor { .. })
+    }
+
+    /// For log lines.
+    pub fn label(&self) -> String {
+        match self {
+            Principal::Clerk { staff, counter } => format!("clerk {staff}@{counter}"),
+            Principal::Supervisor { staff: Some(s) } => format!("supervisor {s}"),
+            Principal::Rating(c) => format!("rating@{c}"),
+            other => other.role().to_string(),
+        }
+    }
+
+    pub fn require_supervisor(&self) -> Result<(), ApiError> {
+        if self.is_supervisor() {
+            Ok(())
+        } else {
+            Err(self.refusal())
+        }
+    }
+
+    pub fn require_kiosk(&self) -> Result<(), ApiError> {
+        match self {
+            Principal::Kiosk | Principal::Supervisor { .. } => Ok(()),
+            _ => Err(self.refusal()),
+        }
+    }
+
+    /// 401 for the public (log in), 403 for a known role that may not.
+    pub fn refusal(&self) -> ApiError {
+        if *self == Principal::Public {
+            ApiError::unauthorized()
+        } else {
+            ApiError::forbidden()
+        }
+    }
+}
+
+/// Signs and checks session tokens; knows device tokens.
+pub struct Keys {
+    secret: Vec<u8>,
+    devices: HashMap<String, (DeviceRole, Option<CounterId>)>,
+}
+
+impl Keys {
+    /// Loads the signing secret from `<data-dir>/secret.key`, creating it on first start.
+    pub fn load(data_dir: &Path, devices: &[DeviceSpec]) -> std::io::Result<Keys> {
+        let path = data_dir.join("secret.key");
+        let secret = match std::fs::read(&path) {
+            Ok(s) if s.len() >= 32 => s,
+            _ => {
+                let mut s = vec![0u8; 32];
+                rand::thread_rng().fill_bytes(&mut s);
+                std::fs::write(&path, &s)?;
+                s
+            }
+        };
+        Ok(Keys {
+            secret,
+            devices: devices
+                .iter()
+                .map(|d| (d.token.clone(), (d.role, d.counter)))
+                .collect(),
+        })
+    }
+
+    fn mac(&self, payload: &str) -> String {
+        // HMAC accepts keys of any length.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.secret)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(payload.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// A session token: `s1.<kind>.<staff>.<counter>.<expiry unix>.<mac>`.
+    pub fn sign(&self, staff: &StaffId, counter: Option<CounterId>, supervisor: bool, now_unix: i64) -> String {
+        let kind = if supervisor { "s" } else { "c" };
+        let counter = counter.map_or("-".to_string(), |c| c.0.to_string());
+        let expiry = now_unix + SESSION.as_secs() as i64;
+        let payload = format!("s1.{kind}.{staff}.{counter}.{expiry}");
+        let mac = self.mac(&payload);
+        format!("{payload}.{mac}")
+    }
+
+    /// Resolves a token to a principal, or None when it is unknown, forged or expired.
+    pub fn resolve(&self, token: &str, now_unix: i64) -> Option<Principal> {
+        if let Some((role, counter)) = self.devices.get(token) {
+            return match role {
+                DeviceRole::Display => Some(Principal::Display),
+                DeviceRole::Kiosk => Some(Principal::Kiosk),
+                DeviceRole::Rating => counter.map(Principal::Rating),
+                DeviceRole::Supervisor => Some(Principal::Supervisor { staff: None }),
+            };
+        }
+        let (payload, mac) = token.rsplit_once('.')?;
+        let expected = self.mac(payload);
+        if !constant_eq(expected.as_bytes(), mac.as_bytes()) {
+            return None;
+        }
+        let mut parts = payload.split('.');
+        let (Some("s1"), Some(kind), Some(staff), Some(counter), Some(expiry), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
+        if expiry.parse::<i64>().ok()? < now_unix {
+            return None;
+        }
+        let staff = StaffId(staff.to_string());
+        match kind {
+            "s" => Some(Principal::Supervisor { staff: Some(staff) }),
+            "c" => Some(Principal::Clerk {
+                staff,
+                counter: CounterId(counter.parse().ok()?),
+            }),
+            _ => None,
+        }
+    }
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The bearer token of a request (header first, then `?token=`).
+pub fn token_of(parts: &Parts) -> Option<String> {
+    let header = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+    header.or_else(|| {
+        Query::<TokenQuery>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|q| q.0.token)
+            .filter(|t| !t.is_empty())
+    })
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = token_of(parts) else {
+            return Ok(Principal::Public);
+        };
+        let now = chrono::Utc::now().timestamp();
+        app.keys
+            .resolve(&token, now)
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// Failed login attempts per staff id and per client address.
+#[derive(Default)]
+pub struct LoginGuard {
+    failures: DashMap<String, (u32, Option<Instant>)>,
+}
+
+impl LoginGuard {
+    /// Refuses when the staff id or the address is locked out.
+    pub fn check(&self, staff: &str, ip: IpAddr) -> Result<(), ApiError> {
+        for key in [format!("staff:{staff}"), format!("ip:{ip}")] {
+            if let Some(entry) = self.failures.get(&key) {
+                if let (_, Some(until)) = *entry {
+                    let now = Instant::now();
+                    if until > now {
+                        return Err(ApiError::rate_limited((until - now).as_secs().max(1)));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn failed(&self, staff: &str, ip: IpAddr) {
+        for key in [format!("staff:{staff}"), format!("ip:{ip}")] {
+            let mut e = self.failures.entry(key).or_insert((0, None));
+            if e.1.is_some_and(|until| until <= Instant::now()) {
+                *e = (0, None);
+            }
+            e.0 += 1;
+            if e.0 >= MAX_FAILURES {
+                e.1 = Some(Instant::now() + LOCKOUT);
+            }
+        }
+    }
+
+    pub fn succeeded(&self, staff: &str, ip: IpAddr) {
+        self.failures.remove(&format!("staff:{staff}"));
+        self.failures.remove(&format!("ip:{ip}"));
+    }
+}

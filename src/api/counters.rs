@@ -1,0 +1,240 @@
+//! Counter routes for clerks: log in with a PIN, then next / recall / no-show / finish /
+//! transfer / pause at their own counter; and what the rating tablet of a counter rates.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Principal;
+use super::error::{ApiError, ApiJson, ApiResult};
+use super::tickets::{run, ticket_of};
+use super::AppState;
+use crate::domain::event::{ClerkRef, CounterStatus, Event};
+use crate::domain::ids::{CounterId, ServiceId, StaffId};
+use crate::domain::{Command, DomainError};
+use crate::view::{self, Audience};
+
+/// May `who` operate counter `n`? A clerk only at their own counter while on duty there.
+fn authorize(app: &AppState, who: &Principal, n: u32) -> ApiResult<CounterId> {
+    let counter = CounterId(n);
+    if app.spec.counter(counter).is_none() {
+        return Err(DomainError::UnknownCounter(n).into());
+    }
+    match who {
+        Principal::Supervisor { .. } => Ok(counter),
+        Principal::Clerk { staff, counter: own } if *own == counter => {
+            let snap = app.hub.snapshot();
+            let on_duty = snap
+                .counters
+                .iter()
+                .find(|c| c.id == counter)
+                .and_then(|c| c.clerk.as_ref())
+                .is_some_and(|c| &c.id == staff);
+            if on_duty {
+                Ok(counter)
+            } else {
+                Err(ApiError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "Phiên làm việc đã kết thúc (một cán bộ khác đã đăng nhập quầy này); hãy đăng nhập lại.",
+                    "Your session has ended (another clerk logged in at this counter); log in again.",
+                ))
+            }
+        }
+        other => Err(other.refusal()),
+    }
+}
+
+pub async fn next(State(app): State<AppState>, who: Principal, Path(n): Path<u32>) -> ApiResult<Json<Value>> {
+    let counter = authorize(&app, &who, n)?;
+    let events = run(&app, &who, Command::Next { counter }).await?;
+    let mut finished = Value::Null;
+    let mut called = Value::Null;
+    for e in &events {
+        match &e.event {
+            Event::TicketFinished { ticket, .. } => finished = view::own_ticket(ticket),
+            Event::TicketCalled { ticket, .. } => called = view::own_ticket(ticket),
+            _ => {}
+        }
+    }
+    Ok(Json(json!({"finished": finished, "ticket": called})))
+}
+
+async fn simple(app: AppState, who: Principal, n: u32, make: fn(CounterId) -> Command) -> ApiResult<Json<Value>> {
+    let counter = authorize(&app, &who, n)?;
+    let events = run(&app, &who, make(counter)).await?;
+    Ok(Json(json!({"ticket": ticket_of(&app, &events)})))
+}
+
+pub async fn recall(State(app): State<AppState>, who: Principal, Path(n): Path<u32>) -> ApiResult<Json<Value>> {
+    simple(app, who, n, |counter| Command::Recall { counter }).await
+}
+
+pub async fn no_show(State(app): State<AppState>, who: Principal, Path(n): Path<u32>) -> ApiResult<Json<Value>> {
+    simple(app, who, n, |counter| Command::NoShow { counter }).await
+}
+
+pub async fn finish(State(app): State<AppState>, who: Principal, Path(n): Path<u32>) -> ApiResult<Json<Value>> {
+    simple(app, who, n, |counter| Command::Finish { counter }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferBody {
+    service: String,
+}
+
+pub async fn transfer(
+    State(app): State<AppState>,
+    who: Principal,
+    Path(n): Path<u32>,
+    ApiJson(body): ApiJson<TransferBody>,
+) -> ApiResult<Json<Value>> {
+    let counter = authorize(&app, &who, n)?;
+    let cmd = Command::Transfer {
+        counter,
+        service: ServiceId(body.service),
+    };
+    let events = run(&app, &who, cmd).await?;
+    Ok(Json(json!({"ticket": ticket_of(&app, &events)})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    status: CounterStatus,
+}
+
+pub async fn status(
+    State(app): State<AppState>,
+    who: Principal,
+    Path(n): Path<u32>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> ApiResult<Json<Value>> {
+    let counter = authorize(&app, &who, n)?;
+    run(&app, &who, Command::SetStatus { counter, status: body.status }).await?;
+    Ok(Json(counter_json(&app, counter, Audience::Staff)))
+}
+
+/// A counter as the snapshot shows it.
+pub fn counter_json(app: &AppState, counter: CounterId, audience: Audience) -> Value {
+    let snap = app.hub.snapshot();
+    snap.counters
+        .iter()
+        .find(|c| c.id == counter)
+        .map_or(Value::Null, |c| {
+            json!({
+                "id": c.id, "name": c.name, "status": c.status, "services": c.services,
+                "mode": c.mode, "clerk": c.clerk, "served": c.served,
+                "current": c.current.as_ref().map(|t| view::ticket(t, audience)),
+            })
+        })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    staff: String,
+    pin: String,
+    #[serde(default)]
+    counter: Option<u32>,
+}
+
+pub async fn login(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> ApiResult<Json<Value>> {
+    let ip = peer.ip();
+    app.logins.check(&body.staff, ip)?;
+    let staff = app.config.staff.iter().find(|s| s.id.0 == body.staff).cloned();
+    let hash = staff.as_ref().map(|s| s.pin_hash.clone());
+    let pin = body.pin.clone();
+    // argon2 is slow by design: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || hash.is_some_and(|h| crate::config::verify_pin(&h, &pin)))
+        .await
+        .unwrap_or(false);
+    let Some(staff) = staff.filter(|_| ok) else {
+        app.logins.failed(&body.staff, ip);
+        tracing::info!(staff = %body.staff, %ip, "login refused: wrong staff id or PIN");
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Sai mã cán bộ hoặc mã PIN.",
+            "Wrong staff id or PIN.",
+        ));
+    };
+    app.logins.succeeded(&body.staff, ip);
+    let now = chrono::Utc::now().timestamp();
+    let counter = body.counter.map(CounterId);
+    let Some(counter) = counter else {
+        if !staff.supervisor {
+            return Err(ApiError::bad_request("`counter` is required"));
+        }
+        let token = app.keys.sign(&staff.id, None, true, now);
+        return Ok(Json(json!({
+            "token": token, "role": "supervisor", "counter": null,
+            "staff": {"id": staff.id, "name": staff.name},
+        })));
+    };
+    let clerk = ClerkRef {
+        id: staff.id.clone(),
+        name: staff.name.clone(),
+        photo: photo_url(&app, &staff.id, staff.photo.is_some()),
+    };
+    let who = Principal::Clerk {
+        staff: staff.id.clone(),
+        counter,
+    };
+    run(&app, &who, Command::Login { counter, clerk }).await?;
+    let token = app.keys.sign(&staff.id, Some(counter), false, now);
+    Ok(Json(json!({
+        "token": token, "role": "clerk", "counter": counter,
+        "staff": {"id": staff.id, "name": staff.name},
+    })))
+}
+
+pub fn photo_url(app: &AppState, staff: &StaffId, has_photo: bool) -> Option<String> {
+    (has_photo && app.config.photos_dir.is_some()).then(|| format!("/photos/{staff}"))
+}
+
+pub async fn logout(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Value>> {
+    let Principal::Clerk { staff, counter } = &who else {
+        return Err(who.refusal());
+    };
+    let cmd = Command::Logout {
+        counter: *counter,
+        staff: staff.clone(),
+    };
+    run(&app, &who, cmd).await?;
+    Ok(Json(json!({"counter": counter, "clerk": null})))
+}
+
+/// What the rating tablet of counter `n` rates: the ticket last served there.
+pub async fn rating_target(State(app): State<AppState>, who: Principal, Path(n): Path<u32>) -> ApiResult<Json<Value>> {
+    let counter = CounterId(n);
+    match &who {
+        Principal::Rating(c) if *c == counter => {}
+        Principal::Clerk { counter: c, .. } if *c == counter => {}
+        Principal::Supervisor { .. } => {}
+        other => return Err(other.refusal()),
+    }
+    let snap = app.hub.snapshot();
+    let c = snap
+        .counters
+        .iter()
+        .find(|c| c.id == counter)
+        .ok_or(DomainError::UnknownCounter(n))?;
+    let ticket = c.last_served.and_then(|id| app.hub.tickets.get(&id).map(|t| t.clone()));
+    Ok(Json(json!({
+        "counter": counter,
+        "clerk": c.clerk,
+        "ticket": ticket.map(|t| json!({
+            "number": t.number, "service": t.service, "finished_at": t.finished_at,
+            "clerk": t.clerk, "rated": app.hub.ratings.contains_key(&t.id),
+        })),
+    })))
+}

@@ -1,0 +1,84 @@
+//! The HTTP and WebSocket face of the daemon (axum). Handlers authenticate, turn requests into
+//! engine commands or read the hub, and answer in the contract's JSON (docs/API.md).
+
+pub mod auth;
+pub mod counters;
+pub mod error;
+pub mod pages;
+pub mod reads;
+pub mod tickets;
+pub mod ws;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post, put};
+use axum::{middleware, Router};
+use tokio::sync::watch;
+
+use crate::audio::Announcer;
+use crate::config::Config;
+use crate::domain::spec::CentreSpec;
+use crate::engine::EngineHandle;
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+
+/// Request bodies larger than this are refused with 413 `payload_too_large`.
+pub const MAX_BODY: usize = 16 * 1024;
+
+/// Everything a handler may need, shared.
+pub struct App {
+    pub config: Arc<Config>,
+    pub spec: Arc<CentreSpec>,
+    pub engine: EngineHandle,
+    pub hub: Arc<Hub>,
+    pub keys: auth::Keys,
+    pub logins: auth::LoginGuard,
+    pub metrics: Arc<Metrics>,
+    pub announcer: Option<Announcer>,
+    pub data_dir: PathBuf,
+    /// A centre's own copy of the screens (`--displays DIR`); None = the embedded ones.
+    pub displays_dir: Option<PathBuf>,
+    /// Turns true when the daemon shuts down; WebSocket tasks close their sockets.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+pub type AppState = Arc<App>;
+
+pub fn router(app: AppState) -> Router {
+    let api = Router::new()
+        .route("/state", get(reads::state))
+        .route("/me", get(reads::me))
+        .route("/tickets", post(tickets::issue))
+        .route("/tickets/{id}", get(tickets::get_one).delete(tickets::cancel))
+        .route("/tickets/{id}/requeue", post(tickets::requeue))
+        .route("/tickets/{id}/qr.svg", get(tickets::qr))
+        .route("/login", post(counters::login))
+        .route("/logout", post(counters::logout))
+        .route("/counters/{n}/next", post(counters::next))
+        .route("/counters/{n}/recall", post(counters::recall))
+        .route("/counters/{n}/no-show", post(counters::no_show))
+        .route("/counters/{n}/finish", post(counters::finish))
+        .route("/counters/{n}/transfer", post(counters::transfer))
+        .route("/counters/{n}/status", post(counters::status))
+        .route("/counters/{n}/rating-target", get(counters::rating_target))
+        .route("/ratings", post(tickets::rate))
+        .route("/stats", get(reads::stats))
+        .route("/reports/daily.csv", get(reads::daily_csv))
+        .route("/slots", get(tickets::slots))
+        .route("/bookings", post(tickets::book))
+        .route("/bookings/{code}", delete(tickets::cancel_booking))
+        .route("/checkins", post(tickets::check_in))
+        .route("/dossier-stats", put(reads::dossier))
+        .fallback(reads::api_not_found);
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(reads::healthz))
+        .route("/metrics", get(reads::metrics))
+        .route("/ws", get(ws::upgrade))
+        .merge(pages::routes())
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn(error::localize))
+        .with_state(app)
+}

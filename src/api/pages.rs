@@ -1,0 +1,122 @@
+//! The screens (static pages from `displays/`, embedded in the binary or served from a
+//! centre's own folder with `--displays DIR`), voice clips and clerk photos.
+
+use std::borrow::Cow;
+use std::path::{Component, Path, PathBuf};
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use rust_embed::RustEmbed;
+
+use super::AppState;
+
+#[derive(RustEmbed)]
+#[folder = "displays/"]
+struct Displays;
+
+/// Content-Security-Policy of every page: nothing from any other host.
+const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; font-src 'self'; frame-ancestors 'none'";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|s| page(s, "index.html")))
+        .route("/board", get(|s| page(s, "board.html")))
+        .route("/display/{n}", get(|s| page(s, "display.html")))
+        .route("/clerk", get(|s| page(s, "clerk.html")))
+        .route("/kiosk", get(|s| page(s, "kiosk.html")))
+        .route("/rating/{n}", get(|s| page(s, "rating.html")))
+        .route("/supervisor", get(|s| page(s, "supervisor.html")))
+        .route("/book", get(|s| page(s, "book.html")))
+        .route("/t/{id}", get(|s| page(s, "ticket.html")))
+        .route("/assets/{*path}", get(asset))
+        .route("/sounds/{*path}", get(sound))
+        .route("/photos/{staff}", get(photo))
+}
+
+/// A relative path with no `..`, root or prefix components (no way out of the folder).
+fn safe_relative(path: &str) -> Option<PathBuf> {
+    let p = Path::new(path);
+    p.components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        .then(|| p.to_path_buf())
+}
+
+fn load(app: &AppState, path: &str) -> Option<Cow<'static, [u8]>> {
+    let rel = safe_relative(path)?;
+    match &app.displays_dir {
+        Some(dir) => std::fs::read(dir.join(rel)).ok().map(Cow::Owned),
+        None => Displays::get(path).map(|f| f.data),
+    }
+}
+
+fn file_response(path: &str, body: Cow<'static, [u8]>) -> Response {
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    let mut resp = (
+        [(header::CONTENT_TYPE, mime.as_ref().to_string())],
+        body.into_owned(),
+    )
+        .into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "Không tìm thấy / Not found").into_response()
+}
+
+async fn page(State(app): State<AppState>, name: &'static str) -> Response {
+    match load(&app, name) {
+        Some(body) => file_response(name, body),
+        None => not_found(),
+    }
+}
+
+async fn asset(State(app): State<AppState>, UrlPath(path): UrlPath<String>) -> Response {
+    match load(&app, &path) {
+        Some(body) => file_response(&path, body),
+        None => not_found(),
+    }
+}
+
+async fn sound(State(app): State<AppState>, UrlPath(path): UrlPath<String>) -> Response {
+    if safe_relative(&path).is_none() {
+        return not_found();
+    }
+    match app.announcer.as_ref().and_then(|a| a.clip(&path)) {
+        Some(body) => {
+            let mut resp = file_response(&path, body);
+            resp.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            );
+            resp
+        }
+        None => not_found(),
+    }
+}
+
+async fn photo(State(app): State<AppState>, UrlPath(staff): UrlPath<String>) -> Response {
+    let Some(dir) = &app.config.photos_dir else {
+        return not_found();
+    };
+    let file = app
+        .config
+        .staff
+        .iter()
+        .find(|s| s.id.0 == staff)
+        .and_then(|s| s.photo.clone());
+    match file.as_deref().and_then(safe_relative) {
+        Some(rel) => match std::fs::read(dir.join(&rel)) {
+            Ok(bytes) => file_response(&rel.to_string_lossy(), Cow::Owned(bytes)),
+            Err(_) => not_found(),
+        },
+        None => not_found(),
+    }
+}

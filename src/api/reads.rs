@@ -1,0 +1,190 @@
+//! Read routes that never wait for the writer (health, snapshot, me, stats, report,
+//! metrics), plus the dossier figures the centre's one-stop software pushes.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Principal;
+use super::error::{ApiError, ApiJson, ApiResult};
+use super::tickets::run;
+use super::AppState;
+use crate::domain::Command;
+use crate::engine::local_now;
+use crate::stats::DayStats;
+use crate::view::{self, Audience};
+
+pub async fn healthz(State(app): State<AppState>) -> Json<Value> {
+    Json(json!({"status": "ok", "seq": app.hub.snapshot().seq}))
+}
+
+fn now(app: &AppState) -> DateTime<FixedOffset> {
+    let clock: crate::engine::Clock = std::sync::Arc::new(chrono::Utc::now);
+    local_now(&app.spec, &clock)
+}
+
+pub fn audience(who: &Principal) -> Audience {
+    if who.is_staff() {
+        Audience::Staff
+    } else {
+        Audience::Public
+    }
+}
+
+pub async fn state(State(app): State<AppState>, who: Principal) -> Response {
+    let snap = app.hub.snapshot();
+    let body = app.hub.snapshot_json(&snap, audience(&who), now(&app));
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Who the token belongs to, and for a clerk today's work at a glance.
+pub async fn me(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Value>> {
+    if who == Principal::Public {
+        return Err(ApiError::unauthorized());
+    }
+    let (staff, counter) = match &who {
+        Principal::Clerk { staff, counter } => (Some(staff.clone()), Some(*counter)),
+        Principal::Supervisor { staff } => (staff.clone(), None),
+        Principal::Rating(c) => (None, Some(*c)),
+        _ => (None, None),
+    };
+    let name = staff
+        .as_ref()
+        .and_then(|s| app.config.staff.iter().find(|k| &k.id == s))
+        .map(|k| k.name.clone());
+    let mut served = 0u32;
+    let mut total_s = 0i64;
+    if let Some(s) = &staff {
+        for t in app.hub.tickets.iter() {
+            if t.clerk.as_ref() == Some(s) && t.status == crate::domain::ticket::Status::Done {
+                served += 1;
+                if let (Some(c), Some(f)) = (t.called_at, t.finished_at) {
+                    total_s += (f - c).num_seconds().max(0);
+                }
+            }
+        }
+    }
+    let current = counter.and_then(|c| {
+        let snap = app.hub.snapshot();
+        snap.counters
+            .iter()
+            .find(|k| k.id == c)
+            .and_then(|k| k.current.clone())
+    });
+    Ok(Json(json!({
+        "role": who.role(),
+        "staff": staff.map(|id| json!({"id": id, "name": name})),
+        "counter": counter,
+        "served_today": served,
+        "avg_service_s": (served > 0).then(|| total_s / i64::from(served)),
+        "current": current.map(|t| view::ticket(&t, audience(&who))),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct DayQuery {
+    #[serde(default)]
+    day: Option<NaiveDate>,
+}
+
+/// Today's figures from memory; a past day's from its journal.
+fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
+    let today = app.hub.snapshot().day;
+    let day = day.unwrap_or(today);
+    if day == today {
+        let stats = app.hub.stats.lock().unwrap_or_else(|p| p.into_inner());
+        return Ok(stats.to_json(&app.spec));
+    }
+    let dir = app.data_dir.join("journal");
+    if !crate::journal::day_path(&dir, day).exists() {
+        return Err(ApiError::not_found());
+    }
+    let events = crate::journal::read_day(&dir, day)
+        .map_err(|e| ApiError::unavailable(&e.to_string()))?;
+    Ok(DayStats::from_events(&app.spec, &events).to_json(&app.spec))
+}
+
+pub async fn stats(State(app): State<AppState>, who: Principal, Query(q): Query<DayQuery>) -> ApiResult<Json<Value>> {
+    who.require_supervisor()?;
+    let app2 = app.clone();
+    let doc = tokio::task::spawn_blocking(move || day_stats(&app2, q.day))
+        .await
+        .map_err(|e| ApiError::unavailable(&e.to_string()))??;
+    Ok(Json(doc))
+}
+
+pub async fn daily_csv(State(app): State<AppState>, who: Principal, Query(q): Query<DayQuery>) -> ApiResult<Response> {
+    who.require_supervisor()?;
+    let app2 = app.clone();
+    let doc = tokio::task::spawn_blocking(move || day_stats(&app2, q.day))
+        .await
+        .map_err(|e| ApiError::unavailable(&e.to_string()))??;
+    let day = doc["day"].as_str().unwrap_or("day").to_string();
+    let csv = crate::stats::to_csv(&doc);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"xephang-{day}.csv\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+pub async fn metrics(State(app): State<AppState>, who: Principal) -> ApiResult<Response> {
+    who.require_supervisor()?;
+    let mut out = String::new();
+    app.metrics.render(&mut out);
+    let snap = app.hub.snapshot();
+    out.push_str("# HELP xephang_waiting Tickets waiting per service.\n# TYPE xephang_waiting gauge\n");
+    for s in &snap.services {
+        out.push_str(&format!("xephang_waiting{{service=\"{}\"}} {}\n", s.id, s.waiting));
+    }
+    let open = snap
+        .counters
+        .iter()
+        .filter(|c| c.status == crate::domain::event::CounterStatus::Open)
+        .count();
+    out.push_str(&format!(
+        "# HELP xephang_counters_open Counters open.\n# TYPE xephang_counters_open gauge\nxephang_counters_open {open}\n# HELP xephang_seq Last event sequence number.\n# TYPE xephang_seq gauge\nxephang_seq {}\n",
+        snap.seq
+    ));
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DossierBody {
+    received: u32,
+    on_time: u32,
+    overdue: u32,
+    #[serde(default)]
+    as_of: Option<DateTime<FixedOffset>>,
+}
+
+pub async fn dossier(
+    State(app): State<AppState>,
+    who: Principal,
+    ApiJson(body): ApiJson<DossierBody>,
+) -> ApiResult<Json<Value>> {
+    who.require_supervisor()?;
+    let cmd = Command::Dossier {
+        received: body.received,
+        on_time: body.on_time,
+        overdue: body.overdue,
+        as_of: body.as_of.unwrap_or_else(|| now(&app)),
+    };
+    run(&app, &who, cmd).await?;
+    Ok(Json(json!(app.hub.snapshot().dossier)))
+}
+
+pub async fn api_not_found() -> ApiError {
+    ApiError::not_found()
+}

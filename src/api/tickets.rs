@@ -1,0 +1,260 @@
+//! Ticket routes for citizens and kiosks: issue, look up, cancel, requeue, rate, QR code, and
+//! appointments (slots, bookings, check-in).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Principal;
+use super::error::{ApiError, ApiJson, ApiResult};
+use super::AppState;
+use crate::domain::event::{Event, RatingSource};
+use crate::domain::ids::{BookingCode, ServiceId, TicketId};
+use crate::domain::slots::slots_of;
+use crate::domain::{Command, Envelope};
+use crate::engine::Actor;
+use crate::view;
+
+/// Runs a command for a principal and returns its committed events.
+pub async fn run(app: &AppState, who: &Principal, cmd: Command) -> ApiResult<Vec<Arc<Envelope>>> {
+    let out = app.engine.execute(cmd, Actor(who.label())).await;
+    if let Err(crate::engine::EngineError::Unavailable(_)) = &out {
+        app.metrics
+            .http_refused_unavailable
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(out?)
+}
+
+/// The ticket of the last event that carries one, as its holder sees it, with its current
+/// place in line from the read side.
+pub fn ticket_of(app: &AppState, events: &[Arc<Envelope>]) -> Value {
+    events
+        .iter()
+        .rev()
+        .find_map(|e| e.event.ticket())
+        .map_or(Value::Null, |t| {
+            let fresh = app.hub.tickets.get(&t.id).map(|r| r.clone());
+            view::own_ticket(fresh.as_ref().unwrap_or(t))
+        })
+}
+
+pub fn parse_ticket_id(id: &str) -> ApiResult<TicketId> {
+    id.parse().map_err(|_| ApiError::not_found())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueBody {
+    service: String,
+    #[serde(default)]
+    priority: Option<String>,
+}
+
+pub async fn issue(
+    State(app): State<AppState>,
+    who: Principal,
+    ApiJson(body): ApiJson<IssueBody>,
+) -> ApiResult<impl IntoResponse> {
+    who.require_kiosk()?;
+    let cmd = Command::Issue {
+        service: ServiceId(body.service),
+        priority: body.priority.filter(|p| !p.is_empty()),
+        remote: false,
+    };
+    let events = run(&app, &who, cmd).await?;
+    Ok((StatusCode::CREATED, Json(ticket_of(&app, &events))))
+}
+
+pub async fn get_one(State(app): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let id = parse_ticket_id(&id)?;
+    let t = app.hub.tickets.get(&id).ok_or_else(ApiError::not_found)?;
+    let mut v = view::own_ticket(&t);
+    if let Value::Object(m) = &mut v {
+        let rated = app.hub.ratings.contains_key(&id);
+        m.insert("rated".into(), json!(rated));
+    }
+    Ok(Json(v))
+}
+
+pub async fn cancel(
+    State(app): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let ticket = parse_ticket_id(&id)?;
+    let events = run(&app, &who, Command::Cancel { ticket }).await?;
+    Ok(Json(ticket_of(&app, &events)))
+}
+
+pub async fn requeue(
+    State(app): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    if !who.is_staff() {
+        return Err(who.refusal());
+    }
+    let ticket = parse_ticket_id(&id)?;
+    let events = run(&app, &who, Command::Requeue { ticket }).await?;
+    Ok(Json(ticket_of(&app, &events)))
+}
+
+/// A QR code (SVG) of the ticket's phone page, made locally.
+pub async fn qr(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<impl IntoResponse> {
+    let id = parse_ticket_id(&id)?;
+    if !app.hub.tickets.contains_key(&id) {
+        return Err(ApiError::not_found());
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let url = format!("http://{host}/t/{id}");
+    let code = qrcode::QrCode::new(url.as_bytes())
+        .map_err(|e| ApiError::bad_request(format!("QR: {e}")))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateBody {
+    #[serde(default)]
+    ticket: Option<String>,
+    score: u8,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+pub async fn rate(
+    State(app): State<AppState>,
+    who: Principal,
+    ApiJson(body): ApiJson<RateBody>,
+) -> ApiResult<impl IntoResponse> {
+    let ticket = body.ticket.as_deref().map(parse_ticket_id).transpose()?;
+    let (counter, source) = match &who {
+        Principal::Rating(c) => (Some(*c), RatingSource::Counter),
+        _ if ticket.is_some() => (None, RatingSource::Phone),
+        _ => return Err(ApiError::bad_request("`ticket` is required")),
+    };
+    let cmd = Command::Rate {
+        ticket,
+        counter,
+        score: body.score,
+        comment: body.comment,
+        source,
+    };
+    let events = run(&app, &who, cmd).await?;
+    let rating = events.iter().find_map(|e| match &e.event {
+        Event::Rating(r) => Some(json!(r)),
+        _ => None,
+    });
+    Ok((StatusCode::CREATED, Json(rating.unwrap_or(Value::Null))))
+}
+
+#[derive(Deserialize)]
+pub struct SlotsQuery {
+    service: String,
+    #[serde(default)]
+    day: Option<NaiveDate>,
+}
+
+pub async fn slots(
+    State(app): State<AppState>,
+    Query(q): Query<SlotsQuery>,
+) -> ApiResult<Json<Value>> {
+    let service = ServiceId(q.service);
+    if app.spec.service(&service).is_none() {
+        return Err(crate::domain::DomainError::UnknownService(service.0).into());
+    }
+    let day = q.day.unwrap_or_else(|| app.hub.snapshot().day);
+    let taken = |start: DateTime<FixedOffset>| {
+        app.hub
+            .bookings
+            .iter()
+            .filter(|b| b.service == service && b.start == start)
+            .count() as u32
+    };
+    Ok(Json(json!(slots_of(&app.spec, &service, day, &taken))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookBody {
+    service: String,
+    start: DateTime<FixedOffset>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+pub async fn book(
+    State(app): State<AppState>,
+    who: Principal,
+    ApiJson(body): ApiJson<BookBody>,
+) -> ApiResult<impl IntoResponse> {
+    let cmd = Command::Book {
+        service: ServiceId(body.service),
+        start: body.start,
+        name: body.name.filter(|s| !s.trim().is_empty()),
+        phone: body.phone.filter(|s| !s.trim().is_empty()),
+    };
+    // A generated code may collide with a live one: try again with a fresh code.
+    let mut attempt = 0;
+    let events = loop {
+        match run(&app, &who, cmd.clone()).await {
+            Err(e) if e.code == "invalid_state" && attempt < 3 => attempt += 1,
+            other => break other?,
+        }
+    };
+    let booking = events.iter().find_map(|e| match &e.event {
+        Event::BookingCreated { booking } => Some(json!({
+            "code": booking.code, "service": booking.service, "start": booking.start,
+        })),
+        _ => None,
+    });
+    Ok((StatusCode::CREATED, Json(booking.unwrap_or(Value::Null))))
+}
+
+pub async fn cancel_booking(
+    State(app): State<AppState>,
+    who: Principal,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let code = BookingCode(code.trim().to_ascii_uppercase());
+    run(&app, &who, Command::CancelBooking { code: code.clone() }).await?;
+    Ok(Json(json!({"code": code, "status": "cancelled"})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInBody {
+    code: String,
+}
+
+pub async fn check_in(
+    State(app): State<AppState>,
+    who: Principal,
+    ApiJson(body): ApiJson<CheckInBody>,
+) -> ApiResult<impl IntoResponse> {
+    who.require_kiosk()?;
+    let code = BookingCode(body.code.trim().to_ascii_uppercase());
+    let events = run(&app, &who, Command::CheckIn { code }).await?;
+    Ok((StatusCode::CREATED, Json(ticket_of(&app, &events))))
+}

@@ -1,0 +1,109 @@
+//! The config file exactly as written: every key the operator may use, nothing checked yet.
+//!
+//! Values the validator reports on are wrapped in [`Spanned`] so a problem can name the line
+//! of the offending key. Required keys are `Option`s too: a missing one becomes a validation
+//! problem next to all the others instead of stopping the deserializer at the first.
+//! Integers are `i64` so "must be at least 1" is our message, not serde's.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::audio::settings::AudioSettings;
+
+pub(super) type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    #[serde(default)]
+    pub centre: Option<S<RawCentre>>,
+    #[serde(default)]
+    pub services: Vec<S<RawService>>,
+    #[serde(default)]
+    pub counters: Vec<S<RawCounter>>,
+    #[serde(default)]
+    pub priorities: Vec<S<RawPriority>>,
+    #[serde(default)]
+    pub staff: Vec<S<RawStaff>>,
+    #[serde(default)]
+    pub devices: Vec<S<RawDevice>>,
+    #[serde(default)]
+    pub audio: AudioSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCentre {
+    pub name: Option<S<String>>,
+    pub name_en: Option<S<String>>,
+    pub timezone: Option<S<String>>,
+    pub notice: Option<S<String>>,
+    pub logo: Option<S<String>>,
+    pub photos_dir: Option<S<String>>,
+    pub priority_streak: Option<S<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawService {
+    pub id: Option<S<String>>,
+    pub name: Option<S<String>>,
+    pub name_en: Option<S<String>>,
+    pub prefix: Option<S<String>>,
+    pub first: Option<S<i64>>,
+    pub last: Option<S<i64>>,
+    pub target_wait_min: Option<S<i64>>,
+    pub service_min: Option<S<i64>>,
+    pub days: Option<S<Vec<S<String>>>>,
+    pub hours: Option<S<Vec<S<String>>>>,
+    pub remote: Option<bool>,
+    pub appointments: Option<S<RawAppointments>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAppointments {
+    pub slot_min: Option<S<i64>>,
+    pub capacity: Option<S<i64>>,
+    pub days: Option<S<Vec<S<String>>>>,
+    pub hours: Option<S<Vec<S<String>>>>,
+    pub days_ahead: Option<S<i64>>,
+    pub grace_min: Option<S<i64>>,
+    pub only: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCounter {
+    pub id: Option<S<i64>>,
+    pub name: Option<S<String>>,
+    pub services: Option<S<Vec<S<String>>>>,
+    pub mode: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPriority {
+    pub id: Option<S<String>>,
+    pub name: Option<S<String>>,
+    pub name_en: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStaff {
+    pub id: Option<S<String>>,
+    pub name: Option<S<String>>,
+    pub pin_hash: Option<S<String>>,
+    pub supervisor: Option<bool>,
+    pub photo: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDevice {
+    pub name: Option<S<String>>,
+    pub role: Option<S<String>>,
+    pub token: Option<S<String>>,
+    pub counter: Option<S<i64>>,
+}

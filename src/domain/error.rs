@@ -1,0 +1,202 @@
+//! Why a command was refused, with the API's error code and a message in Vietnamese and
+//! English. A refused command changes nothing.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    #[error("unknown service {0}")]
+    UnknownService(String),
+    #[error("unknown counter {0}")]
+    UnknownCounter(u32),
+    #[error("unknown priority class {0}")]
+    UnknownPriority(String),
+    #[error("service {0} is closed")]
+    ServiceClosed(String),
+    #[error("service {0} takes appointments only")]
+    AppointmentOnly(String),
+    #[error("service {0} does not issue tickets to phones")]
+    NotRemote(String),
+    #[error("no current ticket at the counter")]
+    NoCurrentTicket,
+    #[error("ticket already rated")]
+    AlreadyRated,
+    #[error("invalid state: {0}")]
+    InvalidState(Reason),
+    #[error("ticket not found")]
+    TicketNotFound,
+    #[error("number range of {0} exhausted")]
+    RangeExhausted(String),
+    #[error("slot full")]
+    SlotFull,
+    #[error("not a bookable slot")]
+    NoSuchSlot,
+    #[error("unknown booking")]
+    UnknownBooking,
+    #[error("already checked in")]
+    AlreadyCheckedIn,
+    #[error("score must be 1 to 4")]
+    BadScore,
+    #[error("comment too long")]
+    CommentTooLong,
+    #[error("the ticket was not served at this counter")]
+    NotThisCounter,
+    #[error("booking code already in use")]
+    CodeTaken,
+}
+
+/// Why a transition is not allowed from the ticket's or counter's present state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    CounterNotOpen,
+    NotWaiting,
+    NotNoShow,
+    NotDone,
+    SameService,
+    ServiceNotAtCounter,
+    BookingNotToday,
+    NotYourCounter,
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.en())
+    }
+}
+
+impl Reason {
+    fn vi(self) -> &'static str {
+        match self {
+            Reason::CounterNotOpen => "Quầy đang tạm dừng hoặc đóng; hãy mở quầy trước.",
+            Reason::NotWaiting => "Số thứ tự không còn ở trạng thái chờ.",
+            Reason::NotNoShow => "Chỉ số vắng mặt mới được đưa lại vào hàng chờ.",
+            Reason::NotDone => "Chỉ đánh giá được số đã phục vụ xong.",
+            Reason::SameService => "Số thứ tự đã ở lĩnh vực này.",
+            Reason::ServiceNotAtCounter => "Quầy này không phục vụ lĩnh vực đó.",
+            Reason::BookingNotToday => "Lịch hẹn không phải hôm nay.",
+            Reason::NotYourCounter => "Cán bộ không đang làm việc tại quầy này.",
+        }
+    }
+    fn en(self) -> &'static str {
+        match self {
+            Reason::CounterNotOpen => "The counter is paused or closed; open it first.",
+            Reason::NotWaiting => "The ticket is no longer waiting.",
+            Reason::NotNoShow => "Only a no-show ticket can be put back in the queue.",
+            Reason::NotDone => "Only a served ticket can be rated.",
+            Reason::SameService => "The ticket is already in that service.",
+            Reason::ServiceNotAtCounter => "This counter does not serve that service.",
+            Reason::BookingNotToday => "The booking is not for today.",
+            Reason::NotYourCounter => "This clerk is not on duty at this counter.",
+        }
+    }
+}
+
+impl DomainError {
+    /// The API error code (API.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::UnknownService(_) => "unknown_service",
+            DomainError::UnknownCounter(_) => "unknown_counter",
+            DomainError::UnknownPriority(_)
+            | DomainError::BadScore
+            | DomainError::CommentTooLong
+            | DomainError::NoSuchSlot => "bad_request",
+            DomainError::ServiceClosed(_)
+            | DomainError::AppointmentOnly(_)
+            | DomainError::NotRemote(_) => "service_closed",
+            DomainError::NoCurrentTicket => "no_current_ticket",
+            DomainError::AlreadyRated => "already_rated",
+            DomainError::InvalidState(_) | DomainError::CodeTaken => "invalid_state",
+            DomainError::TicketNotFound => "not_found",
+            DomainError::RangeExhausted(_) => "range_exhausted",
+            DomainError::SlotFull => "slot_full",
+            DomainError::UnknownBooking => "unknown_booking",
+            DomainError::AlreadyCheckedIn => "already_checked_in",
+            DomainError::NotThisCounter => "forbidden",
+        }
+    }
+
+    /// The message for people, in Vietnamese or (with `en`) English.
+    pub fn message(&self, en: bool) -> String {
+        let (vi, en_text): (String, String) = match self {
+            DomainError::UnknownService(s) => (
+                format!("Không có lĩnh vực \"{s}\"."),
+                format!("There is no service \"{s}\"."),
+            ),
+            DomainError::UnknownCounter(n) => (
+                format!("Không có quầy số {n}."),
+                format!("There is no counter {n}."),
+            ),
+            DomainError::UnknownPriority(p) => (
+                format!("Không có đối tượng ưu tiên \"{p}\"."),
+                format!("There is no priority class \"{p}\"."),
+            ),
+            DomainError::ServiceClosed(s) => (
+                format!("Lĩnh vực \"{s}\" hiện không nhận hồ sơ (ngoài giờ làm việc)."),
+                format!("Service \"{s}\" is closed at this time."),
+            ),
+            DomainError::AppointmentOnly(s) => (
+                format!("Lĩnh vực \"{s}\" chỉ tiếp nhận theo lịch hẹn."),
+                format!("Service \"{s}\" is by appointment only."),
+            ),
+            DomainError::NotRemote(s) => (
+                format!("Lĩnh vực \"{s}\" không cấp số qua điện thoại."),
+                format!("Service \"{s}\" does not issue tickets to phones."),
+            ),
+            DomainError::NoCurrentTicket => (
+                "Quầy chưa gọi số nào.".into(),
+                "The counter has no current ticket.".into(),
+            ),
+            DomainError::AlreadyRated => (
+                "Số thứ tự này đã được đánh giá.".into(),
+                "This ticket has already been rated.".into(),
+            ),
+            DomainError::InvalidState(r) => (r.vi().into(), r.en().into()),
+            DomainError::TicketNotFound => (
+                "Không tìm thấy số thứ tự.".into(),
+                "Ticket not found.".into(),
+            ),
+            DomainError::RangeExhausted(s) => (
+                format!("Lĩnh vực \"{s}\" đã hết số trong ngày."),
+                format!("Service \"{s}\" has run out of numbers for today."),
+            ),
+            DomainError::SlotFull => (
+                "Khung giờ này đã đủ lượt hẹn.".into(),
+                "This slot is fully booked.".into(),
+            ),
+            DomainError::NoSuchSlot => (
+                "Không có khung giờ hẹn này.".into(),
+                "There is no such appointment slot.".into(),
+            ),
+            DomainError::UnknownBooking => (
+                "Mã lịch hẹn không đúng.".into(),
+                "Unknown booking code.".into(),
+            ),
+            DomainError::AlreadyCheckedIn => (
+                "Mã lịch hẹn này đã được sử dụng.".into(),
+                "This booking has already been checked in.".into(),
+            ),
+            DomainError::BadScore => (
+                "Mức đánh giá phải từ 1 đến 4.".into(),
+                "The score must be 1 to 4.".into(),
+            ),
+            DomainError::CommentTooLong => (
+                "Góp ý quá dài (tối đa 500 ký tự).".into(),
+                "The comment is too long (500 characters at most).".into(),
+            ),
+            DomainError::NotThisCounter => (
+                "Số thứ tự này không được phục vụ tại quầy này.".into(),
+                "This ticket was not served at this counter.".into(),
+            ),
+            DomainError::CodeTaken => (
+                "Mã lịch hẹn bị trùng, hãy thử lại.".into(),
+                "Booking code collision, try again.".into(),
+            ),
+        };
+        if en {
+            en_text
+        } else {
+            vi
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Events: the one language of xephang. The journal stores them, replay applies them, the
+//! WebSocket hub broadcasts them and stats are computed from them.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
+use super::ticket::Ticket;
+
+/// What a counter is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterStatus {
+    Open,
+    Paused,
+    Closed,
+}
+
+/// The clerk on duty at a counter, as screens show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClerkRef {
+    pub id: StaffId,
+    pub name: String,
+    pub photo: Option<String>,
+}
+
+/// Where a rating was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingSource {
+    /// The tablet at the counter.
+    Counter,
+    /// The citizen's phone page, after the visit.
+    Phone,
+}
+
+/// A rating: one per ticket, attributed to the clerk and counter that served it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    pub ticket: TicketId,
+    pub number: String,
+    pub service: ServiceId,
+    pub counter: Option<CounterId>,
+    pub clerk: Option<StaffId>,
+    /// 4 Rất hài lòng, 3 Hài lòng, 2 Bình thường, 1 Không hài lòng.
+    pub score: u8,
+    pub comment: Option<String>,
+    pub source: RatingSource,
+}
+
+/// Figures of the centre's dossier software, shown on the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierStats {
+    pub received: u32,
+    pub on_time: u32,
+    pub overdue: u32,
+    pub as_of: DateTime<FixedOffset>,
+}
+
+/// An appointment booking (lịch hẹn). Name and phone are personal data: staff only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    pub code: BookingCode,
+    pub service: ServiceId,
+    pub start: DateTime<FixedOffset>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub checked_in: Option<TicketId>,
+}
+
+/// What a counter carries over from one business day to the next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterCarry {
+    pub counter: CounterId,
+    pub status: CounterStatus,
+    pub clerk: Option<ClerkRef>,
+}
+
+/// Everything that happens, in the order it happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// First event of every day file: which day, and what outlives a day.
+    DayStarted {
+        day: NaiveDate,
+        #[serde(default)]
+        counters: Vec<CounterCarry>,
+        #[serde(default)]
+        bookings: Vec<Booking>,
+        #[serde(default)]
+        dossier: Option<DossierStats>,
+    },
+    TicketIssued {
+        ticket: Ticket,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        booking: Option<BookingCode>,
+    },
+    TicketCalled {
+        ticket: Ticket,
+        counter: CounterId,
+        audio: Vec<String>,
+    },
+    TicketRecalled {
+        ticket: Ticket,
+        counter: CounterId,
+        audio: Vec<String>,
+    },
+    TicketFinished {
+        ticket: Ticket,
+        counter: CounterId,
+    },
+    TicketNoShow {
+        ticket: Ticket,
+        counter: CounterId,
+    },
+    TicketRequeued {
+        ticket: Ticket,
+    },
+    TicketTransferred {
+        ticket: Ticket,
+        from_service: ServiceId,
+        counter: Option<CounterId>,
+    },
+    TicketCancelled {
+        ticket: Ticket,
+    },
+    TicketExpired {
+        ticket: Ticket,
+    },
+    CounterStatus {
+        counter: CounterId,
+        status: CounterStatus,
+    },
+    ClerkLogin {
+        counter: CounterId,
+        clerk: Option<ClerkRef>,
+    },
+    Rating(Rating),
+    DossierStats(DossierStats),
+    BookingCreated {
+        booking: Booking,
+    },
+    BookingCancelled {
+        code: BookingCode,
+        service: ServiceId,
+        start: DateTime<FixedOffset>,
+    },
+}
+
+impl Event {
+    /// The ticket this event is about, if any.
+    pub fn ticket(&self) -> Option<&Ticket> {
+        match self {
+            Event::TicketIssued { ticket, .. }
+            | Event::TicketCalled { ticket, .. }
+            | Event::TicketRecalled { ticket, .. }
+            | Event::TicketFinished { ticket, .. }
+            | Event::TicketNoShow { ticket, .. }
+            | Event::TicketRequeued { ticket }
+            | Event::TicketTransferred { ticket, .. }
+            | Event::TicketCancelled { ticket }
+            | Event::TicketExpired { ticket } => Some(ticket),
+            _ => None,
+        }
+    }
+
+    /// The `type` tag, for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::DayStarted { .. } => "day_started",
+            Event::TicketIssued { .. } => "ticket_issued",
+            Event::TicketCalled { .. } => "ticket_called",
+            Event::TicketRecalled { .. } => "ticket_recalled",
+            Event::TicketFinished { .. } => "ticket_finished",
+            Event::TicketNoShow { .. } => "ticket_no_show",
+            Event::TicketRequeued { .. } => "ticket_requeued",
+            Event::TicketTransferred { .. } => "ticket_transferred",
+            Event::TicketCancelled { .. } => "ticket_cancelled",
+            Event::TicketExpired { .. } => "ticket_expired",
+            Event::CounterStatus { .. } => "counter_status",
+            Event::ClerkLogin { .. } => "clerk_login",
+            Event::Rating(_) => "rating",
+            Event::DossierStats(_) => "dossier_stats",
+            Event::BookingCreated { .. } => "booking_created",
+            Event::BookingCancelled { .. } => "booking_cancelled",
+        }
+    }
+}
+
+/// An event with its place in history: the journal line and the WebSocket frame carry this.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Sequence number, strictly increasing by one, never reused (it continues across days).
+    pub seq: u64,
+    pub at: DateTime<FixedOffset>,
+    pub event: Event,
+}

@@ -1,0 +1,21 @@
+//! The pure core of xephang: ids, the centre's rules, tickets, events, the day's state and
+//! the decisions that change it. No I/O, no tokio, no clock: time comes in as an argument,
+//! so a whole simulated day runs through it in milliseconds.
+
+pub mod decide;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod select;
+pub mod slots;
+pub mod spec;
+pub mod state;
+pub mod ticket;
+
+pub use decide::{decide, Command, Ctx};
+pub use error::DomainError;
+pub use event::{Envelope, Event};
+pub use state::State;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,333 @@
+//! The state of one business day, and the one function that changes it: [`State::apply`].
+//!
+//! Replaying a day's journal through `apply` rebuilds exactly the state the engine had, so
+//! every invariant here must follow from the events alone.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+
+use super::event::{
+    Booking, ClerkRef, CounterCarry, CounterStatus, DossierStats, Envelope, Event, Rating,
+};
+use super::ids::{BookingCode, CounterId, ServiceId, TicketId};
+use super::spec::CentreSpec;
+use super::ticket::{Status, Ticket};
+
+/// How many calls the board's "recent calls" list keeps.
+pub const RECENT_CALLS: usize = 10;
+
+/// Weight of the newest service time in the decaying average used for estimates.
+const EWMA_WEIGHT: f64 = 0.2;
+
+/// A counter's live state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CounterState {
+    pub status: CounterStatus,
+    pub clerk: Option<ClerkRef>,
+    /// The ticket called here and not yet finished.
+    pub current: Option<TicketId>,
+    /// The ticket most recently finished here: the one the rating tablet rates.
+    pub last_served: Option<TicketId>,
+    /// Priority tickets called in a row (reset by a normal call).
+    pub priority_streak: u32,
+    /// Tickets finished here today.
+    pub served: u32,
+}
+
+/// A call as the board lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecentCall {
+    pub number: String,
+    pub service: ServiceId,
+    pub counter: CounterId,
+    pub at: DateTime<FixedOffset>,
+}
+
+/// Queue key of a waiting ticket: original issue time, then issue order.
+pub type QueueKey = (DateTime<FixedOffset>, u64);
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub day: NaiveDate,
+    /// Seq of the last applied event (0 before any).
+    pub seq: u64,
+    pub tickets: HashMap<TicketId, Ticket>,
+    /// Waiting tickets per service, in queue order.
+    pub queues: HashMap<ServiceId, BTreeMap<QueueKey, TicketId>>,
+    /// Printed numbers of live tickets: never given to a second ticket.
+    pub live_numbers: HashSet<String>,
+    /// Next value to try per service (the range's first at the start of a day).
+    pub next_value: HashMap<ServiceId, u32>,
+    /// Tickets issued today (the issue order of the next one is this + 1).
+    pub issued: u64,
+    pub counters: BTreeMap<CounterId, CounterState>,
+    pub ratings: HashMap<TicketId, Rating>,
+    pub recent_calls: VecDeque<RecentCall>,
+    pub dossier: Option<DossierStats>,
+    pub bookings: HashMap<BookingCode, Booking>,
+    /// Decaying average of service time per service, in seconds.
+    pub service_time: HashMap<ServiceId, f64>,
+}
+
+impl State {
+    /// An empty day: every counter closed, no tickets.
+    pub fn new(spec: &CentreSpec, day: NaiveDate) -> State {
+        let counters = spec
+            .counters
+            .iter()
+            .map(|c| {
+                (
+                    c.id,
+                    CounterState {
+                        status: CounterStatus::Closed,
+                        clerk: None,
+                        current: None,
+                        last_served: None,
+                        priority_streak: 0,
+                        served: 0,
+                    },
+                )
+            })
+            .collect();
+        State {
+            day,
+            seq: 0,
+            tickets: HashMap::new(),
+            queues: spec
+                .services
+                .iter()
+                .map(|s| (s.id.clone(), BTreeMap::new()))
+                .collect(),
+            live_numbers: HashSet::new(),
+            next_value: HashMap::new(),
+            issued: 0,
+            counters,
+            ratings: HashMap::new(),
+            recent_calls: VecDeque::new(),
+            dossier: None,
+            bookings: HashMap::new(),
+            service_time: HashMap::new(),
+        }
+    }
+
+    /// What the next day starts with: counters, clerks, future bookings and dossier figures.
+    pub fn carry(&self) -> (Vec<CounterCarry>, Vec<Booking>) {
+        let counters = self
+            .counters
+            .iter()
+            .map(|(id, c)| CounterCarry {
+                counter: *id,
+                status: c.status,
+                clerk: c.clerk.clone(),
+            })
+            .collect();
+        let mut bookings: Vec<Booking> = self
+            .bookings
+            .values()
+            .filter(|b| b.checked_in.is_none() && b.start.date_naive() > self.day)
+            .cloned()
+            .collect();
+        bookings.sort_by(|a, b| (a.start, &a.code).cmp(&(b.start, &b.code)));
+        (counters, bookings)
+    }
+
+    pub fn ticket(&self, id: &TicketId) -> Option<&Ticket> {
+        self.tickets.get(id)
+    }
+
+    /// The ticket currently at a counter.
+    pub fn current(&self, counter: CounterId) -> Option<&Ticket> {
+        self.counters
+            .get(&counter)
+            .and_then(|c| c.current.as_ref())
+            .and_then(|id| self.tickets.get(id))
+    }
+
+    /// Waiting tickets of a service, in queue order.
+    pub fn waiting_in(&self, service: &ServiceId) -> impl Iterator<Item = &Ticket> {
+        self.queues
+            .get(service)
+            .into_iter()
+            .flat_map(|q| q.values())
+            .filter_map(|id| self.tickets.get(id))
+    }
+
+    /// Open counters that serve a service.
+    pub fn open_counters_for(&self, spec: &CentreSpec, service: &ServiceId) -> usize {
+        spec.counters
+            .iter()
+            .filter(|c| c.services.contains(service))
+            .filter(|c| {
+                self.counters
+                    .get(&c.id)
+                    .is_some_and(|s| s.status == CounterStatus::Open)
+            })
+            .count()
+    }
+
+    /// Applies one journaled event. Never fails: the engine decided it was valid, and replay
+    /// feeds back exactly what the engine wrote.
+    pub fn apply(&mut self, spec: &CentreSpec, env: &Envelope) {
+        self.seq = env.seq;
+        match &env.event {
+            Event::DayStarted {
+                day,
+                counters,
+                bookings,
+                dossier,
+            } => {
+                let seq = self.seq;
+                *self = State::new(spec, *day);
+                self.seq = seq;
+                for carry in counters {
+                    if let Some(c) = self.counters.get_mut(&carry.counter) {
+                        c.status = carry.status;
+                        c.clerk = carry.clerk.clone();
+                    }
+                }
+                for b in bookings {
+                    self.bookings.insert(b.code.clone(), b.clone());
+                }
+                self.dossier = dossier.clone();
+            }
+            Event::TicketIssued { ticket, booking } => {
+                self.issued = self.issued.max(ticket.order);
+                if let Some(code) = booking {
+                    if let Some(b) = self.bookings.get_mut(code) {
+                        b.checked_in = Some(ticket.id);
+                    }
+                }
+                if let Some(s) = spec.service(&ticket.origin) {
+                    if let Some(v) = value_of(&ticket.number, s.prefix.as_deref()) {
+                        let next = if v >= s.last { s.first } else { v + 1 };
+                        self.next_value.insert(s.id.clone(), next);
+                    }
+                }
+                self.put(ticket.clone());
+            }
+            Event::TicketCalled {
+                ticket, counter, ..
+            } => {
+                if let Some(c) = self.counters.get_mut(counter) {
+                    c.current = Some(ticket.id);
+                    if ticket.is_priority() {
+                        c.priority_streak += 1;
+                    } else {
+                        c.priority_streak = 0;
+                    }
+                }
+                self.push_call(ticket, *counter, env.at);
+                self.put(ticket.clone());
+            }
+            Event::TicketRecalled {
+                ticket, counter, ..
+            } => {
+                self.push_call(ticket, *counter, env.at);
+                self.put(ticket.clone());
+            }
+            Event::TicketFinished { ticket, counter } => {
+                if let Some(c) = self.counters.get_mut(counter) {
+                    c.current = None;
+                    c.last_served = Some(ticket.id);
+                    c.served += 1;
+                }
+                if let (Some(call), Some(fin)) = (ticket.called_at, ticket.finished_at) {
+                    let secs = (fin - call).num_seconds().max(0) as f64;
+                    let avg = self
+                        .service_time
+                        .entry(ticket.service.clone())
+                        .or_insert(secs);
+                    *avg = *avg * (1.0 - EWMA_WEIGHT) + secs * EWMA_WEIGHT;
+                }
+                self.put(ticket.clone());
+            }
+            Event::TicketNoShow { ticket, counter }
+            | Event::TicketTransferred {
+                ticket,
+                counter: Some(counter),
+                ..
+            } => {
+                if let Some(c) = self.counters.get_mut(counter) {
+                    if c.current == Some(ticket.id) {
+                        c.current = None;
+                    }
+                }
+                self.put(ticket.clone());
+            }
+            Event::TicketExpired { ticket }
+            | Event::TicketCancelled { ticket }
+            | Event::TicketRequeued { ticket }
+            | Event::TicketTransferred { ticket, .. } => {
+                for c in self.counters.values_mut() {
+                    if c.current == Some(ticket.id) {
+                        c.current = None;
+                    }
+                }
+                self.put(ticket.clone());
+            }
+            Event::CounterStatus { counter, status } => {
+                if let Some(c) = self.counters.get_mut(counter) {
+                    c.status = *status;
+                }
+            }
+            Event::ClerkLogin { counter, clerk } => {
+                if let Some(c) = self.counters.get_mut(counter) {
+                    c.clerk = clerk.clone();
+                }
+            }
+            Event::Rating(r) => {
+                self.ratings.insert(r.ticket, r.clone());
+            }
+            Event::DossierStats(d) => self.dossier = Some(d.clone()),
+            Event::BookingCreated { booking } => {
+                self.bookings.insert(booking.code.clone(), booking.clone());
+            }
+            Event::BookingCancelled { code, .. } => {
+                self.bookings.remove(code);
+            }
+        }
+    }
+
+    /// Stores a ticket's new version and keeps the queue index and live numbers in step.
+    fn put(&mut self, mut ticket: Ticket) {
+        if let Some(old) = self.tickets.get(&ticket.id) {
+            if let Some(q) = self.queues.get_mut(&old.service) {
+                q.remove(&old.queue_key());
+            }
+            if old.status.is_live() && !ticket.status.is_live() {
+                self.live_numbers.remove(&old.number);
+            }
+        }
+        if ticket.status == Status::Waiting {
+            self.queues
+                .entry(ticket.service.clone())
+                .or_default()
+                .insert(ticket.queue_key(), ticket.id);
+        }
+        if ticket.status.is_live() {
+            self.live_numbers.insert(ticket.number.clone());
+        }
+        ticket.waiting_ahead = None;
+        ticket.eta_s = None;
+        self.tickets.insert(ticket.id, ticket);
+    }
+
+    fn push_call(&mut self, ticket: &Ticket, counter: CounterId, at: DateTime<FixedOffset>) {
+        self.recent_calls.push_front(RecentCall {
+            number: ticket.number.clone(),
+            service: ticket.service.clone(),
+            counter,
+            at,
+        });
+        self.recent_calls.truncate(RECENT_CALLS);
+    }
+}
+
+/// The numeric value of a printed number ("A005" → 5), given its service's prefix.
+pub fn value_of(number: &str, prefix: Option<&str>) -> Option<u32> {
+    number
+        .strip_prefix(prefix.unwrap_or(""))
+        .and_then(|digits| digits.parse().ok())
+}

@@ -1,0 +1,338 @@
+//! The single writer. Every change to the lobby is a [`Command`] sent here; one OS thread
+//! decides its events, appends them to the journal (one fsync shared by every command that
+//! arrived meanwhile: group commit), applies them, answers the callers and publishes the
+//! events. Ordering, unique numbers and "two clerks clicked next at once" are correct by
+//! construction because nothing else ever writes.
+//!
+//! Backpressure: the command channel is bounded; when the disk is slow, HTTP handlers wait
+//! in `send` rather than piling up unbounded work. Shutdown: when every [`EngineHandle`] is
+//! dropped the channel closes, the thread finishes its batch and exits.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use rand::Rng;
+use thiserror::Error;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::domain::decide::{end_of_day, start_of_day};
+use crate::domain::ids::{BookingCode, CounterId, TicketId, CODE_ALPHABET, CODE_LEN};
+use crate::domain::spec::CentreSpec;
+use crate::domain::{decide, Command, Ctx, DomainError, Envelope, Event, State};
+use crate::hub::Hub;
+use crate::journal::{Journal, JournalError};
+use crate::metrics::Metrics;
+
+/// Commands waiting for the writer before senders are made to wait (backpressure).
+pub const QUEUE_DEPTH: usize = 4096;
+/// Most commands decided and committed with one fsync.
+pub const MAX_BATCH: usize = 512;
+
+/// Who asked, for the log line of each command.
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+/// Why the engine did not carry out a command.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The journal cannot be written: nothing was acknowledged.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// The events one command produced, as committed.
+pub type Outcome = Result<Vec<Arc<Envelope>>, EngineError>;
+
+struct Request {
+    cmd: Command,
+    actor: Actor,
+    reply: oneshot::Sender<Outcome>,
+}
+
+enum Message {
+    Command(Request),
+    /// Checks the business day (sent by a timer).
+    Tick,
+}
+
+/// Produces the playlist of a call.
+pub type Announce = Box<dyn Fn(&str, CounterId) -> Vec<String> + Send>;
+/// The wall clock (replaceable in tests).
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The cheap, cloneable way to reach the writer.
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Message>,
+}
+
+impl EngineHandle {
+    /// Sends a command and waits until its events are durable (or it was refused).
+    pub async fn execute(&self, cmd: Command, actor: Actor) -> Outcome {
+        let (reply, rx) = oneshot::channel();
+        let msg = Message::Command(Request { cmd, actor, reply });
+        if self.tx.send(msg).await.is_err() {
+            return Err(EngineError::Unavailable("the engine has stopped".into()));
+        }
+        rx.await
+            .unwrap_or_else(|_| Err(EngineError::Unavailable("the engine has stopped".into())))
+    }
+
+    /// Asks the engine to check for a new business day.
+    pub async fn tick(&self) {
+        let _ = self.tx.send(Message::Tick).await;
+    }
+}
+
+/// Everything the writer thread owns.
+pub struct Engine {
+    spec: Arc<CentreSpec>,
+    state: State,
+    journal: Journal,
+    journal_dir: PathBuf,
+    hub: Arc<Hub>,
+    metrics: Arc<Metrics>,
+    announce: Announce,
+    clock: Clock,
+}
+
+impl Engine {
+    /// Recovers the state from the journal (closing a previous day when the clock says a new
+    /// one began) and publishes it. Errors name the file and line that stop recovery.
+    pub fn recover(
+        spec: Arc<CentreSpec>,
+        journal_dir: PathBuf,
+        hub: Arc<Hub>,
+        metrics: Arc<Metrics>,
+        announce: Announce,
+        clock: Clock,
+    ) -> Result<Engine, JournalError> {
+        let now = local_now(&spec, &clock);
+        let today = now.date_naive();
+        let previous = crate::journal::days(&journal_dir)
+            .into_iter()
+            .filter(|d| *d <= today)
+            .next_back();
+        let day = previous.unwrap_or(today);
+        let (journal, events) = Journal::open(&journal_dir, day)?;
+        let mut state = State::new(&spec, day);
+        for env in &events {
+            state.apply(&spec, env);
+        }
+        tracing::info!(file = %journal.path().display(), events = events.len(), seq = state.seq, "journal replayed");
+        *hub.stats.lock().unwrap_or_else(|p| p.into_inner()) =
+            crate::stats::DayStats::from_events(&spec, &events);
+        let mut engine = Engine {
+            spec,
+            state,
+            journal,
+            journal_dir,
+            hub,
+            metrics,
+            announce,
+            clock,
+        };
+        if events.is_empty() {
+            let first = start_of_day(&engine.state, day);
+            engine.commit_now(vec![first], now)?;
+        }
+        engine.roll_day(now)?;
+        engine.hub.publish(&engine.spec, &engine.state, &[], now);
+        Ok(engine)
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Starts the writer thread.
+    pub fn spawn(self) -> std::io::Result<(EngineHandle, thread::JoinHandle<()>)> {
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let join = thread::Builder::new()
+            .name("xephang-engine".into())
+            .spawn(move || self.run(rx))?;
+        Ok((EngineHandle { tx }, join))
+    }
+
+    fn run(mut self, mut rx: mpsc::Receiver<Message>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut batch = Vec::new();
+            if let Message::Command(r) = first {
+                batch.push(r);
+            }
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(Message::Command(r)) => batch.push(r),
+                    Ok(Message::Tick) => {}
+                    Err(_) => break,
+                }
+            }
+            self.process(batch);
+        }
+        tracing::info!(seq = self.state.seq, "engine stopped: every handle dropped");
+    }
+
+    /// Decides, commits and answers one batch of commands.
+    fn process(&mut self, batch: Vec<Request>) {
+        let now = local_now(&self.spec, &self.clock);
+        if let Err(e) = self.roll_day(now) {
+            tracing::error!(error = %e, "could not start the new business day");
+            for req in batch {
+                let _ = req.reply.send(Err(EngineError::Unavailable(e.to_string())));
+            }
+            return;
+        }
+        let mut envs: Vec<Envelope> = Vec::new();
+        // Per request: its events' range in `envs`, or why it was refused.
+        let mut results: Vec<(Request, Result<std::ops::Range<usize>, DomainError>)> =
+            Vec::with_capacity(batch.len());
+        let mut rng = rand::thread_rng();
+        for req in batch {
+            let ctx = Ctx {
+                now,
+                new_id: TicketId(ulid::Ulid::new()),
+                new_code: new_code(&mut rng),
+                announce: &*self.announce,
+            };
+            let decision = decide(&self.spec, &self.state, &req.cmd, &ctx);
+            let outcome = decision.map(|events| {
+                let start = envs.len();
+                for event in events {
+                    let env = Envelope {
+                        seq: self.state.seq + 1,
+                        at: now,
+                        event,
+                    };
+                    self.state.apply(&self.spec, &env);
+                    envs.push(env);
+                }
+                start..envs.len()
+            });
+            results.push((req, outcome));
+        }
+        let committed = if envs.is_empty() {
+            Ok(())
+        } else {
+            self.append(&envs)
+        };
+        match committed {
+            Ok(()) => {
+                let shared: Vec<Arc<Envelope>> = envs.into_iter().map(Arc::new).collect();
+                if !shared.is_empty() {
+                    self.hub.publish(&self.spec, &self.state, &shared, now);
+                }
+                for (req, outcome) in results {
+                    log_command(&req, &outcome, &shared);
+                    let reply = outcome
+                        .map(|r| shared[r].to_vec())
+                        .map_err(EngineError::from);
+                    let _ = req.reply.send(reply);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "journal write failed: refusing the batch");
+                self.reload();
+                for (req, outcome) in results {
+                    let reply = match outcome {
+                        Err(d) => Err(EngineError::Domain(d)),
+                        Ok(_) => Err(EngineError::Unavailable(e.to_string())),
+                    };
+                    let _ = req.reply.send(reply);
+                }
+            }
+        }
+    }
+
+    fn append(&mut self, envs: &[Envelope]) -> Result<(), JournalError> {
+        let report = self.journal.append(envs)?;
+        self.metrics.record_fsync(report.fsync, envs.len(), report.bytes);
+        Ok(())
+    }
+
+    /// After a failed write, rebuilds the state from what the journal holds durably.
+    fn reload(&mut self) {
+        match crate::journal::read_day(&self.journal_dir, self.journal.day()) {
+            Ok(events) => {
+                let mut state = State::new(&self.spec, self.journal.day());
+                for env in &events {
+                    state.apply(&self.spec, env);
+                }
+                self.state = state;
+            }
+            Err(e) => tracing::error!(error = %e, "could not re-read the journal after a failed write"),
+        }
+    }
+
+    /// Appends, applies and publishes events outside a command (day changes).
+    fn commit_now(&mut self, events: Vec<Event>, now: DateTime<FixedOffset>) -> Result<(), JournalError> {
+        let envs: Vec<Envelope> = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, event)| Envelope {
+                seq: self.state.seq + 1 + i as u64,
+                at: now,
+                event,
+            })
+            .collect();
+        if envs.is_empty() {
+            return Ok(());
+        }
+        self.append(&envs)?;
+        for env in &envs {
+            self.state.apply(&self.spec, env);
+        }
+        let shared: Vec<Arc<Envelope>> = envs.into_iter().map(Arc::new).collect();
+        self.hub.publish(&self.spec, &self.state, &shared, now);
+        Ok(())
+    }
+
+    /// Ends the journal's day and starts today's when the business day has changed: tickets
+    /// left waiting expire (in the old day's file), the new file begins with `day_started`.
+    fn roll_day(&mut self, now: DateTime<FixedOffset>) -> Result<(), JournalError> {
+        let today: NaiveDate = now.date_naive();
+        if today <= self.state.day {
+            return Ok(());
+        }
+        let expired = end_of_day(&self.state, now);
+        tracing::info!(from = %self.state.day, to = %today, expired = expired.len(), "new business day");
+        self.commit_now(expired, now)?;
+        self.journal.rotate(today)?;
+        let first = start_of_day(&self.state, today);
+        self.commit_now(vec![first], now)
+    }
+}
+
+/// The clock read in the centre's timezone.
+pub fn local_now(spec: &CentreSpec, clock: &Clock) -> DateTime<FixedOffset> {
+    use chrono::SubsecRound;
+    clock()
+        .with_timezone(&spec.timezone)
+        .fixed_offset()
+        .trunc_subsecs(3)
+}
+
+fn new_code(rng: &mut impl Rng) -> BookingCode {
+    let code = (0..CODE_LEN)
+        .map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char)
+        .collect();
+    BookingCode(code)
+}
+
+fn log_command(
+    req: &Request,
+    outcome: &Result<std::ops::Range<usize>, DomainError>,
+    envs: &[Arc<Envelope>],
+) {
+    match outcome {
+        Ok(r) => {
+            let kinds: Vec<&str> = envs[r.clone()].iter().map(|e| e.event.kind()).collect();
+            let seq = envs[r.clone()].last().map(|e| e.seq);
+            tracing::info!(who = %req.actor.0, cmd = ?req.cmd, events = ?kinds, seq, "command done");
+        }
+        Err(e) => tracing::info!(who = %req.actor.0, cmd = ?req.cmd, refused = e.code(), "command refused"),
+    }
+}

@@ -1,0 +1,246 @@
+//! The journal: one append-only file per business day under `<data-dir>/journal/`, one
+//! checksummed JSON event per line, fsync'd before anything is acknowledged.
+//!
+//! Line format: `<crc32 of the JSON, 8 hex digits> <JSON envelope>\n`. On opening, a torn
+//! last line (a write cut by a power loss: no newline, or a checksum that does not match) is
+//! dropped with a warning and cut off the file; a bad line anywhere else stops start-up with
+//! the file and line, because silently skipping it would lose acknowledged data.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use thiserror::Error;
+
+use crate::domain::Envelope;
+
+#[derive(Debug, Error)]
+pub enum JournalError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path}:{line}: {what} — the journal is damaged before its last line; restore the file from a backup or move it aside (nothing was changed)")]
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        what: String,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The open journal of the current business day.
+pub struct Journal {
+    dir: PathBuf,
+    day: NaiveDate,
+    path: PathBuf,
+    file: File,
+    /// Bytes known to be on disk (fsync'd); the file is cut back to this after a failure.
+    committed: u64,
+}
+
+/// Timing of the last append, for metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct AppendReport {
+    pub bytes: usize,
+    pub fsync: Duration,
+}
+
+impl Journal {
+    /// Opens (or creates) the file of `day` and returns it with the events already in it.
+    pub fn open(dir: &Path, day: NaiveDate) -> Result<(Journal, Vec<Envelope>), JournalError> {
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let path = day_path(dir, day);
+        let existed = path.exists();
+        let (events, good_len) = if existed {
+            read_file(&path)?
+        } else {
+            (Vec::new(), 0)
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        let len = file.metadata().map_err(io_err(&path))?.len();
+        if len > good_len {
+            tracing::warn!(
+                file = %path.display(),
+                dropped_bytes = len - good_len,
+                "journal ended with a torn line (a write cut short); it was never acknowledged and is dropped"
+            );
+            file.set_len(good_len).map_err(io_err(&path))?;
+            file.sync_all().map_err(io_err(&path))?;
+        }
+        if !existed {
+            sync_dir(dir)?;
+        }
+        Ok((
+            Journal {
+                dir: dir.to_path_buf(),
+                day,
+                path,
+                file,
+                committed: good_len,
+            },
+            events,
+        ))
+    }
+
+    pub fn day(&self) -> NaiveDate {
+        self.day
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends the envelopes as one write and makes them durable with one fsync (group
+    /// commit: the engine passes every command's events that arrived meanwhile). On failure
+    /// the file is cut back so that no partial batch is left to be replayed.
+    pub fn append(&mut self, envs: &[Envelope]) -> Result<AppendReport, JournalError> {
+        let mut buf = Vec::with_capacity(envs.len() * 512);
+        for env in envs {
+            encode_line(env, &mut buf);
+        }
+        let result = self
+            .file
+            .write_all(&buf)
+            .and_then(|()| {
+                let start = Instant::now();
+                self.file.sync_data().map(|()| start.elapsed())
+            });
+        match result {
+            Ok(fsync) => {
+                self.committed += buf.len() as u64;
+                Ok(AppendReport {
+                    bytes: buf.len(),
+                    fsync,
+                })
+            }
+            Err(e) => {
+                if let Err(cut) = self.file.set_len(self.committed) {
+                    tracing::error!(file = %self.path.display(), error = %cut, "could not cut back a failed journal write");
+                }
+                Err(JournalError::Io {
+                    path: self.path.clone(),
+                    source: e,
+                })
+            }
+        }
+    }
+
+    /// Closes this day's file and opens the next day's.
+    pub fn rotate(&mut self, day: NaiveDate) -> Result<Vec<Envelope>, JournalError> {
+        let (next, events) = Journal::open(&self.dir, day)?;
+        *self = next;
+        Ok(events)
+    }
+}
+
+/// `<dir>/YYYY-MM-DD.jsonl`
+pub fn day_path(dir: &Path, day: NaiveDate) -> PathBuf {
+    dir.join(format!("{}.jsonl", day.format("%Y-%m-%d")))
+}
+
+/// Days that have a journal file, oldest first.
+pub fn days(dir: &Path) -> Vec<NaiveDate> {
+    let mut days: Vec<NaiveDate> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(".jsonl")?;
+            NaiveDate::parse_from_str(stem, "%Y-%m-%d").ok()
+        })
+        .collect();
+    days.sort();
+    days
+}
+
+/// Reads a day's events (for past days' stats and reports), tolerating a torn last line.
+pub fn read_day(dir: &Path, day: NaiveDate) -> Result<Vec<Envelope>, JournalError> {
+    read_file(&day_path(dir, day)).map(|(events, _)| events)
+}
+
+/// Serialises one envelope as a journal line.
+pub fn encode_line(env: &Envelope, buf: &mut Vec<u8>) {
+    // Serialising our own types to a Vec cannot fail (no maps with non-string keys).
+    let json = serde_json::to_vec(env).unwrap_or_default();
+    let crc = crc32fast::hash(&json);
+    buf.extend_from_slice(format!("{crc:08x} ").as_bytes());
+    buf.extend_from_slice(&json);
+    buf.push(b'\n');
+}
+
+/// Parses one journal line (without its newline).
+pub fn decode_line(line: &[u8]) -> Result<Envelope, String> {
+    if line.len() < 10 || line[8] != b' ' {
+        return Err("not a journal line (expected `<crc32> <json>`)".into());
+    }
+    let crc_hex = std::str::from_utf8(&line[..8]).map_err(|_| "checksum is not hex")?;
+    let crc = u32::from_str_radix(crc_hex, 16).map_err(|_| "checksum is not hex")?;
+    let json = &line[9..];
+    if crc32fast::hash(json) != crc {
+        return Err("checksum mismatch".into());
+    }
+    serde_json::from_slice(json).map_err(|e| format!("bad event: {e}"))
+}
+
+/// Reads a whole file: the events and the length of its intact prefix.
+fn read_file(path: &Path) -> Result<(Vec<Envelope>, u64), JournalError> {
+    let bytes = fs::read(path).map_err(io_err(path))?;
+    let mut events = Vec::new();
+    let mut offset = 0usize;
+    let mut line_no = 0usize;
+    while offset < bytes.len() {
+        line_no += 1;
+        let rest = &bytes[offset..];
+        let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
+            // No newline: the last write was cut short. Never acknowledged; drop it.
+            break;
+        };
+        let line = &rest[..nl];
+        let is_last = offset + nl + 1 >= bytes.len();
+        match decode_line(line) {
+            Ok(env) => {
+                if let Some(prev) = events.last().map(|e: &Envelope| e.seq) {
+                    if env.seq != prev + 1 {
+                        return Err(JournalError::Corrupt {
+                            path: path.to_path_buf(),
+                            line: line_no,
+                            what: format!("sequence jumps from {prev} to {}", env.seq),
+                        });
+                    }
+                }
+                events.push(env);
+            }
+            Err(_) if is_last => break,
+            Err(what) => {
+                return Err(JournalError::Corrupt {
+                    path: path.to_path_buf(),
+                    line: line_no,
+                    what,
+                })
+            }
+        }
+        offset += nl + 1;
+    }
+    Ok((events, offset as u64))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), JournalError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,195 @@
+//! The `xephang` command: run the daemon, check a config, hash a PIN, preview an announcement.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use xephang::config::{self, Config};
+use xephang::server::{self, RunOptions};
+
+#[derive(Parser)]
+#[command(name = "xephang", version, about = "Lobby queue daemon of a one-stop public service centre (Bộ phận Một cửa)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the daemon (the default): with no flags, the embedded demo centre on 127.0.0.1:8080.
+    Run {
+        /// Centre config (TOML); default: the embedded demo centre (config/default.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Where the journal and the session secret live.
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Serve the screens from this folder instead of the embedded ones.
+        #[arg(long)]
+        displays: Option<PathBuf>,
+    },
+    /// Validate a config file: exit 0, or print `file:line: field: problem` lines and exit 1.
+    CheckConfig { file: PathBuf },
+    /// Read a PIN from standard input and print an argon2id hash for `pin_hash`.
+    HashPin,
+    /// Print (`--text`) or render (`--out FILE.wav`) the announcement of a call.
+    Say {
+        number: String,
+        #[arg(long)]
+        counter: u32,
+        /// vi or en; default: the config's languages.
+        #[arg(long, default_value = "")]
+        lang: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        text: bool,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn load_config(path: Option<&PathBuf>) -> Result<Config, config::ConfigError> {
+    match path {
+        Some(p) => config::load(p),
+        None => config::parse(config::DEFAULT_TOML, config::DEFAULT_NAME),
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Cmd::Run {
+        config: None,
+        data_dir: PathBuf::from("data"),
+        bind: "127.0.0.1:8080".into(),
+        displays: None,
+    });
+    match command {
+        Cmd::Run {
+            config,
+            data_dir,
+            bind,
+            displays,
+        } => {
+            let config = match load_config(config.as_ref()) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let opts = RunOptions {
+                config,
+                data_dir,
+                bind,
+                displays_dir: displays,
+            };
+            match runtime.block_on(server::run(opts, stop_signal())) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("xephang: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Cmd::CheckConfig { file } => match config::load(&file) {
+            Ok(c) => {
+                println!(
+                    "{}: ok — {} services, {} counters, {} staff, {} devices",
+                    file.display(),
+                    c.spec.services.len(),
+                    c.spec.counters.len(),
+                    c.staff.len(),
+                    c.devices.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
+        Cmd::HashPin => {
+            let mut pin = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut pin) {
+                eprintln!("cannot read the PIN from standard input: {e}");
+                return ExitCode::FAILURE;
+            }
+            let pin = pin.trim_end_matches(['\r', '\n']);
+            if pin.is_empty() {
+                eprintln!("empty PIN: type it on standard input, e.g. `echo 4821 | xephang hash-pin`");
+                return ExitCode::FAILURE;
+            }
+            match config::hash_pin(pin) {
+                Ok(h) => {
+                    println!("{h}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Cmd::Say {
+            number,
+            counter,
+            lang,
+            out,
+            text,
+            config,
+        } => {
+            let config = match load_config(config.as_ref()) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match xephang::audio::cli::say(&config.audio, &number, counter, &lang, out.as_deref(), text) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(t) => t,
+            Err(_) => return ctrl_c.await,
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
+}

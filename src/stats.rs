@@ -1,0 +1,344 @@
+//! Figures of a day, computed from the event stream alone: the live dashboard (fed event by
+//! event), `GET /api/v1/stats` for past days (fed by replaying the day's journal) and the CSV
+//! report therefore always agree.
+//!
+//! Definitions (DESIGN.md): wait = first call − issue; service time = finish − (last) call;
+//! on time = wait ≤ the service's target; satisfaction = share of scores 3 and 4.
+
+use std::collections::BTreeMap;
+
+use chrono::Timelike;
+use serde_json::{json, Value};
+
+use crate::domain::event::Event;
+use crate::domain::ids::{CounterId, ServiceId, StaffId};
+use crate::domain::spec::CentreSpec;
+use crate::domain::Envelope;
+
+/// Counts and samples of one group (the whole day, a service, a counter, a clerk, an hour).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Acc {
+    pub issued: u32,
+    pub served: u32,
+    pub no_show: u32,
+    pub cancelled: u32,
+    pub transferred: u32,
+    pub expired: u32,
+    pub waiting: u32,
+    pub waits: Vec<u32>,
+    pub on_time: u32,
+    pub service_times: Vec<u32>,
+    pub ratings: [u32; 4],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Field {
+    Issued,
+    Served,
+    NoShow,
+    Cancelled,
+    Transferred,
+    Expired,
+}
+
+/// A day's figures, updated one event at a time.
+#[derive(Debug, Clone, Default)]
+pub struct DayStats {
+    pub day: Option<chrono::NaiveDate>,
+    pub totals: Acc,
+    pub services: BTreeMap<ServiceId, Acc>,
+    pub counters: BTreeMap<CounterId, Acc>,
+    pub clerks: BTreeMap<StaffId, Acc>,
+    pub hours: BTreeMap<u32, Acc>,
+    /// Waiting tickets by service right now (from issue/call/… events).
+    waiting: BTreeMap<ServiceId, i64>,
+}
+
+/// Which groups an event counts in.
+struct Groups<'a> {
+    service: Option<&'a ServiceId>,
+    counter: Option<CounterId>,
+    clerk: Option<&'a StaffId>,
+    hour: u32,
+}
+
+impl DayStats {
+    /// Figures of a whole journal day.
+    pub fn from_events<'a>(spec: &CentreSpec, events: impl IntoIterator<Item = &'a Envelope>) -> DayStats {
+        let mut s = DayStats::default();
+        for e in events {
+            s.apply(spec, e);
+        }
+        s
+    }
+
+    pub fn apply(&mut self, spec: &CentreSpec, env: &Envelope) {
+        let hour = env.at.hour();
+        let ev = &env.event;
+        if let Event::DayStarted { day, .. } = ev {
+            *self = DayStats {
+                day: Some(*day),
+                ..DayStats::default()
+            };
+            return;
+        }
+        match ev {
+            Event::TicketIssued { ticket, .. } => {
+                self.count(Field::Issued, &groups(Some(&ticket.service), None, None, hour));
+                *self.waiting.entry(ticket.service.clone()).or_default() += 1;
+            }
+            Event::TicketCalled { ticket, counter, .. } => {
+                *self.waiting.entry(ticket.service.clone()).or_default() -= 1;
+                let first = ticket.first_called_at == ticket.called_at;
+                if let (true, Some(called)) = (first, ticket.called_at) {
+                    let wait = (called - ticket.issued_at).num_seconds().max(0) as u32;
+                    let target = spec
+                        .service(&ticket.service)
+                        .map_or(u32::MAX, |s| s.target_wait_s);
+                    let g = groups(Some(&ticket.service), Some(*counter), ticket.clerk.as_ref(), hour);
+                    self.each(&g, |a| {
+                        a.waits.push(wait);
+                        if wait <= target {
+                            a.on_time += 1;
+                        }
+                    });
+                }
+            }
+            Event::TicketFinished { ticket, counter } => {
+                let g = groups(Some(&ticket.service), Some(*counter), ticket.clerk.as_ref(), hour);
+                self.count(Field::Served, &g);
+                if let (Some(c), Some(f)) = (ticket.called_at, ticket.finished_at) {
+                    let secs = (f - c).num_seconds().max(0) as u32;
+                    self.each(&g, |a| a.service_times.push(secs));
+                }
+            }
+            Event::TicketNoShow { ticket, counter } => {
+                let g = groups(Some(&ticket.service), Some(*counter), ticket.clerk.as_ref(), hour);
+                self.count(Field::NoShow, &g);
+            }
+            Event::TicketTransferred {
+                ticket,
+                from_service,
+                counter,
+            } => {
+                let g = groups(Some(from_service), *counter, ticket.clerk.as_ref(), hour);
+                self.count(Field::Transferred, &g);
+                *self.waiting.entry(ticket.service.clone()).or_default() += 1;
+            }
+            Event::TicketRequeued { ticket } => {
+                *self.waiting.entry(ticket.service.clone()).or_default() += 1;
+            }
+            Event::TicketCancelled { ticket } | Event::TicketExpired { ticket } => {
+                let field = if matches!(ev, Event::TicketCancelled { .. }) {
+                    Field::Cancelled
+                } else {
+                    Field::Expired
+                };
+                self.count(field, &groups(Some(&ticket.service), None, None, hour));
+                // Only a ticket still in the queue leaves it: waiting tickets have no counter
+                // (a call sets it; requeue and transfer clear it).
+                if ticket.counter.is_none() {
+                    *self.waiting.entry(ticket.service.clone()).or_default() -= 1;
+                }
+            }
+            Event::Rating(r) => {
+                let g = groups(Some(&r.service), r.counter, r.clerk.as_ref(), hour);
+                let i = usize::from(r.score.clamp(1, 4) - 1);
+                self.each(&g, |a| a.ratings[i] += 1);
+            }
+            _ => {}
+        }
+    }
+
+    fn each(&mut self, g: &Groups, f: impl Fn(&mut Acc)) {
+        f(&mut self.totals);
+        if let Some(s) = g.service {
+            f(self.services.entry(s.clone()).or_default());
+        }
+        if let Some(c) = g.counter {
+            f(self.counters.entry(c).or_default());
+        }
+        if let Some(k) = g.clerk {
+            f(self.clerks.entry(k.clone()).or_default());
+        }
+        f(self.hours.entry(g.hour).or_default());
+    }
+
+    fn count(&mut self, field: Field, g: &Groups) {
+        self.each(g, |a| {
+            let slot = match field {
+                Field::Issued => &mut a.issued,
+                Field::Served => &mut a.served,
+                Field::NoShow => &mut a.no_show,
+                Field::Cancelled => &mut a.cancelled,
+                Field::Transferred => &mut a.transferred,
+                Field::Expired => &mut a.expired,
+            };
+            *slot += 1;
+        });
+    }
+
+    /// The stats document of API.md.
+    pub fn to_json(&self, spec: &CentreSpec) -> Value {
+        let mut totals = self.totals.clone();
+        totals.waiting = self.waiting.values().map(|w| (*w).max(0) as u32).sum();
+        let services: Vec<Value> = spec
+            .services
+            .iter()
+            .map(|s| {
+                let mut acc = self.services.get(&s.id).cloned().unwrap_or_default();
+                acc.waiting = self.waiting.get(&s.id).map_or(0, |w| (*w).max(0) as u32);
+                with_id(json!(s.id), &acc)
+            })
+            .collect();
+        let counters: Vec<Value> = spec
+            .counters
+            .iter()
+            .map(|c| with_id(json!(c.id), &self.counters.get(&c.id).cloned().unwrap_or_default()))
+            .collect();
+        let clerks: Vec<Value> = self.clerks.iter().map(|(k, a)| with_id(json!(k), a)).collect();
+        let hours: Vec<Value> = self
+            .hours
+            .iter()
+            .map(|(h, a)| {
+                let mut v = figures(a);
+                if let Value::Object(m) = &mut v {
+                    m.insert("hour".into(), json!(h));
+                }
+                v
+            })
+            .collect();
+        json!({
+            "day": self.day,
+            "totals": figures(&totals),
+            "services": services,
+            "counters": counters,
+            "clerks": clerks,
+            "hours": hours,
+        })
+    }
+}
+
+fn groups<'a>(
+    service: Option<&'a ServiceId>,
+    counter: Option<CounterId>,
+    clerk: Option<&'a StaffId>,
+    hour: u32,
+) -> Groups<'a> {
+    Groups {
+        service,
+        counter,
+        clerk,
+        hour,
+    }
+}
+
+fn with_id(id: Value, acc: &Acc) -> Value {
+    let mut v = figures(acc);
+    if let Value::Object(m) = &mut v {
+        m.insert("id".into(), id);
+    }
+    v
+}
+
+/// avg / p50 / p90 / max of a sample (nearest rank), or null when empty.
+pub fn summary(xs: &[u32]) -> Value {
+    if xs.is_empty() {
+        return Value::Null;
+    }
+    let mut v = xs.to_vec();
+    v.sort_unstable();
+    let rank = |p: f64| v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+    let sum: u64 = v.iter().map(|x| u64::from(*x)).sum();
+    json!({
+        "avg": (sum as f64 / v.len() as f64).round() as u64,
+        "p50": rank(0.5),
+        "p90": rank(0.9),
+        "max": v[v.len() - 1],
+    })
+}
+
+fn pct(part: u32, whole: u32) -> Value {
+    if whole == 0 {
+        Value::Null
+    } else {
+        json!((1000.0 * f64::from(part) / f64::from(whole)).round() / 10.0)
+    }
+}
+
+/// The FIGURES object of API.md.
+pub fn figures(a: &Acc) -> Value {
+    let rated: u32 = a.ratings.iter().sum();
+    json!({
+        "issued": a.issued, "served": a.served, "no_show": a.no_show,
+        "cancelled": a.cancelled, "transferred": a.transferred, "expired": a.expired,
+        "waiting": a.waiting,
+        "wait_s": summary(&a.waits),
+        "service_s": summary(&a.service_times),
+        "on_time_pct": pct(a.on_time, a.waits.len() as u32),
+        "ratings": {"1": a.ratings[0], "2": a.ratings[1], "3": a.ratings[2], "4": a.ratings[3]},
+        "satisfaction_pct": pct(a.ratings[2] + a.ratings[3], rated),
+    })
+}
+
+/// The daily report as CSV: one row per group, the same figures as the stats document.
+pub fn to_csv(doc: &Value) -> String {
+    let mut out = String::from("\u{feff}phan_loai/section,ma/id,so_phat/issued,da_phuc_vu/served,vang_mat/no_show,huy/cancelled,chuyen/transferred,het_han/expired,dang_cho/waiting,cho_tb_s/wait_avg_s,cho_p50_s/wait_p50_s,cho_p90_s/wait_p90_s,cho_max_s/wait_max_s,phuc_vu_tb_s/service_avg_s,dung_han_pct/on_time_pct,rat_hai_long/score_4,hai_long/score_3,binh_thuong/score_2,khong_hai_long/score_1,hai_long_pct/satisfaction_pct\n");
+    let mut row = |section: &str, id: &Value, f: &Value| {
+        let n = |k: &str| f.get(k).map_or(String::new(), cell);
+        let w = |k: &str| f.get("wait_s").and_then(|w| w.get(k)).map_or(String::new(), cell);
+        let s = f.get("service_s").and_then(|w| w.get("avg")).map_or(String::new(), cell);
+        let r = |k: &str| f.get("ratings").and_then(|r| r.get(k)).map_or(String::new(), cell);
+        let cols = [
+            section.to_string(),
+            cell(id),
+            n("issued"),
+            n("served"),
+            n("no_show"),
+            n("cancelled"),
+            n("transferred"),
+            n("expired"),
+            n("waiting"),
+            w("avg"),
+            w("p50"),
+            w("p90"),
+            w("max"),
+            s,
+            n("on_time_pct"),
+            r("4"),
+            r("3"),
+            r("2"),
+            r("1"),
+            n("satisfaction_pct"),
+        ];
+        out.push_str(&cols.join(","));
+        out.push('\n');
+    };
+    row("tong/total", &json!(doc["day"]), &doc["totals"]);
+    for (section, key) in [
+        ("linh_vuc/service", "services"),
+        ("quay/counter", "counters"),
+        ("can_bo/clerk", "clerks"),
+        ("gio/hour", "hours"),
+    ] {
+        for f in doc[key].as_array().into_iter().flatten() {
+            let id = if key == "hours" { &f["hour"] } else { &f["id"] };
+            row(section, id, f);
+        }
+    }
+    out
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.clone()
+            }
+        }
+        other => other.to_string(),
+    }
+}
