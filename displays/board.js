@@ -37,6 +37,9 @@ async function runQueue() {
   running = false;
 }
 
+const COUNTER_FLASH_MS = 3600; // the counter's tile flashes this long on its call
+const flashUntil = new Map();   // counter id → end of its flash (tiles are rebuilt on changes)
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function showCall(call, animate) {
@@ -52,8 +55,8 @@ function showCall(call, animate) {
     now.classList.remove('flash');
     void now.offsetWidth; // restart the animation
     now.classList.add('flash');
-    const cell = document.querySelector(`.counter[data-id="${call.counter}"]`);
-    if (cell) { cell.classList.remove('flash'); void cell.offsetWidth; cell.classList.add('flash'); }
+    flashUntil.set(call.counter, Date.now() + COUNTER_FLASH_MS);
+    renderCounters();
   }
   renderRecent();
 }
@@ -79,12 +82,7 @@ function renderHeader() {
   const cn = $('#centre-name');
   if (cn.textContent !== (p || 'xephang')) {
     cn.textContent = p || 'xephang';
-    let size = 3; // rem: shrink a long name until it fits the header
-    cn.style.setProperty('--csize', `${size}rem`);
-    while (cn.scrollWidth > cn.clientWidth + 1 && size > 1.8) {
-      size -= 0.1;
-      cn.style.setProperty('--csize', `${size.toFixed(2)}rem`);
-    }
+    fitCentre();
   }
   $('#centre-name-en').textContent = s && s !== p ? s : '';
   const logo = $('#logo');
@@ -94,6 +92,20 @@ function renderHeader() {
 }
 
 let lastRecentKey = null;
+/** Shrinks a long centre name until it fits the header (again once the font has loaded). */
+function fitCentre() {
+  const cn = $('#centre-name');
+  let size = 3; // rem
+  cn.style.setProperty('--csize', `${size}rem`);
+  while (cn.scrollWidth > cn.clientWidth + 1 && size > 1.6) {
+    size -= 0.1;
+    cn.style.setProperty('--csize', `${size.toFixed(2)}rem`);
+  }
+}
+document.fonts?.ready.then(fitCentre);
+document.fonts?.addEventListener('loadingdone', fitCentre);
+window.addEventListener('resize', fitCentre);
+
 function renderRecent() {
   const rows = model.recent.slice(0, 8);
   const top = rows[0] ? `${rows[0].number}@${rows[0].at}` : null;
@@ -120,15 +132,15 @@ function renderCounters() {
   const box = $('#counters');
   const n = Math.max(list.length, 1);
   const rows = Math.ceil(n / 10);
-  const cols = Math.ceil(n / rows);
+  const cols = Math.max(Math.ceil(n / rows), 6);
   box.style.setProperty('--cols', cols);
   box.style.setProperty('--cscale', `${(1 / Math.sqrt(rows)).toFixed(3)}rem`);
-  const flashing = new Set([...box.querySelectorAll('.counter.flash')].map((e) => e.dataset.id));
   box.innerHTML = list.map((c) => {
     const cur = c.current
       ? `<span class="cur num">${esc(c.current.number)}</span>`
       : `<span class="idle">${c.status === 'paused' ? esc(L('Tạm dừng', 'Paused')) : '—'}</span>`;
-    const fl = flashing.has(String(c.id)) ? ' flash' : '';
+    const left = (flashUntil.get(c.id) || 0) - Date.now();
+    const fl = left > 0 ? ` flash" style="--fl-delay:${left - COUNTER_FLASH_MS}ms` : '';
     return `<div class="counter ${esc(c.status)}${fl}" data-id="${c.id}"><span class="cn">${esc(c.name)}</span>${cur}</div>`;
   }).join('') || `<div class="counter"><span class="cn">${esc(L('Chưa có quầy mở', 'No counter open'))}</span></div>`;
 }

@@ -45,6 +45,7 @@ function render() {
   $('#cancel').hidden = !waiting;
   if (!waiting) $('#confirm').hidden = true;
   $('#alerts').hidden = armed || !(waiting || ticket.status === 'called');
+  $('#hint').hidden = !(waiting || ticket.status === 'called');
   $('#rate').hidden = ticket.status !== 'done';
   $('#c-number').textContent = ticket.number;
   $('#c-counter').textContent = ticket.counter ? counterName(ticket.counter) : '';
@@ -160,4 +161,11 @@ if (await load()) {
   const client = connect({ ticket: id });
   client.on('ticket', (t) => { if (!t.id || t.id === id) update(t); });
   client.on('change', render);
+  client.on('event', (ev) => { // rated at the counter's tablet: no second rating from here
+    if (ev.type === 'rating' && ticket && ev.number === ticket.number && ev.service === ticket.service
+      && !localStorage.getItem(`xephang.rated.${id}`)) {
+      localStorage.setItem(`xephang.rated.${id}`, String(ev.score));
+      renderFaces();
+    }
+  });
 }

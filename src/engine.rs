@@ -115,8 +115,7 @@ impl Engine {
         let today = now.date_naive();
         let previous = crate::journal::days(&journal_dir)
             .into_iter()
-            .filter(|d| *d <= today)
-            .next_back();
+            .rfind(|d| *d <= today);
         let day = previous.unwrap_or(today);
         let (journal, events) = Journal::open(&journal_dir, day)?;
         let mut state = State::new(&spec, day);
@@ -249,7 +248,8 @@ impl Engine {
 
     fn append(&mut self, envs: &[Envelope]) -> Result<(), JournalError> {
         let report = self.journal.append(envs)?;
-        self.metrics.record_fsync(report.fsync, envs.len(), report.bytes);
+        self.metrics
+            .record_fsync(report.fsync, envs.len(), report.bytes);
         Ok(())
     }
 
@@ -263,12 +263,18 @@ impl Engine {
                 }
                 self.state = state;
             }
-            Err(e) => tracing::error!(error = %e, "could not re-read the journal after a failed write"),
+            Err(e) => {
+                tracing::error!(error = %e, "could not re-read the journal after a failed write")
+            }
         }
     }
 
     /// Appends, applies and publishes events outside a command (day changes).
-    fn commit_now(&mut self, events: Vec<Event>, now: DateTime<FixedOffset>) -> Result<(), JournalError> {
+    fn commit_now(
+        &mut self,
+        events: Vec<Event>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(), JournalError> {
         let envs: Vec<Envelope> = events
             .into_iter()
             .enumerate()
@@ -333,6 +339,8 @@ fn log_command(
             let seq = envs[r.clone()].last().map(|e| e.seq);
             tracing::info!(who = %req.actor.0, cmd = ?req.cmd, events = ?kinds, seq, "command done");
         }
-        Err(e) => tracing::info!(who = %req.actor.0, cmd = ?req.cmd, refused = e.code(), "command refused"),
+        Err(e) => {
+            tracing::info!(who = %req.actor.0, cmd = ?req.cmd, refused = e.code(), "command refused")
+        }
     }
 }

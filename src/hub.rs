@@ -242,7 +242,8 @@ impl Hub {
                 )
             });
         if bookings_changed {
-            self.bookings.retain(|code, _| state.bookings.contains_key(code));
+            self.bookings
+                .retain(|code, _| state.bookings.contains_key(code));
             for (code, b) in &state.bookings {
                 self.bookings.insert(code.clone(), b.clone());
             }
@@ -360,7 +361,12 @@ impl Hub {
     }
 
     /// The snapshot as JSON for an audience, with the server's `now`.
-    pub fn snapshot_json(&self, snap: &Snapshot, audience: Audience, now: DateTime<FixedOffset>) -> String {
+    pub fn snapshot_json(
+        &self,
+        snap: &Snapshot,
+        audience: Audience,
+        now: DateTime<FixedOffset>,
+    ) -> String {
         let cell = match audience {
             Audience::Public => &snap.public_json,
             Audience::Staff => &snap.staff_json,

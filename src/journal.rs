@@ -109,13 +109,10 @@ impl Journal {
         for env in envs {
             encode_line(env, &mut buf);
         }
-        let result = self
-            .file
-            .write_all(&buf)
-            .and_then(|()| {
-                let start = Instant::now();
-                self.file.sync_data().map(|()| start.elapsed())
-            });
+        let result = self.file.write_all(&buf).and_then(|()| {
+            let start = Instant::now();
+            self.file.sync_data().map(|()| start.elapsed())
+        });
         match result {
             Ok(fsync) => {
                 self.committed += buf.len() as u64;

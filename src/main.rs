@@ -11,7 +11,11 @@ use xephang::config::{self, Config};
 use xephang::server::{self, RunOptions};
 
 #[derive(Parser)]
-#[command(name = "xephang", version, about = "Lobby queue daemon of a one-stop public service centre (Bộ phận Một cửa)")]
+#[command(
+    name = "xephang",
+    version,
+    about = "Lobby queue daemon of a one-stop public service centre (Bộ phận Một cửa)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
@@ -64,7 +68,9 @@ fn load_config(path: Option<&PathBuf>) -> Result<Config, config::ConfigError> {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -134,7 +140,9 @@ fn main() -> ExitCode {
             }
             let pin = pin.trim_end_matches(['\r', '\n']);
             if pin.is_empty() {
-                eprintln!("empty PIN: type it on standard input, e.g. `echo 4821 | xephang hash-pin`");
+                eprintln!(
+                    "empty PIN: type it on standard input, e.g. `echo 4821 | xephang hash-pin`"
+                );
                 return ExitCode::FAILURE;
             }
             match config::hash_pin(pin) {
@@ -163,7 +171,14 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match xephang::audio::cli::say(&config.audio, &number, counter, &lang, out.as_deref(), text) {
+            match xephang::audio::cli::say(
+                &config.audio,
+                &number,
+                counter,
+                &lang,
+                out.as_deref(),
+                text,
+            ) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("{e}");
@@ -181,10 +196,11 @@ async fn stop_signal() {
     };
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(t) => t,
-            Err(_) => return ctrl_c.await,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => return ctrl_c.await,
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

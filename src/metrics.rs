@@ -32,14 +32,18 @@ impl Metrics {
             }
         }
         self.events.fetch_add(events as u64, Ordering::Relaxed);
-        self.journal_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        self.journal_bytes
+            .fetch_add(bytes as u64, Ordering::Relaxed);
     }
 
     /// Appends this process's counters in Prometheus text format.
     pub fn render(&self, out: &mut String) {
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let fsyncs = get(&self.fsyncs);
-        let _ = writeln!(out, "# HELP xephang_journal_fsync_seconds Journal fsync latency.");
+        let _ = writeln!(
+            out,
+            "# HELP xephang_journal_fsync_seconds Journal fsync latency."
+        );
         let _ = writeln!(out, "# TYPE xephang_journal_fsync_seconds histogram");
         for (i, bound) in FSYNC_BUCKETS.iter().enumerate() {
             let _ = writeln!(
@@ -48,7 +52,10 @@ impl Metrics {
                 get(&self.fsync_buckets[i])
             );
         }
-        let _ = writeln!(out, "xephang_journal_fsync_seconds_bucket{{le=\"+Inf\"}} {fsyncs}");
+        let _ = writeln!(
+            out,
+            "xephang_journal_fsync_seconds_bucket{{le=\"+Inf\"}} {fsyncs}"
+        );
         let _ = writeln!(
             out,
             "xephang_journal_fsync_seconds_sum {}",
@@ -56,13 +63,32 @@ impl Metrics {
         );
         let _ = writeln!(out, "xephang_journal_fsync_seconds_count {fsyncs}");
         let counters = [
-            ("xephang_events_total", "Events journaled.", get(&self.events)),
-            ("xephang_journal_bytes_total", "Bytes appended to the journal.", get(&self.journal_bytes)),
-            ("xephang_ws_dropped_slow_total", "WebSocket clients dropped for being too slow.", get(&self.ws_dropped_slow)),
-            ("xephang_unavailable_total", "Commands refused because storage failed.", get(&self.http_refused_unavailable)),
+            (
+                "xephang_events_total",
+                "Events journaled.",
+                get(&self.events),
+            ),
+            (
+                "xephang_journal_bytes_total",
+                "Bytes appended to the journal.",
+                get(&self.journal_bytes),
+            ),
+            (
+                "xephang_ws_dropped_slow_total",
+                "WebSocket clients dropped for being too slow.",
+                get(&self.ws_dropped_slow),
+            ),
+            (
+                "xephang_unavailable_total",
+                "Commands refused because storage failed.",
+                get(&self.http_refused_unavailable),
+            ),
         ];
         for (name, help, v) in counters {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
+            );
         }
         let _ = writeln!(
             out,

@@ -50,7 +50,10 @@ pub enum ServerError {
 }
 
 /// Runs the daemon until `stop` resolves.
-pub async fn run(opts: RunOptions, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+pub async fn run(
+    opts: RunOptions,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     let RunOptions {
         config,
         data_dir,
@@ -76,9 +79,11 @@ pub async fn run(opts: RunOptions, stop: impl Future<Output = ()> + Send + 'stat
     let metrics = Arc::new(Metrics::default());
     let clock: Clock = Arc::new(chrono::Utc::now);
     let playlist_maker = announcer.clone();
-    let announce = Box::new(move |number: &str, counter: crate::domain::ids::CounterId| {
-        playlist_maker.playlist(number, counter.0)
-    });
+    let announce = Box::new(
+        move |number: &str, counter: crate::domain::ids::CounterId| {
+            playlist_maker.playlist(number, counter.0)
+        },
+    );
     let started = Instant::now();
     let engine = Engine::recover(
         spec.clone(),
@@ -164,8 +169,13 @@ pub async fn run(opts: RunOptions, stop: impl Future<Output = ()> + Send + 'stat
     ticker.abort();
     // The writer stops once the last handle (held by the router's state) is gone.
     let joined = tokio::task::spawn_blocking(move || writer.join());
-    if tokio::time::timeout(Duration::from_secs(5), joined).await.is_err() {
-        tracing::warn!("the writer did not stop within 5 s; every acknowledged event is already on disk");
+    if tokio::time::timeout(Duration::from_secs(5), joined)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "the writer did not stop within 5 s; every acknowledged event is already on disk"
+        );
     }
     Ok(())
 }
@@ -189,20 +199,39 @@ fn print_urls(config: &Config, addr: SocketAddr) {
     let first_counter = config.spec.counters.first().map_or(1, |c| c.id.0);
     let mut out = format!("xephang listening on {base}\n");
     out.push_str(&format!("  Danh sách màn hình / Screens:      {base}/\n"));
-    out.push_str(&format!("  Bảng gọi số / Lobby board:         {base}/board{}\n", token(DeviceRole::Display)));
+    out.push_str(&format!(
+        "  Bảng gọi số / Lobby board:         {base}/board{}\n",
+        token(DeviceRole::Display)
+    ));
     out.push_str(&format!(
         "  Màn hình quầy / Counter display:   {base}/display/{first_counter}{}\n",
         token(DeviceRole::Display)
     ));
-    out.push_str(&format!("  Kiosk lấy số / Ticket kiosk:       {base}/kiosk{}\n", token(DeviceRole::Kiosk)));
-    out.push_str(&format!("  Cán bộ một cửa / Clerk terminal:   {base}/clerk\n"));
+    out.push_str(&format!(
+        "  Kiosk lấy số / Ticket kiosk:       {base}/kiosk{}\n",
+        token(DeviceRole::Kiosk)
+    ));
+    out.push_str(&format!(
+        "  Cán bộ một cửa / Clerk terminal:   {base}/clerk\n"
+    ));
     if let Some((n, t)) = rating {
-        out.push_str(&format!("  Đánh giá / Rating tablet:          {base}/rating/{n}{t}\n"));
+        out.push_str(&format!(
+            "  Đánh giá / Rating tablet:          {base}/rating/{n}{t}\n"
+        ));
     }
-    out.push_str(&format!("  Giám sát / Supervisor:             {base}/supervisor{}\n", token(DeviceRole::Supervisor)));
-    out.push_str(&format!("  Đặt lịch hẹn / Book appointment:   {base}/book\n"));
-    out.push_str(&format!("  Phiếu trên điện thoại / Phone:     {base}/t/<ticket id> (QR on each ticket)\n"));
-    out.push_str(&format!("  API: {base}/api/v1/state · {base}/healthz · WebSocket {base}/ws\n"));
+    out.push_str(&format!(
+        "  Giám sát / Supervisor:             {base}/supervisor{}\n",
+        token(DeviceRole::Supervisor)
+    ));
+    out.push_str(&format!(
+        "  Đặt lịch hẹn / Book appointment:   {base}/book\n"
+    ));
+    out.push_str(&format!(
+        "  Phiếu trên điện thoại / Phone:     {base}/t/<ticket id> (QR on each ticket)\n"
+    ));
+    out.push_str(&format!(
+        "  API: {base}/api/v1/state · {base}/healthz · WebSocket {base}/ws\n"
+    ));
     print!("{out}");
     use std::io::Write;
     let _ = std::io::stdout().flush();

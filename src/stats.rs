@@ -64,7 +64,10 @@ struct Groups<'a> {
 
 impl DayStats {
     /// Figures of a whole journal day.
-    pub fn from_events<'a>(spec: &CentreSpec, events: impl IntoIterator<Item = &'a Envelope>) -> DayStats {
+    pub fn from_events<'a>(
+        spec: &CentreSpec,
+        events: impl IntoIterator<Item = &'a Envelope>,
+    ) -> DayStats {
         let mut s = DayStats::default();
         for e in events {
             s.apply(spec, e);
@@ -84,10 +87,15 @@ impl DayStats {
         }
         match ev {
             Event::TicketIssued { ticket, .. } => {
-                self.count(Field::Issued, &groups(Some(&ticket.service), None, None, hour));
+                self.count(
+                    Field::Issued,
+                    &groups(Some(&ticket.service), None, None, hour),
+                );
                 *self.waiting.entry(ticket.service.clone()).or_default() += 1;
             }
-            Event::TicketCalled { ticket, counter, .. } => {
+            Event::TicketCalled {
+                ticket, counter, ..
+            } => {
                 *self.waiting.entry(ticket.service.clone()).or_default() -= 1;
                 let first = ticket.first_called_at == ticket.called_at;
                 if let (true, Some(called)) = (first, ticket.called_at) {
@@ -95,7 +103,12 @@ impl DayStats {
                     let target = spec
                         .service(&ticket.service)
                         .map_or(u32::MAX, |s| s.target_wait_s);
-                    let g = groups(Some(&ticket.service), Some(*counter), ticket.clerk.as_ref(), hour);
+                    let g = groups(
+                        Some(&ticket.service),
+                        Some(*counter),
+                        ticket.clerk.as_ref(),
+                        hour,
+                    );
                     self.each(&g, |a| {
                         a.waits.push(wait);
                         if wait <= target {
@@ -105,7 +118,12 @@ impl DayStats {
                 }
             }
             Event::TicketFinished { ticket, counter } => {
-                let g = groups(Some(&ticket.service), Some(*counter), ticket.clerk.as_ref(), hour);
+                let g = groups(
+                    Some(&ticket.service),
+                    Some(*counter),
+                    ticket.clerk.as_ref(),
+                    hour,
+                );
                 self.count(Field::Served, &g);
                 if let (Some(c), Some(f)) = (ticket.called_at, ticket.finished_at) {
                     let secs = (f - c).num_seconds().max(0) as u32;
@@ -113,7 +131,12 @@ impl DayStats {
                 }
             }
             Event::TicketNoShow { ticket, counter } => {
-                let g = groups(Some(&ticket.service), Some(*counter), ticket.clerk.as_ref(), hour);
+                let g = groups(
+                    Some(&ticket.service),
+                    Some(*counter),
+                    ticket.clerk.as_ref(),
+                    hour,
+                );
                 self.count(Field::NoShow, &g);
             }
             Event::TicketTransferred {
@@ -194,9 +217,18 @@ impl DayStats {
         let counters: Vec<Value> = spec
             .counters
             .iter()
-            .map(|c| with_id(json!(c.id), &self.counters.get(&c.id).cloned().unwrap_or_default()))
+            .map(|c| {
+                with_id(
+                    json!(c.id),
+                    &self.counters.get(&c.id).cloned().unwrap_or_default(),
+                )
+            })
             .collect();
-        let clerks: Vec<Value> = self.clerks.iter().map(|(k, a)| with_id(json!(k), a)).collect();
+        let clerks: Vec<Value> = self
+            .clerks
+            .iter()
+            .map(|(k, a)| with_id(json!(k), a))
+            .collect();
         let hours: Vec<Value> = self
             .hours
             .iter()
@@ -286,9 +318,20 @@ pub fn to_csv(doc: &Value) -> String {
     let mut out = String::from("\u{feff}phan_loai/section,ma/id,so_phat/issued,da_phuc_vu/served,vang_mat/no_show,huy/cancelled,chuyen/transferred,het_han/expired,dang_cho/waiting,cho_tb_s/wait_avg_s,cho_p50_s/wait_p50_s,cho_p90_s/wait_p90_s,cho_max_s/wait_max_s,phuc_vu_tb_s/service_avg_s,dung_han_pct/on_time_pct,rat_hai_long/score_4,hai_long/score_3,binh_thuong/score_2,khong_hai_long/score_1,hai_long_pct/satisfaction_pct\n");
     let mut row = |section: &str, id: &Value, f: &Value| {
         let n = |k: &str| f.get(k).map_or(String::new(), cell);
-        let w = |k: &str| f.get("wait_s").and_then(|w| w.get(k)).map_or(String::new(), cell);
-        let s = f.get("service_s").and_then(|w| w.get("avg")).map_or(String::new(), cell);
-        let r = |k: &str| f.get("ratings").and_then(|r| r.get(k)).map_or(String::new(), cell);
+        let w = |k: &str| {
+            f.get("wait_s")
+                .and_then(|w| w.get(k))
+                .map_or(String::new(), cell)
+        };
+        let s = f
+            .get("service_s")
+            .and_then(|w| w.get("avg"))
+            .map_or(String::new(), cell);
+        let r = |k: &str| {
+            f.get("ratings")
+                .and_then(|r| r.get(k))
+                .map_or(String::new(), cell)
+        };
         let cols = [
             section.to_string(),
             cell(id),

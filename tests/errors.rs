@@ -645,7 +645,7 @@ fn special_centre() -> String {
         "Dịch vụ đóng",
         2001,
         2999,
-        CLOSED_HOURS,
+        &closed_hours(),
     ));
     services.push_str(&service_toml(
         "hen",

@@ -164,6 +164,7 @@ async fn cut_and_resume(d: &Daemon, cuts: usize) -> (u64, Vec<Frame>) {
     let start = frames[0].seq().unwrap();
     events.extend(frames[1..].iter().cloned());
 
+    let mut resumed_with_events = 0;
     for i in 0..cuts {
         let since = events.last().and_then(|e| e.seq()).unwrap_or(start);
         // The socket is down for a while; events keep coming meanwhile.
@@ -183,8 +184,15 @@ async fn cut_and_resume(d: &Daemon, cuts: usize) -> (u64, Vec<Frame>) {
                 f.raw
             );
         }
+        if !frames.is_empty() {
+            resumed_with_events += 1;
+        }
         events.extend(frames);
     }
+    assert!(
+        resumed_with_events * 2 >= cuts,
+        "only {resumed_with_events} of {cuts} resumed sockets got events: too quiet to test"
+    );
     (start, events)
 }
 
@@ -196,10 +204,12 @@ async fn resume_with_since_misses_nothing() {
 
     // The lobby keeps working the whole time: issue, call, finish.
     let stop = Arc::new(AtomicBool::new(false));
+    // (Login first: an argon2 check takes seconds in a debug build.)
+    let clerk = api.clerk(1).await;
+    let seq0 = api.seq().await;
     let worker = {
         let (api, stop) = (api.clone(), stop.clone());
         tokio::spawn(async move {
-            let clerk = api.clerk(1).await;
             let mut n = 0u64;
             while !stop.load(Ordering::SeqCst) {
                 api.issue(if n.is_multiple_of(2) {
@@ -218,6 +228,10 @@ async fn resume_with_since_misses_nothing() {
         })
     };
 
+    // The lobby is busy before the client connects.
+    while api.seq().await < seq0 + 5 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let (start, resumed) = cut_and_resume(&d, 8).await;
     stop.store(true, Ordering::SeqCst);
     let issued = worker.await.unwrap();

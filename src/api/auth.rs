@@ -132,7 +132,13 @@ impl Keys {
     }
 
     /// A session token: `s1.<kind>.<staff>.<counter>.<expiry unix>.<mac>`.
-    pub fn sign(&self, staff: &StaffId, counter: Option<CounterId>, supervisor: bool, now_unix: i64) -> String {
+    pub fn sign(
+        &self,
+        staff: &StaffId,
+        counter: Option<CounterId>,
+        supervisor: bool,
+        now_unix: i64,
+    ) -> String {
         let kind = if supervisor { "s" } else { "c" };
         let counter = counter.map_or("-".to_string(), |c| c.0.to_string());
         let expiry = now_unix + SESSION.as_secs() as i64;
@@ -210,7 +216,10 @@ pub fn token_of(parts: &Parts) -> Option<String> {
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(token) = token_of(parts) else {
             return Ok(Principal::Public);
         };

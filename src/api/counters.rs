@@ -25,7 +25,10 @@ fn authorize(app: &AppState, who: &Principal, n: u32) -> ApiResult<CounterId> {
     }
     match who {
         Principal::Supervisor { .. } => Ok(counter),
-        Principal::Clerk { staff, counter: own } if *own == counter => {
+        Principal::Clerk {
+            staff,
+            counter: own,
+        } if *own == counter => {
             let snap = app.hub.snapshot();
             let on_duty = snap
                 .counters
@@ -48,7 +51,11 @@ fn authorize(app: &AppState, who: &Principal, n: u32) -> ApiResult<CounterId> {
     }
 }
 
-pub async fn next(State(app): State<AppState>, who: Principal, Path(n): Path<u32>) -> ApiResult<Json<Value>> {
+pub async fn next(
+    State(app): State<AppState>,
+    who: Principal,
+    Path(n): Path<u32>,
+) -> ApiResult<Json<Value>> {
     let counter = authorize(&app, &who, n)?;
     let events = run(&app, &who, Command::Next { counter }).await?;
     let mut finished = Value::Null;
@@ -63,21 +70,38 @@ pub async fn next(State(app): State<AppState>, who: Principal, Path(n): Path<u32
     Ok(Json(json!({"finished": finished, "ticket": called})))
 }
 
-async fn simple(app: AppState, who: Principal, n: u32, make: fn(CounterId) -> Command) -> ApiResult<Json<Value>> {
+async fn simple(
+    app: AppState,
+    who: Principal,
+    n: u32,
+    make: fn(CounterId) -> Command,
+) -> ApiResult<Json<Value>> {
     let counter = authorize(&app, &who, n)?;
     let events = run(&app, &who, make(counter)).await?;
     Ok(Json(json!({"ticket": ticket_of(&app, &events)})))
 }
 
-pub async fn recall(State(app): State<AppState>, who: Principal, Path(n): Path<u32>) -> ApiResult<Json<Value>> {
+pub async fn recall(
+    State(app): State<AppState>,
+    who: Principal,
+    Path(n): Path<u32>,
+) -> ApiResult<Json<Value>> {
     simple(app, who, n, |counter| Command::Recall { counter }).await
 }
 
-pub async fn no_show(State(app): State<AppState>, who: Principal, Path(n): Path<u32>) -> ApiResult<Json<Value>> {
+pub async fn no_show(
+    State(app): State<AppState>,
+    who: Principal,
+    Path(n): Path<u32>,
+) -> ApiResult<Json<Value>> {
     simple(app, who, n, |counter| Command::NoShow { counter }).await
 }
 
-pub async fn finish(State(app): State<AppState>, who: Principal, Path(n): Path<u32>) -> ApiResult<Json<Value>> {
+pub async fn finish(
+    State(app): State<AppState>,
+    who: Principal,
+    Path(n): Path<u32>,
+) -> ApiResult<Json<Value>> {
     simple(app, who, n, |counter| Command::Finish { counter }).await
 }
 
@@ -115,7 +139,15 @@ pub async fn status(
     ApiJson(body): ApiJson<StatusBody>,
 ) -> ApiResult<Json<Value>> {
     let counter = authorize(&app, &who, n)?;
-    run(&app, &who, Command::SetStatus { counter, status: body.status }).await?;
+    run(
+        &app,
+        &who,
+        Command::SetStatus {
+            counter,
+            status: body.status,
+        },
+    )
+    .await?;
     Ok(Json(counter_json(&app, counter, Audience::Staff)))
 }
 
@@ -150,13 +182,20 @@ pub async fn login(
 ) -> ApiResult<Json<Value>> {
     let ip = peer.ip();
     app.logins.check(&body.staff, ip)?;
-    let staff = app.config.staff.iter().find(|s| s.id.0 == body.staff).cloned();
+    let staff = app
+        .config
+        .staff
+        .iter()
+        .find(|s| s.id.0 == body.staff)
+        .cloned();
     let hash = staff.as_ref().map(|s| s.pin_hash.clone());
     let pin = body.pin.clone();
     // argon2 is slow by design: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || hash.is_some_and(|h| crate::config::verify_pin(&h, &pin)))
-        .await
-        .unwrap_or(false);
+    let ok = tokio::task::spawn_blocking(move || {
+        hash.is_some_and(|h| crate::config::verify_pin(&h, &pin))
+    })
+    .await
+    .unwrap_or(false);
     let Some(staff) = staff.filter(|_| ok) else {
         app.logins.failed(&body.staff, ip);
         tracing::info!(staff = %body.staff, %ip, "login refused: wrong staff id or PIN");
@@ -214,7 +253,11 @@ pub async fn logout(State(app): State<AppState>, who: Principal) -> ApiResult<Js
 }
 
 /// What the rating tablet of counter `n` rates: the ticket last served there.
-pub async fn rating_target(State(app): State<AppState>, who: Principal, Path(n): Path<u32>) -> ApiResult<Json<Value>> {
+pub async fn rating_target(
+    State(app): State<AppState>,
+    who: Principal,
+    Path(n): Path<u32>,
+) -> ApiResult<Json<Value>> {
     let counter = CounterId(n);
     match &who {
         Principal::Rating(c) if *c == counter => {}
@@ -228,7 +271,9 @@ pub async fn rating_target(State(app): State<AppState>, who: Principal, Path(n):
         .iter()
         .find(|c| c.id == counter)
         .ok_or(DomainError::UnknownCounter(n))?;
-    let ticket = c.last_served.and_then(|id| app.hub.tickets.get(&id).map(|t| t.clone()));
+    let ticket = c
+        .last_served
+        .and_then(|id| app.hub.tickets.get(&id).map(|t| t.clone()));
     Ok(Json(json!({
         "counter": counter,
         "clerk": c.clerk,

@@ -27,7 +27,12 @@ pub struct ApiError {
 struct English(String, StatusCode, &'static str);
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, vi: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        vi: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
         ApiError {
             status,
             code,
@@ -86,7 +91,9 @@ impl ApiError {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
-            format!("Hệ thống tạm thời không ghi được dữ liệu; chưa có gì được thực hiện. ({detail})"),
+            format!(
+                "Hệ thống tạm thời không ghi được dữ liệu; chưa có gì được thực hiện. ({detail})"
+            ),
             format!("Storage is unavailable; nothing was done. ({detail})"),
         )
     }

@@ -51,7 +51,10 @@ pub fn router(app: AppState) -> Router {
         .route("/state", get(reads::state))
         .route("/me", get(reads::me))
         .route("/tickets", post(tickets::issue))
-        .route("/tickets/{id}", get(tickets::get_one).delete(tickets::cancel))
+        .route(
+            "/tickets/{id}",
+            get(tickets::get_one).delete(tickets::cancel),
+        )
         .route("/tickets/{id}/requeue", post(tickets::requeue))
         .route("/tickets/{id}/qr.svg", get(tickets::qr))
         .route("/login", post(counters::login))

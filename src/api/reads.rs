@@ -103,12 +103,16 @@ fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
     if !crate::journal::day_path(&dir, day).exists() {
         return Err(ApiError::not_found());
     }
-    let events = crate::journal::read_day(&dir, day)
-        .map_err(|e| ApiError::unavailable(&e.to_string()))?;
+    let events =
+        crate::journal::read_day(&dir, day).map_err(|e| ApiError::unavailable(&e.to_string()))?;
     Ok(DayStats::from_events(&app.spec, &events).to_json(&app.spec))
 }
 
-pub async fn stats(State(app): State<AppState>, who: Principal, Query(q): Query<DayQuery>) -> ApiResult<Json<Value>> {
+pub async fn stats(
+    State(app): State<AppState>,
+    who: Principal,
+    Query(q): Query<DayQuery>,
+) -> ApiResult<Json<Value>> {
     who.require_supervisor()?;
     let app2 = app.clone();
     let doc = tokio::task::spawn_blocking(move || day_stats(&app2, q.day))
@@ -117,7 +121,11 @@ pub async fn stats(State(app): State<AppState>, who: Principal, Query(q): Query<
     Ok(Json(doc))
 }
 
-pub async fn daily_csv(State(app): State<AppState>, who: Principal, Query(q): Query<DayQuery>) -> ApiResult<Response> {
+pub async fn daily_csv(
+    State(app): State<AppState>,
+    who: Principal,
+    Query(q): Query<DayQuery>,
+) -> ApiResult<Response> {
     who.require_supervisor()?;
     let app2 = app.clone();
     let doc = tokio::task::spawn_blocking(move || day_stats(&app2, q.day))
@@ -143,9 +151,14 @@ pub async fn metrics(State(app): State<AppState>, who: Principal) -> ApiResult<R
     let mut out = String::new();
     app.metrics.render(&mut out);
     let snap = app.hub.snapshot();
-    out.push_str("# HELP xephang_waiting Tickets waiting per service.\n# TYPE xephang_waiting gauge\n");
+    out.push_str(
+        "# HELP xephang_waiting Tickets waiting per service.\n# TYPE xephang_waiting gauge\n",
+    );
     for s in &snap.services {
-        out.push_str(&format!("xephang_waiting{{service=\"{}\"}} {}\n", s.id, s.waiting));
+        out.push_str(&format!(
+            "xephang_waiting{{service=\"{}\"}} {}\n",
+            s.id, s.waiting
+        ));
     }
     let open = snap
         .counters

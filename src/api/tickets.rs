@@ -72,7 +72,10 @@ pub async fn issue(
     Ok((StatusCode::CREATED, Json(ticket_of(&app, &events))))
 }
 
-pub async fn get_one(State(app): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_one(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let id = parse_ticket_id(&id)?;
     let t = app.hub.tickets.get(&id).ok_or_else(ApiError::not_found)?;
     let mut v = view::own_ticket(&t);

@@ -67,7 +67,9 @@ fn ticket_frame(app: &AppState, id: &TicketId, seen: &mut Seen) -> Option<Utf8By
         return None;
     }
     *seen = Some(v.clone());
-    Some(Utf8Bytes::from(json!({"type": "ticket", "ticket": v}).to_string()))
+    Some(Utf8Bytes::from(
+        json!({"type": "ticket", "ticket": v}).to_string(),
+    ))
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
@@ -92,7 +94,10 @@ async fn serve(
                 .with_timezone(&app.spec.timezone)
                 .fixed_offset();
             let state = app.hub.snapshot_json(&snap, aud, now);
-            let msg = format!("{{\"type\":\"snapshot\",\"seq\":{},\"state\":{state}}}", snap.seq);
+            let msg = format!(
+                "{{\"type\":\"snapshot\",\"seq\":{},\"state\":{state}}}",
+                snap.seq
+            );
             if socket.send(Message::Text(msg.into())).await.is_err() {
                 return "send failed";
             }

@@ -265,7 +265,12 @@ fn finish(mut t: Ticket, counter: CounterId, now: DateTime<FixedOffset>) -> Even
 }
 
 /// A waiting ticket with its place and estimate as of the state before it joins the line.
-fn with_position(spec: &CentreSpec, state: &State, mut t: Ticket, now: DateTime<FixedOffset>) -> Ticket {
+fn with_position(
+    spec: &CentreSpec,
+    state: &State,
+    mut t: Ticket,
+    now: DateTime<FixedOffset>,
+) -> Ticket {
     let line = line_of(state, &t.service, now);
     let key = (super::select::class_of(&t, now), t.queue_key());
     let ahead = line
@@ -301,7 +306,14 @@ fn issue(
     if !s.hours.is_open(ctx.now.weekday(), ctx.now.time()) {
         return Err(DomainError::ServiceClosed(s.name.clone()));
     }
-    let t = new_ticket(spec, state, service, priority.map(str::to_string), None, ctx)?;
+    let t = new_ticket(
+        spec,
+        state,
+        service,
+        priority.map(str::to_string),
+        None,
+        ctx,
+    )?;
     let mut t = with_position(spec, state, t, ctx.now);
     t.remote = remote;
     Ok(vec![Event::TicketIssued {
@@ -399,7 +411,10 @@ fn next(spec: &CentreSpec, state: &State, counter: CounterId, ctx: &Ctx) -> Deci
         return Err(DomainError::InvalidState(Reason::CounterNotOpen));
     }
     let mut events = Vec::new();
-    if let Some(t) = state.current(counter).filter(|t| t.status == Status::Called) {
+    if let Some(t) = state
+        .current(counter)
+        .filter(|t| t.status == Status::Called)
+    {
         events.push(finish(t.clone(), counter, ctx.now));
     }
     if let Some(id) = pick_next(spec, state, counter, ctx.now) {
@@ -460,7 +475,10 @@ fn rate(
     if !(1..=4).contains(&score) {
         return Err(DomainError::BadScore);
     }
-    if comment.as_ref().is_some_and(|c| c.chars().count() > MAX_COMMENT) {
+    if comment
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > MAX_COMMENT)
+    {
         return Err(DomainError::CommentTooLong);
     }
     let id = match (ticket, counter) {

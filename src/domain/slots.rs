@@ -18,7 +18,11 @@ pub struct Slot {
 
 /// Slot start times of a service on a day (empty when the service takes no appointments
 /// that day).
-pub fn slot_starts(spec: &CentreSpec, slots: &SlotSpec, day: NaiveDate) -> Vec<DateTime<FixedOffset>> {
+pub fn slot_starts(
+    spec: &CentreSpec,
+    slots: &SlotSpec,
+    day: NaiveDate,
+) -> Vec<DateTime<FixedOffset>> {
     if !slots.hours.days.contains(&day.weekday()) || slots.slot_min == 0 {
         return Vec::new();
     }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages xephang needs when they are missing: ALSA headers and
+# pkg-config (rodio's sound output), and with --browser Debian's chromium for browser tests.
+set -euo pipefail
+need=()
+dpkg -s libasound2-dev >/dev/null 2>&1 || need+=(libasound2-dev)
+dpkg -s pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+if [ "${1:-}" = "--browser" ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
+[ "${#need[@]}" -eq 0 ] && exit 0
+echo "== installing Debian packages: ${need[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" </dev/null >&2

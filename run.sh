@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Starts xephang (release build) on the embedded demo centre, installing the ALSA headers
+# first when missing. Extra arguments go to `xephang run` (e.g. --config my-centre.toml).
+set -euo pipefail
+cd "$(dirname "$0")"
+.ci/deps.sh
+exec cargo run --release --locked --quiet -- run "$@"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test of xephang on a fresh Debian machine: installs what is missing (ALSA headers
+# for rodio, Debian's chromium for the browser tests, the pinned npm dev tools), then format
+# and lint checks, the Rust unit/property/integration tests, and the end-to-end browser tests.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+.ci/deps.sh --browser
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+
+echo "== cargo test"
+cargo build --locked --bins
+cargo test --locked --no-fail-fast 2>&1 | tee target/cargo-test.log
+grep -q "test result" target/cargo-test.log
+
+if [ -f tests/e2e/package.json ]; then
+  echo "== browser tests (tests/e2e)"
+  (cd tests/e2e && npm ci --no-audit --no-fund && XEPHANG_BIN="$PWD/../../target/debug/xephang" node --test)
+fi
+echo "== all tests passed"

@@ -1,0 +1,133 @@
+// Helpers of xephang's end-to-end tests: start and stop a real daemon, launch Debian's
+// chromium through playwright-core, log every request of every page, decode QR codes.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = process.env.XEPHANG_BIN
+  ? path.resolve(process.env.XEPHANG_BIN)
+  : path.join(REPO, 'target/debug/xephang');
+export const SHOTS = path.join(REPO, 'target/e2e');
+mkdirSync(SHOTS, { recursive: true });
+
+export const TOKENS = {
+  display: 'demo-display-token-0001',
+  kiosk: 'demo-kiosk-token-00001',
+  rating: (n) => `demo-rating-token-000${n}`,
+  supervisor: 'demo-supervisor-token-01',
+};
+
+export function freshDataDir() {
+  return mkdtempSync(path.join(tmpdir(), 'xephang-e2e-'));
+}
+export function removeDir(dir) {
+  try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ }
+}
+
+/**
+ * Starts `xephang run --data-dir DIR --bind 127.0.0.1:PORT` (PORT 0: any free port) and
+ * resolves once it printed `xephang listening on http://ADDR`.
+ */
+export function startDaemon(dataDir, port = 0) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(BIN, ['run', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`xephang did not print its address within 30 s\nstdout:\n${out}\nstderr:\n${err}`));
+    }, 30000);
+    proc.stderr.on('data', (d) => { err = (err + d).slice(-20000); });
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /xephang listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m && timer) {
+        clearTimeout(timer);
+        const url = new URL(m[1]);
+        resolve({ proc, origin: url.origin, host: url.host, port: Number(url.port), stderr: () => err });
+      }
+    });
+    proc.on('error', (e) => { clearTimeout(timer); reject(new Error(`cannot start ${BIN}: ${e.message}`)); });
+    proc.on('exit', (code, sig) => {
+      clearTimeout(timer);
+      reject(new Error(`xephang exited (${code ?? sig}) before listening\nstdout:\n${out}\nstderr:\n${err}`));
+    });
+  });
+}
+
+/** Stops a daemon: SIGKILL for a crash, SIGTERM otherwise; resolves when it is gone. */
+export function stopDaemon(d, signal = 'SIGTERM') {
+  return new Promise((resolve) => {
+    if (!d || d.proc.exitCode !== null || d.proc.signalCode !== null) { resolve(); return; }
+    const t = setTimeout(() => d.proc.kill('SIGKILL'), 5000);
+    d.proc.once('exit', () => { clearTimeout(t); resolve(); });
+    d.proc.kill(signal);
+  });
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required'],
+  });
+}
+
+/**
+ * A page of its own (own context: own localStorage) with a viewport; every request and
+ * WebSocket it opens is appended to `log`, page errors to `errors`.
+ */
+export async function openPage(browser, { width, height, log, errors, name }) {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
+  context.on('request', (r) => log.push({ page: name, url: r.url() }));
+  const page = await context.newPage();
+  page.on('websocket', (ws) => log.push({ page: name, url: ws.url() }));
+  page.on('pageerror', (e) => errors.push(`${name}: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`${name} console: ${m.text()}`); });
+  return page;
+}
+
+export async function shot(page, file, opts = {}) {
+  await page.evaluate(() => document.fonts.ready);
+  await page.screenshot({ path: path.join(SHOTS, file), ...opts });
+}
+
+/** Waits until fn(arg) is truthy in the page, polling every 25 ms. */
+export function until(page, fn, arg, timeout = 5000) {
+  return page.waitForFunction(fn, arg, { timeout, polling: 25 });
+}
+
+/** Decodes the QR code in a PNG screenshot. */
+export function decodeQr(png) {
+  const img = PNG.sync.read(png);
+  const code = jsQR(new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.length), img.width, img.height);
+  return code ? code.data : null;
+}
+
+export async function apiCall(origin, method, p, body, tok) {
+  const headers = { 'content-type': 'application/json' };
+  if (tok) headers.authorization = `Bearer ${tok}`;
+  const r = await fetch(origin + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  let data = null;
+  try { data = JSON.parse(text); } catch { data = text; }
+  return { status: r.status, data };
+}
+
+/** Every request that did not go to the daemon (data: and blob: URLs are local). */
+export function foreignRequests(log, host) {
+  return log.filter(({ url }) => {
+    if (/^(data|blob|about):/.test(url)) return false;
+    try { return new URL(url).host !== host; } catch { return true; }
+  });
+}
