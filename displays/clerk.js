@@ -162,6 +162,7 @@ function showError(err) {
 async function act(action, body) {
   if (inFlight || !session) return;
   inFlight = true;
+  document.activeElement?.blur?.(); // Space must not also "click" the last focused button
   render();
   showError(null);
   try {

@@ -73,8 +73,8 @@ $('#faces').addEventListener('click', async (e) => {
   }
 });
 
-let first = true;
-client.on('snapshot', () => { if (first) { first = false; refreshTarget(true); } });
+// On load and after every fresh snapshot (a long outage), ask whether a recent ticket waits.
+client.on('snapshot', () => { if (mode === 'idle') refreshTarget(true); });
 client.on('event', (ev) => {
   if (ev.counter !== id) return;
   if (ev.type === 'ticket_finished') refreshTarget(false);

@@ -328,6 +328,16 @@ fn new_code(rng: &mut impl Rng) -> BookingCode {
     BookingCode(code)
 }
 
+/// A command for the log, without personal data (names and phone numbers of bookings).
+fn describe(cmd: &Command) -> String {
+    match cmd {
+        Command::Book { service, start, .. } => {
+            format!("Book {{ service: {service}, start: {start} }}")
+        }
+        other => format!("{other:?}"),
+    }
+}
+
 fn log_command(
     req: &Request,
     outcome: &Result<std::ops::Range<usize>, DomainError>,
@@ -337,7 +347,7 @@ fn log_command(
         Ok(r) => {
             let kinds: Vec<&str> = envs[r.clone()].iter().map(|e| e.event.kind()).collect();
             let seq = envs[r.clone()].last().map(|e| e.seq);
-            tracing::info!(who = %req.actor.0, cmd = ?req.cmd, events = ?kinds, seq, "command done");
+            tracing::info!(who = %req.actor.0, cmd = %describe(&req.cmd), events = ?kinds, seq, "command done");
         }
         Err(e) => {
             tracing::info!(who = %req.actor.0, cmd = ?req.cmd, refused = e.code(), "command refused")

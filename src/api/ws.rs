@@ -27,6 +27,16 @@ use crate::view::{self, Audience};
 pub const PING_EVERY: Duration = Duration::from_secs(20);
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 pub const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
+/// A send that cannot complete in this time means the peer stopped reading: drop it.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Sends one message, giving up on a peer that does not read.
+async fn send(socket: &mut WebSocket, msg: Message) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await,
+        Ok(Ok(()))
+    )
+}
 
 #[derive(Deserialize)]
 pub struct WsQuery {
@@ -77,7 +87,11 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
         code,
         reason: Utf8Bytes::from_static(reason),
     };
-    let _ = socket.send(Message::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(
+        Duration::from_secs(2),
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
 }
 
 async fn serve(
@@ -98,7 +112,7 @@ async fn serve(
                 "{{\"type\":\"snapshot\",\"seq\":{},\"state\":{state}}}",
                 snap.seq
             );
-            if socket.send(Message::Text(msg.into())).await.is_err() {
+            if !send(&mut socket, Message::Text(msg.into())).await {
                 return "send failed";
             }
             snap.seq
@@ -106,11 +120,7 @@ async fn serve(
         Start::Replay(frames) => {
             let mut last = since.unwrap_or(0);
             for f in frames {
-                if socket
-                    .send(Message::Text(f.for_audience(aud).clone()))
-                    .await
-                    .is_err()
-                {
+                if !send(&mut socket, Message::Text(f.for_audience(aud).clone())).await {
                     return "send failed";
                 }
                 last = f.seq;
@@ -121,7 +131,7 @@ async fn serve(
     let mut seen: Seen = None;
     if let Some(id) = &ticket {
         if let Some(msg) = ticket_frame(app, id, &mut seen) {
-            if socket.send(Message::Text(msg)).await.is_err() {
+            if !send(&mut socket, Message::Text(msg)).await {
                 return "send failed";
             }
         }
@@ -138,12 +148,12 @@ async fn serve(
                         continue;
                     }
                     last_seq = f.seq;
-                    if socket.send(Message::Text(f.for_audience(aud).clone())).await.is_err() {
+                    if !send(&mut socket, Message::Text(f.for_audience(aud).clone())).await {
                         return "send failed";
                     }
                     if let Some(id) = &ticket {
                         if let Some(msg) = ticket_frame(app, id, &mut seen) {
-                            if socket.send(Message::Text(msg)).await.is_err() {
+                            if !send(&mut socket, Message::Text(msg)).await {
                                 return "send failed";
                             }
                         }
@@ -177,7 +187,7 @@ async fn serve(
                     close(&mut socket, close_code::AWAY, "silent for 60 s").await;
                     return "silent";
                 }
-                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                if !send(&mut socket, Message::Ping(Default::default())).await {
                     return "send failed";
                 }
             }
