@@ -23,6 +23,7 @@ function enqueue(call) {
   queue.push(call);
   if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);
   if (!running) runQueue();
+  else wake?.();
 }
 
 async function runQueue() {
@@ -30,12 +31,16 @@ async function runQueue() {
   while (queue.length) {
     const call = queue.shift();
     showCall(call, true);
-    const dwell = queue.length >= 2 ? DWELL_BUSY_MS : DWELL_MS;
     const said = audio && call.audio?.length ? audio.play(call.audio).catch(() => {}) : null;
-    await Promise.all([sleep(dwell), said]);
+    // Every call gets DWELL_BUSY_MS; a call with nobody behind it keeps the stage up to
+    // DWELL_MS, unless another call arrives meanwhile.
+    await Promise.all([sleep(DWELL_BUSY_MS), said]);
+    if (!queue.length) await Promise.race([sleep(DWELL_MS - DWELL_BUSY_MS), new Promise((r) => { wake = r; })]);
+    wake = null;
   }
   running = false;
 }
+let wake = null; // resolves the tail of a lone call's dwell when another call arrives
 
 const COUNTER_FLASH_MS = 3600; // the counter's tile flashes this long on its call
 const flashUntil = new Map();   // counter id → end of its flash (tiles are rebuilt on changes)
@@ -46,10 +51,10 @@ function showCall(call, animate) {
   shown = call;
   const now = $('#now');
   const num = $('#now-number');
-  num.textContent = call ? call.number : '—';
+  num.textContent = call ? call.number : '';
   fitNumber(num, now);
   $('#now-counter').textContent = call ? counterName(call.counter) : '';
-  $('#now-service').innerHTML = call ? svcBi(call.service) : '';
+  $('#now-service').innerHTML = call ? svcBi(call.service) : bi('Chưa có số nào được gọi', 'No number called yet');
   now.classList.toggle('empty', !call);
   if (animate) {
     now.classList.remove('flash');
@@ -65,7 +70,7 @@ function showCall(call, animate) {
 function fitNumber(el, box) {
   const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
   const chars = Math.max(el.textContent.length, 3);
-  const px = Math.min(15 * rem, (box.clientWidth * 0.92) / (chars * 0.64));
+  const px = Math.min(15 * rem, (box.clientWidth * 0.92) / (chars * 0.7));
   el.style.setProperty('--nsize', `${px}px`);
 }
 window.addEventListener('resize', () => fitNumber($('#now-number'), $('#now')));
@@ -191,8 +196,11 @@ function renderAll() {
   renderFooter();
   if (!running) {
     const r = model.recent[0];
-    if (r && (!shown || shown.number !== r.number || shown.counter !== r.counter)) showCall(r, false);
-    else if (!r && shown) showCall(null, false);
+    if (r) {
+      if (!shown || shown.number !== r.number || shown.counter !== r.counter) showCall(r, false);
+    } else if (shown || !$('#now').classList.contains('empty')) {
+      showCall(null, false);
+    }
   }
 }
 
@@ -204,7 +212,7 @@ client.on('event', (ev, frame) => {
   enqueue({ number: ev.ticket.number, service: ev.ticket.service, counter: ev.counter,
     at: frame.at, audio: ev.audio });
 });
-onLang(() => { renderAll(); if (shown) showCall(shown, false); });
+onLang(() => { renderAll(); showCall(shown, false); });
 
 everySecond((now) => {
   $('#clock').textContent = fmtTime(now, true);

@@ -112,8 +112,12 @@ function syncClock(rfc3339, authoritative) {
 /** Milliseconds since the epoch by the daemon's clock. */
 export const serverNow = () => Date.now() + clock.offset;
 const toMs = (x) => (typeof x === 'number' ? x : x instanceof Date ? x.getTime() : Date.parse(x));
-/** A Date whose UTC fields read as the centre's wall clock. */
-const wall = (x) => new Date(toMs(x) + clock.tzMin * 60000);
+/** A Date whose UTC fields read as the centre's wall clock (a time string with an offset
+ * reads in its own offset: the daemon writes times in the centre's zone). */
+const wall = (x) => {
+  const tz = typeof x === 'string' ? tzOf(x) : null;
+  return new Date(toMs(x) + (tz ?? clock.tzMin) * 60000);
+};
 const p2 = (n) => String(n).padStart(2, '0');
 
 export function fmtTime(x, seconds = false) {
@@ -210,6 +214,7 @@ function loadSnapshot(st) {
   model.waiting = Array.isArray(st.waiting) ? st.waiting.slice() : null;
   model.loaded = true;
   if (st.now) syncClock(st.now, true);
+  for (const fn of tickers) { try { fn(serverNow()); } catch (e) { console.error(e); } }
 }
 
 /** Applies one event frame to the model (the reducer every page shares). */
@@ -412,8 +417,11 @@ export function connect(opts = {}) {
   };
 }
 
-/** Calls fn every second, aligned to the server clock's second boundary. */
+const tickers = new Set();
+/** Calls fn every second, aligned to the server clock's second boundary (and at once when
+ * a snapshot sets the clock, so no clock shows the browser's own time for a second). */
 export function everySecond(fn) {
+  tickers.add(fn);
   const tick = () => {
     fn(serverNow());
     setTimeout(tick, 1000 - (serverNow() % 1000) + 5);

@@ -14,7 +14,7 @@ function fit() {
   const box = $('#now');
   const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
   const chars = Math.max(el.textContent.length, 3);
-  const byW = (box.clientWidth * 0.9) / (chars * 0.64);
+  const byW = (box.clientWidth * 0.9) / (chars * 0.7);
   const byH = box.clientHeight - 9 * rem;
   el.style.setProperty('--nsize', `${Math.max(4 * rem, Math.min(byW, byH))}px`);
 }

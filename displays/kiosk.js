@@ -145,7 +145,7 @@ async function printTicket(t) {
 }
 
 // ---------------------------------------------------------------- appointment check-in
-const KEYS = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'.split('');
+const KEYS = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'.split(''); // the daemon's code alphabet (no look-alikes)
 function renderKeys() {
   $('#keys').innerHTML = KEYS.map((k) => `<button type="button" data-k="${k}">${k}</button>`).join('')
     + `<button type="button" class="wide" data-k="DEL">⌫</button>`;

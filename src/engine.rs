@@ -160,17 +160,22 @@ impl Engine {
     fn run(mut self, mut rx: mpsc::Receiver<Message>) {
         while let Some(first) = rx.blocking_recv() {
             let mut batch = Vec::new();
-            if let Message::Command(r) = first {
-                batch.push(r);
+            let mut ticked = false;
+            match first {
+                Message::Command(r) => batch.push(r),
+                Message::Tick => ticked = true,
             }
             while batch.len() < MAX_BATCH {
                 match rx.try_recv() {
                     Ok(Message::Command(r)) => batch.push(r),
-                    Ok(Message::Tick) => {}
+                    Ok(Message::Tick) => ticked = true,
                     Err(_) => break,
                 }
             }
             self.process(batch);
+            if ticked {
+                self.check_alerts();
+            }
         }
         tracing::info!(seq = self.state.seq, "engine stopped: every handle dropped");
     }
@@ -243,6 +248,16 @@ impl Engine {
                     let _ = req.reply.send(reply);
                 }
             }
+        }
+    }
+
+    /// Raises and clears supervisor alerts (time-based, so checked on the timer).
+    fn check_alerts(&mut self) {
+        let now = local_now(&self.spec, &self.clock);
+        let events = crate::domain::alerts::check(&self.spec, &self.state, now);
+        if let Err(e) = self.commit_now(events, now) {
+            tracing::error!(error = %e, "could not journal alerts");
+            self.reload();
         }
     }
 

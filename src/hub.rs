@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
-use crate::domain::event::{Booking, ClerkRef, DossierStats, Rating};
+use crate::domain::event::{Alert, Booking, ClerkRef, DossierStats, Rating};
 use crate::domain::ids::{BookingCode, CounterId, ServiceId, TicketId};
 use crate::domain::select::{eta_s, positions};
 use crate::domain::spec::{CentreSpec, Mode, PriorityClass};
@@ -99,6 +99,8 @@ pub struct Snapshot {
     pub dossier: Option<DossierStats>,
     /// Every waiting ticket in call order, service by service.
     pub waiting: Vec<Ticket>,
+    /// Active supervisor alerts (staff only).
+    pub alerts: Vec<Alert>,
     public_json: OnceLock<String>,
     staff_json: OnceLock<String>,
 }
@@ -144,6 +146,7 @@ impl Hub {
             recent_calls: Vec::new(),
             dossier: None,
             waiting: Vec::new(),
+            alerts: Vec::new(),
             public_json: OnceLock::new(),
             staff_json: OnceLock::new(),
         };
@@ -347,6 +350,7 @@ impl Hub {
             recent_calls: state.recent_calls.iter().cloned().collect(),
             dossier: state.dossier.clone(),
             waiting,
+            alerts: state.alerts.values().cloned().collect(),
             public_json: OnceLock::new(),
             staff_json: OnceLock::new(),
         });
@@ -408,6 +412,7 @@ impl Hub {
                     .map(|t| view::ticket(t, Audience::Staff))
                     .collect();
                 m.insert("waiting".into(), Value::Array(waiting));
+                m.insert("alerts".into(), json!(snap.alerts));
             }
         }
         v.to_string()

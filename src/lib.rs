@@ -13,6 +13,7 @@ pub mod engine;
 pub mod hub;
 pub mod journal;
 pub mod metrics;
+pub mod report;
 pub mod server;
 pub mod stats;
 pub mod view;

@@ -42,6 +42,23 @@ enum Cmd {
     CheckConfig { file: PathBuf },
     /// Read a PIN from standard input and print an argon2id hash for `pin_hash`.
     HashPin,
+    /// Write the daily report of a day (or a range, with --to) from the journal files.
+    Report {
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+        /// First (or only) day, YYYY-MM-DD.
+        #[arg(long)]
+        day: chrono::NaiveDate,
+        /// Last day of a range (inclusive).
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ReportFormat,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Print (`--text`) or render (`--out FILE.wav`) the announcement of a call.
     Say {
         number: String,
@@ -57,6 +74,32 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Csv,
+    Xlsx,
+}
+
+fn report(
+    config: Option<&PathBuf>,
+    data_dir: &std::path::Path,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    format: ReportFormat,
+    out: &std::path::Path,
+) -> Result<(), String> {
+    let config = load_config(config).map_err(|e| e.to_string())?;
+    let doc = xephang::report::from_journal(&config.spec, &data_dir.join("journal"), from, to)
+        .map_err(|e| e.to_string())?;
+    let bytes = match format {
+        ReportFormat::Csv => xephang::stats::to_csv(&doc).into_bytes(),
+        ReportFormat::Xlsx => {
+            xephang::report::to_xlsx(&doc, &config.spec.name).map_err(|e| e.to_string())?
+        }
+    };
+    std::fs::write(out, bytes).map_err(|e| format!("{}: {e}", out.display()))
 }
 
 fn load_config(path: Option<&PathBuf>) -> Result<Config, config::ConfigError> {
@@ -156,6 +199,30 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::Report {
+            data_dir,
+            day,
+            to,
+            format,
+            out,
+            config,
+        } => match report(
+            config.as_ref(),
+            &data_dir,
+            day,
+            to.unwrap_or(day),
+            format,
+            &out,
+        ) {
+            Ok(()) => {
+                println!("{}", out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("xephang report: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Cmd::Say {
             number,
             counter,

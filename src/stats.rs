@@ -19,6 +19,7 @@ use crate::domain::Envelope;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Acc {
     pub issued: u32,
+    pub called: u32,
     pub served: u32,
     pub no_show: u32,
     pub cancelled: u32,
@@ -29,11 +30,14 @@ pub struct Acc {
     pub on_time: u32,
     pub service_times: Vec<u32>,
     pub ratings: [u32; 4],
+    /// Longest wait of a ticket still waiting, in seconds (live figures only).
+    pub longest_wait_s: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Field {
     Issued,
+    Called,
     Served,
     NoShow,
     Cancelled,
@@ -75,6 +79,19 @@ impl DayStats {
         s
     }
 
+    /// Adds a whole day's events to figures that may already hold earlier days (reports over
+    /// a range of days): `day_started` does not reset them.
+    pub fn absorb_day(&mut self, spec: &CentreSpec, events: &[Envelope]) {
+        for env in events {
+            match &env.event {
+                Event::DayStarted { day, .. } => {
+                    self.day.get_or_insert(*day);
+                }
+                _ => self.apply(spec, env),
+            }
+        }
+    }
+
     pub fn apply(&mut self, spec: &CentreSpec, env: &Envelope) {
         let hour = env.at.hour();
         let ev = &env.event;
@@ -109,6 +126,7 @@ impl DayStats {
                         ticket.clerk.as_ref(),
                         hour,
                     );
+                    self.count(Field::Called, &g);
                     self.each(&g, |a| {
                         a.waits.push(wait);
                         if wait <= target {
@@ -191,6 +209,7 @@ impl DayStats {
         self.each(g, |a| {
             let slot = match field {
                 Field::Issued => &mut a.issued,
+                Field::Called => &mut a.called,
                 Field::Served => &mut a.served,
                 Field::NoShow => &mut a.no_show,
                 Field::Cancelled => &mut a.cancelled,
@@ -202,15 +221,18 @@ impl DayStats {
     }
 
     /// The stats document of API.md.
-    pub fn to_json(&self, spec: &CentreSpec) -> Value {
+    /// `longest` holds the longest current wait per service (today only; empty for past days).
+    pub fn to_json(&self, spec: &CentreSpec, longest: &BTreeMap<ServiceId, u32>) -> Value {
         let mut totals = self.totals.clone();
         totals.waiting = self.waiting.values().map(|w| (*w).max(0) as u32).sum();
+        totals.longest_wait_s = longest.values().max().copied();
         let services: Vec<Value> = spec
             .services
             .iter()
             .map(|s| {
                 let mut acc = self.services.get(&s.id).cloned().unwrap_or_default();
                 acc.waiting = self.waiting.get(&s.id).map_or(0, |w| (*w).max(0) as u32);
+                acc.longest_wait_s = longest.get(&s.id).copied();
                 with_id(json!(s.id), &acc)
             })
             .collect();
@@ -302,7 +324,7 @@ fn pct(part: u32, whole: u32) -> Value {
 pub fn figures(a: &Acc) -> Value {
     let rated: u32 = a.ratings.iter().sum();
     json!({
-        "issued": a.issued, "served": a.served, "no_show": a.no_show,
+        "issued": a.issued, "called": a.called, "served": a.served, "no_show": a.no_show,
         "cancelled": a.cancelled, "transferred": a.transferred, "expired": a.expired,
         "waiting": a.waiting,
         "wait_s": summary(&a.waits),
@@ -310,12 +332,13 @@ pub fn figures(a: &Acc) -> Value {
         "on_time_pct": pct(a.on_time, a.waits.len() as u32),
         "ratings": {"1": a.ratings[0], "2": a.ratings[1], "3": a.ratings[2], "4": a.ratings[3]},
         "satisfaction_pct": pct(a.ratings[2] + a.ratings[3], rated),
+        "longest_wait_s": a.longest_wait_s,
     })
 }
 
 /// The daily report as CSV: one row per group, the same figures as the stats document.
 pub fn to_csv(doc: &Value) -> String {
-    let mut out = String::from("\u{feff}phan_loai/section,ma/id,so_phat/issued,da_phuc_vu/served,vang_mat/no_show,huy/cancelled,chuyen/transferred,het_han/expired,dang_cho/waiting,cho_tb_s/wait_avg_s,cho_p50_s/wait_p50_s,cho_p90_s/wait_p90_s,cho_max_s/wait_max_s,phuc_vu_tb_s/service_avg_s,dung_han_pct/on_time_pct,rat_hai_long/score_4,hai_long/score_3,binh_thuong/score_2,khong_hai_long/score_1,hai_long_pct/satisfaction_pct\n");
+    let mut out = String::from("\u{feff}phan_loai/section,ma/id,so_phat/issued,da_goi/called,da_phuc_vu/served,vang_mat/no_show,huy/cancelled,chuyen/transferred,het_han/expired,dang_cho/waiting,cho_tb_s/wait_avg_s,cho_p50_s/wait_p50_s,cho_p90_s/wait_p90_s,cho_max_s/wait_max_s,phuc_vu_tb_s/service_avg_s,dung_han_pct/on_time_pct,rat_hai_long/score_4,hai_long/score_3,binh_thuong/score_2,khong_hai_long/score_1,hai_long_pct/satisfaction_pct\n");
     let mut row = |section: &str, id: &Value, f: &Value| {
         let n = |k: &str| f.get(k).map_or(String::new(), cell);
         let w = |k: &str| {
@@ -336,6 +359,7 @@ pub fn to_csv(doc: &Value) -> String {
             section.to_string(),
             cell(id),
             n("issued"),
+            n("called"),
             n("served"),
             n("no_show"),
             n("cancelled"),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const ROUNDS: usize = 12;
 const CLIENTS: usize = 8;
@@ -153,4 +153,199 @@ async fn kill9_while_issuing_loses_no_acknowledged_ticket() {
     tokio::time::timeout(Duration::from_secs(50), test)
         .await
         .expect("crash test took more than 50 s");
+}
+
+/// Operations of every kind, so the replayed state has counters, clerks, ratings and more.
+async fn busy_lobby(api: &Api) -> Vec<String> {
+    let clerk1 = api.clerk(1).await;
+    let clerk2 = api.clerk(2).await;
+    // Every service with waiting tickets has an open counter, so no timer-driven "unstaffed"
+    // alert is raised (it would be a legitimate new event after the restart).
+    let _clerk3 = api.clerk(3).await;
+    let mut ids = Vec::new();
+    for svc in [
+        "hotich",
+        "chungthuc",
+        "hotich",
+        "datdai",
+        "hotich",
+        "chungthuc",
+    ] {
+        ids.push(id_of(&api.issue(svc).await));
+    }
+    ids.push(id_of(&api.issue_with("hotich", Some("elderly")).await));
+    api.next(1, &clerk1).await.expect(200);
+    api.counter_op(1, "recall", &clerk1).await.expect(200);
+    api.next(1, &clerk1).await.expect(200);
+    api.next(2, &clerk2).await.expect(200);
+    api.counter_op(2, "no-show", &clerk2).await.expect(200);
+    api.next(2, &clerk2).await.expect(200);
+    api.transfer(2, &clerk2, "datdai").await.expect(200);
+    api.counter_op(1, "finish", &clerk1).await.expect(200);
+    let r = api
+        .post(
+            "/api/v1/ratings",
+            Some(&rating_token(1)),
+            json!({ "score": 4, "comment": "tốt" }),
+        )
+        .await;
+    r.expect(201);
+    api.delete(&format!("/api/v1/tickets/{}", ids[4]), None)
+        .await
+        .expect(200);
+    api.set_status(2, &clerk2, "paused").await.expect(200);
+    api.put(
+        "/api/v1/dossier-stats",
+        Some(SUPERVISOR),
+        json!({ "received": 10, "on_time": 9, "overdue": 1, "as_of": "2026-11-22T08:00:00+07:00" }),
+    )
+    .await
+    .expect(200);
+    ids
+}
+
+#[tokio::test]
+async fn kill9_and_restart_gives_the_same_state() {
+    let mut d = Daemon::start_default();
+    let api = d.api();
+    let ids = busy_lobby(&api).await;
+    let seq = api.seq().await;
+    let before = api.state_sans_now().await;
+    let public_before = {
+        let mut s = api.state(None).await;
+        s.as_object_mut().unwrap().remove("now");
+        s
+    };
+    let tickets_before: Vec<Value> = {
+        let mut v = Vec::new();
+        for id in &ids {
+            v.push(api.ticket(id).await.expect(200).clone());
+        }
+        v
+    };
+
+    d.restart();
+    let api = Api::new(&d.base_url());
+    let seq_after = api.seq().await;
+    if seq_after != seq {
+        let day = before["day"].as_str().unwrap().to_string();
+        let text = std::fs::read_to_string(journal_file(&d, &day)).unwrap();
+        let tail: Vec<&str> = text.lines().rev().take(3).collect();
+        panic!("seq {seq} before the kill, {seq_after} after the restart; journal tail: {tail:#?}");
+    }
+    assert_eq!(
+        api.state_sans_now().await,
+        before,
+        "supervisor state after restart"
+    );
+    let mut public_after = api.state(None).await;
+    public_after.as_object_mut().unwrap().remove("now");
+    assert_eq!(public_after, public_before, "public state after restart");
+    for (id, t) in ids.iter().zip(&tickets_before) {
+        assert_eq!(
+            api.ticket(id).await.expect(200),
+            t,
+            "ticket {id} after restart"
+        );
+    }
+    // And it goes on from there: the next number follows the highest hotich number.
+    let highest = tickets_before
+        .iter()
+        .map(|t| numeric(&number_of(t)))
+        .filter(|n| (1001..=1999).contains(n))
+        .max()
+        .unwrap();
+    let watcher = Collector::open(&ws_url_with(&d.ws_url(), &[("token", SUPERVISOR)])).await;
+    let t = api.issue("hotich").await;
+    assert_eq!(numeric(&number_of(&t)), highest + 1, "{t}");
+    let now_seq = api.seq().await;
+    watcher.wait_seq(now_seq, Duration::from_secs(10)).await;
+    let events: Vec<String> = watcher.frames()[1..]
+        .iter()
+        .map(|f| f.raw.clone())
+        .collect();
+    assert_eq!(now_seq, seq + 1, "one issue, one event; got {events:#?}");
+}
+
+/// The day's journal: the file under the data dir whose name holds the business day.
+fn journal_file(d: &Daemon, day: &str) -> std::path::PathBuf {
+    fn walk(dir: &std::path::Path, day: &str, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, day, out);
+            } else if p.file_name().unwrap().to_string_lossy().contains(day) {
+                out.push(p);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(d.data_dir(), day, &mut found);
+    assert_eq!(found.len(), 1, "one journal file for {day}: {found:?}");
+    found.pop().unwrap()
+}
+
+#[tokio::test]
+async fn torn_last_line_is_dropped_and_a_corrupt_line_stops_startup() {
+    let mut d = Daemon::start_default();
+    let api = d.api();
+    let _clerk1 = api.clerk(1).await; // no "unstaffed" alert on the timer
+    for _ in 0..5 {
+        api.issue("hotich").await;
+    }
+    let before = api.state_sans_now().await;
+    let day = before["day"].as_str().unwrap().to_string();
+    d.kill9();
+    let path = journal_file(&d, &day);
+    let good = std::fs::read_to_string(&path).unwrap();
+    assert!(good.ends_with('\n'), "journal lines end with a newline");
+    let lines: Vec<&str> = good.lines().collect();
+    assert!(lines.len() >= 5, "one line per event: {}", lines.len());
+
+    // A torn last line (the power went off mid-write): dropped, nothing acknowledged is lost.
+    let torn = &lines[lines.len() - 1][..lines[lines.len() - 1].len() / 2];
+    std::fs::write(&path, format!("{good}{torn}")).unwrap();
+    d.try_restart()
+        .unwrap_or_else(|e| panic!("a torn last line must not stop start-up: {e}"));
+    let api = Api::new(&d.base_url());
+    assert_eq!(
+        api.state_sans_now().await,
+        before,
+        "state after a torn tail"
+    );
+    let t = api.issue("hotich").await;
+    assert_eq!(numeric(&number_of(&t)), 1006, "{t}");
+    d.kill9();
+
+    // A corrupt line in the middle: start-up stops and names file and line.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // 0-based index of the first issue event: a line in the middle of the file.
+    let victim = lines
+        .iter()
+        .position(|l| l.contains("ticket_issued"))
+        .expect("an issue event in the journal");
+    assert!(victim + 1 < lines.len(), "not the last line");
+    assert!(lines[victim].contains("hotich"), "{}", lines[victim]);
+    lines[victim] = lines[victim].replacen("hotich", "hotixh", 1);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let err = d
+        .try_restart()
+        .expect_err("a corrupt line in the middle must stop start-up");
+    eprintln!("start-up refused as expected:\n{err}");
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    let line_no = victim + 1;
+    assert!(err.contains(&name), "the message names the file: {err}");
+    assert!(
+        [
+            format!(":{line_no}:"),
+            format!(":{line_no} "),
+            format!("line {line_no}"),
+            format!("dòng {line_no}"),
+            format!("line={line_no}"),
+        ]
+        .iter()
+        .any(|s| err.contains(s.as_str())),
+        "the message names line {line_no}: {err}"
+    );
 }

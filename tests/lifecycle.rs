@@ -310,6 +310,9 @@ async fn cancel_with_own_id() {
 async fn paused_counter_refuses_next() {
     let d = Daemon::start_default();
     let api = d.api();
+    // Counter 2 (also hotich) is staffed, so no "unstaffed service" alert can fire on the
+    // daemon's timer while the state is compared.
+    let _clerk2 = api.clerk(2).await;
     let t = api.issue("hotich").await;
     let clerk = api.clerk(1).await;
 
@@ -361,4 +364,162 @@ async fn priority_ticket_goes_first() {
     assert_eq!(id_of(&b["ticket"]), id_of(&elderly), "{b}");
     let b = api.next(1, &clerk).await.expect(200).clone();
     assert_eq!(id_of(&b["ticket"]), id_of(&normal), "{b}");
+}
+
+#[tokio::test]
+async fn priority_streak_lets_a_waiting_normal_ticket_through() {
+    // config/default.toml: priority_streak = 3.
+    let d = Daemon::start_default();
+    let api = d.api();
+    let normal = api.issue("hotich").await;
+    let mut prio = Vec::new();
+    for _ in 0..5 {
+        prio.push(api.issue_with("hotich", Some("elderly")).await);
+    }
+    let clerk = api.clerk(1).await;
+    let mut order = Vec::new();
+    for _ in 0..6 {
+        order.push(id_of(&api.next(1, &clerk).await.expect(200)["ticket"]));
+    }
+    let expect = vec![
+        id_of(&prio[0]),
+        id_of(&prio[1]),
+        id_of(&prio[2]),
+        id_of(&normal),
+        id_of(&prio[3]),
+        id_of(&prio[4]),
+    ];
+    assert_eq!(
+        order, expect,
+        "3 priority tickets, then the waiting normal one"
+    );
+}
+
+#[tokio::test]
+async fn ordered_counter_serves_its_services_in_order() {
+    // Counter 4 serves ["datdai", "dkkd"] in "ordered" mode.
+    let d = Daemon::start_default();
+    let api = d.api();
+    let s = api.state(None).await;
+    assert_eq!(counter_entry(&s, 4)["mode"], "ordered", "{s}");
+    let dk = api.issue("dkkd").await;
+    let dd = api.issue("datdai").await;
+    let clerk = api.clerk(4).await;
+    let first = api.next(4, &clerk).await.expect(200)["ticket"].clone();
+    assert_eq!(
+        id_of(&first),
+        id_of(&dd),
+        "datdai first, though dkkd is older"
+    );
+    let second = api.next(4, &clerk).await.expect(200)["ticket"].clone();
+    assert_eq!(id_of(&second), id_of(&dk));
+}
+
+fn pct(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[tokio::test]
+async fn ratings_and_stats_agree_with_what_happened() {
+    let d = Daemon::start_default();
+    let api = d.api();
+    let t1 = api.issue("hotich").await;
+    let t2 = api.issue("hotich").await;
+    let t3 = api.issue("hotich").await;
+    let t4 = api.issue("chungthuc").await;
+    let clerk = api.clerk(1).await;
+
+    // t1 served and rated by the counter's tablet without naming the ticket.
+    api.next(1, &clerk).await.expect(200);
+    api.counter_op(1, "finish", &clerk).await.expect(200);
+    let target = api
+        .get("/api/v1/counters/1/rating-target", Some(&rating_token(1)))
+        .await;
+    let tg = target.expect(200).clone();
+    assert_eq!(tg["counter"], 1, "{tg}");
+    assert_eq!(tg["ticket"]["number"], t1["number"], "{tg}");
+    assert_eq!(tg["ticket"]["rated"], false, "{tg}");
+    assert_eq!(tg["clerk"]["id"], "nv01", "{tg}");
+    let r = api
+        .post(
+            "/api/v1/ratings",
+            Some(&rating_token(1)),
+            json!({ "score": 4 }),
+        )
+        .await;
+    r.expect(201);
+    let tg = api
+        .get("/api/v1/counters/1/rating-target", Some(&rating_token(1)))
+        .await;
+    assert_eq!(tg.expect(200)["ticket"]["rated"], true, "{}", tg.text);
+    // The tablet of another counter cannot rate t1.
+    let r = api
+        .post(
+            "/api/v1/ratings",
+            Some(&rating_token(2)),
+            json!({ "ticket": id_of(&t1), "score": 1 }),
+        )
+        .await;
+    assert!(
+        r.status == 403 || r.status == 409,
+        "counter 2's tablet rated a ticket of counter 1: {}",
+        r.text
+    );
+
+    // t2 served; its holder rates it from the phone.
+    api.next(1, &clerk).await.expect(200);
+    api.next(1, &clerk).await.expect(200); // finishes t2, calls t3
+    let r = api
+        .post(
+            "/api/v1/ratings",
+            None,
+            json!({ "ticket": id_of(&t2), "score": 1, "comment": "chậm" }),
+        )
+        .await;
+    r.expect(201);
+    // t3 does not show up; t4 is cancelled.
+    api.counter_op(1, "no-show", &clerk).await.expect(200);
+    api.delete(&format!("/api/v1/tickets/{}", id_of(&t4)), None)
+        .await
+        .expect(200);
+    let t5 = api.issue("datdai").await;
+    let _ = (t3, t5);
+
+    let r = api.get("/api/v1/stats", Some(SUPERVISOR)).await;
+    let st = r.expect(200).clone();
+    assert!(st["day"].is_string(), "{st}");
+    let tot = &st["totals"];
+    assert_eq!(tot["issued"], 5, "{tot}");
+    assert_eq!(tot["served"], 2, "{tot}");
+    assert_eq!(tot["no_show"], 1, "{tot}");
+    assert_eq!(tot["cancelled"], 1, "{tot}");
+    assert_eq!(tot["waiting"], 1, "{tot}");
+    assert_eq!(tot["ratings"]["4"], 1, "{tot}");
+    assert_eq!(tot["ratings"]["1"], 1, "{tot}");
+    assert_eq!(tot["ratings"]["2"], 0, "{tot}");
+    assert!((pct(&tot["satisfaction_pct"]) - 50.0).abs() < 0.01, "{tot}");
+    assert!(tot["wait_s"]["max"].is_number(), "{tot}");
+    let hotich = st["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "hotich")
+        .unwrap();
+    assert_eq!(hotich["issued"], 3, "{hotich}");
+    assert_eq!(hotich["served"], 2, "{hotich}");
+    let c1 = st["counters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == 1)
+        .unwrap();
+    assert_eq!(c1["served"], 2, "{c1}");
+    let nv01 = st["clerks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "nv01")
+        .unwrap();
+    assert_eq!(nv01["served"], 2, "{nv01}");
+    assert_eq!(nv01["ratings"]["4"], 1, "{nv01}");
 }

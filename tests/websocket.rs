@@ -311,3 +311,31 @@ async fn since_far_behind_or_ahead_gets_a_fresh_snapshot_or_events() {
     };
     assert_eq!(f.event_type(), "ticket_issued", "{}", f.raw);
 }
+
+#[tokio::test]
+async fn oversized_client_message_closes_with_1009() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let d = Daemon::start_default();
+    let mut ws = ws_connect(&d.ws_url()).await;
+    let first = ws_next(&mut ws, WAIT).await.expect("snapshot");
+    assert_eq!(first.kind(), "snapshot");
+    ws.send(Message::text("x".repeat(5 * 1024))).await.unwrap();
+    let code = tokio::time::timeout(WAIT, async {
+        while let Some(msg) = ws.next().await {
+            match msg {
+                Ok(Message::Close(frame)) => return frame.map(|f| f.code),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+        None
+    })
+    .await
+    .expect("socket not closed after an oversized message");
+    assert_eq!(code, Some(CloseCode::Size), "close code 1009");
+    // The daemon is fine.
+    assert_eq!(d.api().get("/healthz", None).await.status, 200);
+}

@@ -69,6 +69,7 @@ pub fn router(app: AppState) -> Router {
         .route("/ratings", post(tickets::rate))
         .route("/stats", get(reads::stats))
         .route("/reports/daily.csv", get(reads::daily_csv))
+        .route("/reports/daily.xlsx", get(reads::daily_xlsx))
         .route("/slots", get(tickets::slots))
         .route("/bookings", post(tickets::book))
         .route("/bookings/{code}", delete(tickets::cancel_booking))

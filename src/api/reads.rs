@@ -96,8 +96,16 @@ fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
     let today = app.hub.snapshot().day;
     let day = day.unwrap_or(today);
     if day == today {
+        let snap = app.hub.snapshot();
+        let now = now(app);
+        let mut longest = std::collections::BTreeMap::new();
+        for t in &snap.waiting {
+            let wait = (now - t.issued_at).num_seconds().max(0) as u32;
+            let e = longest.entry(t.service.clone()).or_insert(0);
+            *e = (*e).max(wait);
+        }
         let stats = app.hub.stats.lock().unwrap_or_else(|p| p.into_inner());
-        return Ok(stats.to_json(&app.spec));
+        return Ok(stats.to_json(&app.spec, &longest));
     }
     let dir = app.data_dir.join("journal");
     if !crate::journal::day_path(&dir, day).exists() {
@@ -105,7 +113,7 @@ fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
     }
     let events =
         crate::journal::read_day(&dir, day).map_err(|e| ApiError::unavailable(&e.to_string()))?;
-    Ok(DayStats::from_events(&app.spec, &events).to_json(&app.spec))
+    Ok(DayStats::from_events(&app.spec, &events).to_json(&app.spec, &Default::default()))
 }
 
 pub async fn stats(
@@ -142,6 +150,38 @@ pub async fn daily_csv(
             ),
         ],
         csv,
+    )
+        .into_response())
+}
+
+pub async fn daily_xlsx(
+    State(app): State<AppState>,
+    who: Principal,
+    Query(q): Query<DayQuery>,
+) -> ApiResult<Response> {
+    who.require_supervisor()?;
+    let app2 = app.clone();
+    let (day, bytes) = tokio::task::spawn_blocking(move || {
+        let doc = day_stats(&app2, q.day)?;
+        let day = doc["day"].as_str().unwrap_or("day").to_string();
+        crate::report::to_xlsx(&doc, &app2.spec.name)
+            .map(|b| (day, b))
+            .map_err(|e| ApiError::unavailable(&e.to_string()))
+    })
+    .await
+    .map_err(|e| ApiError::unavailable(&e.to_string()))??;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"xephang-{day}.xlsx\""),
+            ),
+        ],
+        bytes,
     )
         .into_response())
 }

@@ -41,6 +41,7 @@ pub(super) struct RawCentre {
     pub logo: Option<S<String>>,
     pub photos_dir: Option<S<String>>,
     pub priority_streak: Option<S<i64>>,
+    pub pause_alert_min: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -69,6 +69,30 @@ pub struct Booking {
     pub checked_in: Option<TicketId>,
 }
 
+/// What needs a supervisor's attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A waiting ticket has passed its service's target wait.
+    TicketOverdue,
+    /// A counter has been paused longer than `pause_alert_min`.
+    CounterPaused,
+    /// A service has waiting tickets but no open counter serves it.
+    ServiceUnstaffed,
+}
+
+/// An alert as raised; `key` names the condition so it is raised once and cleared once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    pub key: String,
+    pub kind: AlertKind,
+    pub service: Option<ServiceId>,
+    pub counter: Option<CounterId>,
+    pub number: Option<String>,
+    /// When the condition began (issue time, pause time, first waiting ticket).
+    pub since: DateTime<FixedOffset>,
+}
+
 /// What a counter carries over from one business day to the next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CounterCarry {
@@ -146,6 +170,10 @@ pub enum Event {
         service: ServiceId,
         start: DateTime<FixedOffset>,
     },
+    Alert(Alert),
+    AlertCleared {
+        key: String,
+    },
 }
 
 impl Event {
@@ -184,6 +212,8 @@ impl Event {
             Event::DossierStats(_) => "dossier_stats",
             Event::BookingCreated { .. } => "booking_created",
             Event::BookingCancelled { .. } => "booking_cancelled",
+            Event::Alert(_) => "alert",
+            Event::AlertCleared { .. } => "alert_cleared",
         }
     }
 }

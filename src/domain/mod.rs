@@ -2,6 +2,7 @@
 //! the decisions that change it. No I/O, no tokio, no clock: time comes in as an argument,
 //! so a whole simulated day runs through it in milliseconds.
 
+pub mod alerts;
 pub mod decide;
 pub mod error;
 pub mod event;

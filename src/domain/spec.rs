@@ -23,6 +23,8 @@ pub struct CentreSpec {
     /// A counter calls at most this many priority tickets in a row while normal tickets of
     /// its services wait (default 3). Protects walk-ins from starvation.
     pub priority_streak: u32,
+    /// A counter paused longer than this (seconds) raises an alert (default 10 min).
+    pub pause_alert_s: u32,
 }
 
 /// One field of procedures (lĩnh vực) with its own number range and queue.

@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use super::event::{
-    Booking, ClerkRef, CounterCarry, CounterStatus, DossierStats, Envelope, Event, Rating,
+    Alert, Booking, ClerkRef, CounterCarry, CounterStatus, DossierStats, Envelope, Event, Rating,
 };
 use super::ids::{BookingCode, CounterId, ServiceId, TicketId};
 use super::spec::CentreSpec;
@@ -34,6 +34,8 @@ pub struct CounterState {
     pub priority_streak: u32,
     /// Tickets finished here today.
     pub served: u32,
+    /// When the counter was paused (None unless paused).
+    pub paused_since: Option<DateTime<FixedOffset>>,
 }
 
 /// A call as the board lists it.
@@ -69,6 +71,8 @@ pub struct State {
     pub bookings: HashMap<BookingCode, Booking>,
     /// Decaying average of service time per service, in seconds.
     pub service_time: HashMap<ServiceId, f64>,
+    /// Alerts raised and not yet cleared, by key.
+    pub alerts: BTreeMap<String, Alert>,
 }
 
 impl State {
@@ -87,6 +91,7 @@ impl State {
                         last_served: None,
                         priority_streak: 0,
                         served: 0,
+                        paused_since: None,
                     },
                 )
             })
@@ -109,6 +114,7 @@ impl State {
             dossier: None,
             bookings: HashMap::new(),
             service_time: HashMap::new(),
+            alerts: BTreeMap::new(),
         }
     }
 
@@ -269,6 +275,11 @@ impl State {
             }
             Event::CounterStatus { counter, status } => {
                 if let Some(c) = self.counters.get_mut(counter) {
+                    if *status != CounterStatus::Paused {
+                        c.paused_since = None;
+                    } else if c.status != CounterStatus::Paused {
+                        c.paused_since = Some(env.at);
+                    }
                     c.status = *status;
                 }
             }
@@ -286,6 +297,12 @@ impl State {
             }
             Event::BookingCancelled { code, .. } => {
                 self.bookings.remove(code);
+            }
+            Event::Alert(a) => {
+                self.alerts.insert(a.key.clone(), a.clone());
+            }
+            Event::AlertCleared { key } => {
+                self.alerts.remove(key);
             }
         }
     }

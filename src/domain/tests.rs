@@ -59,6 +59,7 @@ fn spec() -> CentreSpec {
             name_en: "Elderly".into(),
         }],
         priority_streak: 3,
+        pause_alert_s: 600,
     }
 }
 

@@ -156,6 +156,16 @@ impl Daemon {
         }
     }
 
+    /// Kill -9 and try once to start again on the same data dir and port; on failure returns
+    /// what the daemon printed (it is then not running).
+    pub fn try_restart(&mut self) -> Result<(), String> {
+        self.kill9();
+        let bind = format!("127.0.0.1:{}", self.addr.port());
+        let (child, _) = spawn_daemon(&self.config, &self.data_dir, &bind, &self.log)?;
+        self.child = Some(child);
+        Ok(())
+    }
+
     /// The last lines the daemon printed (stdout and stderr), for failure messages.
     pub fn log_tail(&self) -> String {
         let log = self.log.lock().unwrap();

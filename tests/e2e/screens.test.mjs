@@ -181,6 +181,19 @@ test('double taps on the kiosk issue one ticket', async () => {
   await until(pages.board, () => document.querySelector('.svc[data-service="chungthuc"] .waiting')?.textContent === '1');
 });
 
+test('a citizen cancels a ticket from the phone page; the board follows', async () => {
+  const r = await apiCall(daemon.origin, 'POST', '/api/v1/tickets', { service: 'datdai' }, TOKENS.kiosk);
+  assert.equal(r.status, 201);
+  await until(pages.board, () => document.querySelector('.svc[data-service="datdai"] .waiting')?.textContent === '1');
+  const phone = await open('phone-cancel', 390, 844, `/t/${r.data.id}`);
+  await until(phone, () => !document.querySelector('#cancel').hidden);
+  await phone.click('#cancel');
+  await phone.click('#confirm-yes');
+  await until(phone, () => document.querySelector('#status').classList.contains('cancelled') && document.querySelector('#cancel').hidden);
+  await shot(phone, 'phone-cancelled-390x844.png');
+  await until(pages.board, () => document.querySelector('.svc[data-service="datdai"] .waiting')?.textContent === '0');
+});
+
 test('remaining screens at their target sizes: 4K board with audio, index, English', async () => {
   const big = pages['board-4k'];
   await until(big, (n) => document.querySelector('#now-number')?.textContent === n, ticket.number);

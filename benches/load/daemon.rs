@@ -1,0 +1,243 @@
+//! The daemon under test as a separate process: spawn `xephang run` on 127.0.0.1:0 with a
+//! fresh data dir, wait for `xephang listening on http://ADDR`, read its memory from /proc,
+//! kill it when done. Also the process-wide helpers: a clock comparable across processes
+//! and the open-file limit.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// CLOCK_MONOTONIC in nanoseconds: the same clock in every process of the machine, so a
+/// time taken in the floor server's process compares with one taken here.
+pub fn now_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own; CLOCK_MONOTONIC always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Raises this process's soft open-file limit to its hard limit (children inherit it).
+/// Returns the soft limit now in force.
+pub fn raise_fd_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain getrlimit/setrlimit on a struct we own.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 1024;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let want = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
+                lim = want;
+            }
+        }
+    }
+    lim.rlim_cur as u64
+}
+
+/// Resident memory of a process, in bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mem {
+    /// VmRSS: resident now.
+    pub rss: u64,
+    /// VmHWM: the peak resident size so far.
+    pub hwm: u64,
+}
+
+pub fn mem_of(pid: u32) -> Mem {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    Mem {
+        rss: field("VmRSS:"),
+        hwm: field("VmHWM:"),
+    }
+}
+
+/// The soft "Max open files" of a running process.
+pub fn fd_limit_of(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// A running `xephang run`.
+pub struct Daemon {
+    child: Child,
+    pub addr: SocketAddr,
+    pub pid: u32,
+    /// From spawn to the `listening` line.
+    pub started_in: Duration,
+    /// The daemon's stderr (its log), kept in the temp dir.
+    pub log_path: PathBuf,
+    /// The data dir (journal) and log; removed on drop.
+    tmp: tempfile::TempDir,
+}
+
+/// A fresh temporary directory for one daemon.
+pub fn tempdir() -> Result<tempfile::TempDir, String> {
+    tempfile::Builder::new()
+        .prefix("xephang-load-")
+        .tempdir()
+        .map_err(|e| format!("temp dir: {e}"))
+}
+
+impl Daemon {
+    /// Starts the daemon on a fresh data dir (the embedded demo centre).
+    pub fn start(bin: &Path, rust_log: &str) -> Result<Daemon, String> {
+        Daemon::start_in(bin, rust_log, tempdir()?)
+    }
+
+    /// Starts the daemon on `tmp/data` (which may already hold a journal).
+    pub fn start_in(bin: &Path, rust_log: &str, tmp: tempfile::TempDir) -> Result<Daemon, String> {
+        let data = tmp.path().join("data");
+        let log_path = tmp.path().join("daemon.log");
+        let log = File::create(&log_path).map_err(|e| format!("log file: {e}"))?;
+        let t0 = std::time::Instant::now();
+        let mut child = Command::new(bin)
+            .arg("run")
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--bind")
+            .arg("127.0.0.1:0")
+            .env("RUST_LOG", rust_log)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .map_err(|e| format!("spawn {}: {e}", bin.display()))?;
+        let pid = child.id();
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.trim().strip_prefix("xephang listening on http://") {
+                    if let Some(t) = tx.take() {
+                        let _ = t.send((rest.trim().parse::<SocketAddr>(), t0.elapsed()));
+                    }
+                }
+                // Keep draining so the daemon never blocks on a full pipe.
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok((Ok(addr), started_in)) => Ok(Daemon {
+                child,
+                addr,
+                pid,
+                started_in,
+                log_path,
+                tmp,
+            }),
+            other => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(20).collect();
+                Err(format!(
+                    "daemon did not print its listening line ({other:?}); log tail:\n{}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                ))
+            }
+        }
+    }
+
+    pub fn mem(&self) -> Mem {
+        mem_of(self.pid)
+    }
+
+    pub fn http(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn ws(&self) -> String {
+        format!("ws://{}/ws?token=demo-display-token-0001", self.addr)
+    }
+
+    /// A numeric field of the first log line containing `what` (e.g. "state recovered",
+    /// "took_ms"), from the daemon's stderr.
+    pub fn log_number(&self, what: &str, field: &str) -> Option<u64> {
+        let log = std::fs::read_to_string(&self.log_path).ok()?;
+        let line = strip_ansi(log.lines().find(|l| l.contains(what))?);
+        let key = format!("{field}=");
+        let rest = &line[line.find(&key)? + key.len()..];
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.tmp.path().join("data")
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        // Our own child, by its handle: SIGKILL and reap.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A log line without terminal colour codes.
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The file system type of a directory (where the journal's fsyncs land).
+pub fn fs_type(dir: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return "?".into();
+    };
+    // SAFETY: statfs fills a struct we own from a NUL-terminated path.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return "?".into();
+    }
+    match st.f_type as i64 {
+        0xEF53 => "ext4".into(),
+        0x0102_1994 => "tmpfs".into(),
+        0x5846_5342 => "xfs".into(),
+        0x9123_683E => "btrfs".into(),
+        0x794c_7630 => "overlayfs".into(),
+        other => format!("0x{other:x}"),
+    }
+}

@@ -1,0 +1,243 @@
+//! Call → board latency at N board sockets, against the daemon and then against the floor
+//! with the same N, frame sizes and rate.
+//!
+//! Two clerks (counters 1 and 2, both serving hotich and chungthuc) click next in turn at
+//! `rate` calls/s while a kiosk issues at the same rate, so there is always someone to call.
+//! The clock starts just before the clerk's `POST /counters/{n}/next` is sent and stops
+//! when a socket reads the `ticket_called` frame with the number that call returned.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::boards::{key_of, BoardLog, Boards};
+use super::daemon::{now_ns, Daemon, Mem};
+use super::floor::{Floor, FloorPlan};
+use super::http::{Api, CALLED};
+
+/// Latency over every (socket, call) pair, in microseconds.
+#[derive(Debug, Clone, Default)]
+pub struct Dist {
+    pub calls: usize,
+    pub pairs: usize,
+    /// Pairs never seen (a socket that missed a call, or was dropped).
+    pub missed: usize,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub max_us: u64,
+}
+
+/// One N of the latency table.
+#[derive(Debug, Clone, Default)]
+pub struct Level {
+    pub sockets: usize,
+    pub rate: f64,
+    pub daemon: Dist,
+    pub floor: Option<Dist>,
+    pub floor_error: Option<String>,
+    /// Sockets the daemon closed during the run (e.g. 1013 too slow).
+    pub dropped: usize,
+    /// Daemon memory before the sockets, with them idle, and the peak after the run.
+    pub mem_before: Mem,
+    pub mem_sockets: Mem,
+    pub mem_after: Mem,
+    /// Frames per call on a board and their average size (what the floor mirrors).
+    pub frames_per_call: f64,
+    pub called_size: usize,
+    pub other_size: usize,
+    /// Client-side HTTP round trip of `next` (send → response), p50 and p99 in µs.
+    pub next_rtt_p50_us: u64,
+    pub next_rtt_p99_us: u64,
+}
+
+fn pct(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
+}
+
+/// Matches every socket's arrivals with the calls' send times.
+pub fn distribution(sent: &[(u64, u64)], logs: &[BoardLog]) -> Dist {
+    let at: HashMap<u64, u64> = sent.iter().copied().collect();
+    let mut lat: Vec<u64> = Vec::with_capacity(sent.len() * logs.len());
+    for log in logs {
+        for (key, t) in &log.called {
+            if let Some(t0) = at.get(key) {
+                lat.push(t.saturating_sub(*t0) / 1000);
+            }
+        }
+    }
+    lat.sort_unstable();
+    let pairs = sent.len() * logs.len();
+    Dist {
+        calls: sent.len(),
+        pairs,
+        missed: pairs.saturating_sub(lat.len()),
+        p50_us: pct(&lat, 0.50),
+        p99_us: pct(&lat, 0.99),
+        max_us: lat.last().copied().unwrap_or(0),
+    }
+}
+
+/// How the floor is run.
+#[derive(Debug, Clone)]
+pub enum FloorMode {
+    /// `exe --floor-server PLAN` (the bench binary itself).
+    Child(std::path::PathBuf),
+    InProcess,
+    Off,
+}
+
+/// One N: a fresh daemon, N boards, `calls` calls at `rate`; then the floor.
+pub async fn level(
+    bin: &std::path::Path,
+    rust_log: &str,
+    n: usize,
+    rate: f64,
+    seconds: f64,
+    floor: &FloorMode,
+) -> Result<Level, String> {
+    let daemon = Daemon::start(bin, rust_log)?;
+    let api = Api::new(&daemon.http());
+    let tokens = [api.login(1).await?, api.login(2).await?];
+    // A queue to call from, kept topped up below.
+    for i in 0..30 {
+        api.issue(CALLED[i % 2]).await?;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mem_before = daemon.mem();
+    let boards = Boards::connect(&daemon.ws(), n).await?;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let mem_sockets = daemon.mem();
+
+    let calls = ((seconds * rate).round() as usize).max(3);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let kiosk = {
+        let api = api.clone();
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut i = 0usize;
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        let _ = api.issue(CALLED[i % 2]).await;
+                        i += 1;
+                    }
+                    _ = stop.changed() => return,
+                }
+            }
+        })
+    };
+    let mut sent: Vec<(u64, u64)> = Vec::with_capacity(calls);
+    let mut rtt: Vec<u64> = Vec::with_capacity(calls);
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failure = None;
+    for i in 0..calls {
+        tick.tick().await;
+        let counter = 1 + (i % 2) as u32;
+        let t0 = now_ns();
+        match api.next(&tokens[i % 2], counter).await {
+            Ok(Some(number)) => {
+                rtt.push((now_ns() - t0) / 1000);
+                sent.push((key_of(&number), t0));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    let _ = stop_tx.send(true);
+    let _ = kiosk.await;
+    let expected = (sent.len() * n) as u64;
+    boards.wait_for(expected, Duration::from_secs(30)).await;
+    let dropped = boards.closed.load(std::sync::atomic::Ordering::Relaxed);
+    let mem_after = daemon.mem();
+    let logs = boards.finish().await;
+    drop(daemon);
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let daemon_dist = distribution(&sent, &logs);
+
+    // What the floor must mirror: frames per call and their sizes, from socket 0.
+    let l0 = &logs[0];
+    let called_n = l0.called.len().max(1) as u64;
+    let sample = l0.sample_called.clone().unwrap_or_default();
+    let called_size = sample.len();
+    let other_frames = l0.frames.saturating_sub(l0.called.len() as u64);
+    let other_size = if other_frames > 0 {
+        ((l0.bytes.saturating_sub(called_size as u64 * called_n)) / other_frames) as usize
+    } else {
+        0
+    };
+    let frames_per_call = l0.frames as f64 / called_n as f64;
+    rtt.sort_unstable();
+    let mut level = Level {
+        sockets: n,
+        rate,
+        daemon: daemon_dist,
+        floor: None,
+        floor_error: None,
+        dropped,
+        mem_before,
+        mem_sockets,
+        mem_after,
+        frames_per_call,
+        called_size,
+        other_size,
+        next_rtt_p50_us: pct(&rtt, 0.5),
+        next_rtt_p99_us: pct(&rtt, 0.99),
+    };
+    drop(logs);
+    let plan = FloorPlan {
+        calls,
+        rate,
+        called_frame: sample,
+        filler_size: other_size.max(16),
+        fillers_per_call: (frames_per_call - 1.0).max(0.0),
+    };
+    match run_floor(n, plan, floor).await {
+        Ok(Some(d)) => level.floor = Some(d),
+        Ok(None) => {}
+        Err(e) => level.floor_error = Some(e),
+    }
+    Ok(level)
+}
+
+async fn run_floor(n: usize, plan: FloorPlan, mode: &FloorMode) -> Result<Option<Dist>, String> {
+    let tmp = super::daemon::tempdir()?;
+    let mut floor = match mode {
+        FloorMode::Off => return Ok(None),
+        FloorMode::InProcess => Floor::in_process(plan.clone())?,
+        FloorMode::Child(exe) => Floor::child(exe, plan.clone(), tmp.path())?,
+    };
+    let boards = Boards::connect(&floor.url(), n).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    floor.go();
+    let limit = Duration::from_secs_f64(plan.calls as f64 / plan.rate + 60.0);
+    let sent = floor.sent(limit).await?;
+    boards
+        .wait_for((sent.len() * n) as u64, Duration::from_secs(30))
+        .await;
+    let logs = boards.finish().await;
+    drop(floor);
+    Ok(Some(distribution(&sent, &logs)))
+}
+
+/// Shared by the smoke test: every socket saw every call.
+pub fn complete(l: &Level) -> bool {
+    l.daemon.missed == 0 && l.daemon.calls > 0
+}
+
+/// The ratio of two latencies, guarding against a zero floor.
+pub fn ratio(daemon_us: u64, floor_us: u64) -> f64 {
+    daemon_us as f64 / (floor_us.max(1)) as f64
+}

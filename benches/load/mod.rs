@@ -1,0 +1,255 @@
+//! The load tool's core, shared by the bench (`cargo bench --bench load`) and the smoke
+//! test (`tests/bench_smoke.rs`). Only 127.0.0.1, every phase bounded in count and time,
+//! every daemon it starts is its own child and is killed when the phase ends.
+#![allow(dead_code)]
+
+pub mod boards;
+pub mod daemon;
+pub mod floor;
+pub mod http;
+pub mod issue;
+pub mod latency;
+pub mod report;
+pub mod startup;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub use latency::FloorMode;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The `xephang` binary (release for the bench, debug for the smoke test).
+    pub bin: PathBuf,
+    /// Board sockets per latency level.
+    pub sockets: Vec<usize>,
+    /// Length of each latency run (daemon, then floor) and of each issue run.
+    pub seconds: f64,
+    /// Calls per second during a latency run (the kiosk issues at the same rate).
+    pub rate: f64,
+    /// Concurrent kiosks per issue run.
+    pub kiosks: Vec<usize>,
+    /// Most tickets per issue run (the demo ranges hold 999 live numbers per service).
+    pub issue_cap: usize,
+    /// Events in the start-up journal (0: skip).
+    pub events: usize,
+    pub startup_runs: usize,
+    pub floor: FloorMode,
+    /// RUST_LOG of the daemon (its default is `info`: one log line per command).
+    pub rust_log: String,
+}
+
+impl Options {
+    pub fn full(bin: PathBuf, floor: FloorMode) -> Options {
+        Options {
+            bin,
+            sockets: vec![1, 100, 1000, 10000],
+            seconds: 10.0,
+            rate: 20.0,
+            kiosks: vec![1, 8, 64],
+            issue_cap: 5400,
+            events: 100_000,
+            startup_runs: 3,
+            floor,
+            rust_log: "info".into(),
+        }
+    }
+}
+
+/// The machine the numbers come from.
+#[derive(Debug, Clone, Default)]
+pub struct Machine {
+    pub cores: usize,
+    pub mem_total: String,
+    pub cpu: String,
+    pub kernel: String,
+    pub load_before: String,
+    pub load_after: String,
+    pub date: String,
+    pub revision: String,
+    /// File system of the temp dir where the journals (and their fsyncs) go.
+    pub journal_fs: String,
+    pub fd_limit: u64,
+    pub daemon_fd_limit: Option<u64>,
+}
+
+fn first_line_with(path: &str, prefix: &str) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+pub fn loadavg() -> String {
+    let s = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+fn git(args: &[&str]) -> String {
+    std::process::Command::new("git")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+impl Machine {
+    pub fn probe(fd_limit: u64) -> Machine {
+        let dirty = !git(&["status", "--porcelain", "--untracked-files=no"]).is_empty();
+        Machine {
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            mem_total: first_line_with("/proc/meminfo", "MemTotal"),
+            cpu: first_line_with("/proc/cpuinfo", "model name"),
+            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            load_before: loadavg(),
+            load_after: String::new(),
+            date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            revision: format!(
+                "{}{}",
+                git(&["rev-parse", "--short", "HEAD"]),
+                if dirty { " + uncommitted changes" } else { "" }
+            ),
+            journal_fs: daemon::fs_type(&std::env::temp_dir()),
+            fd_limit,
+            daemon_fd_limit: None,
+        }
+    }
+}
+
+/// Everything measured.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub machine: Machine,
+    pub idle: daemon::Mem,
+    pub levels: Vec<(usize, Result<latency::Level, String>)>,
+    pub issues: Vec<(usize, Result<issue::IssueRun, String>)>,
+    pub startup: Option<Result<startup::Startup, String>>,
+    pub took: Duration,
+}
+
+fn note(what: &str) {
+    eprintln!("[load] {what}");
+}
+
+/// Runs every measurement in `opts`, printing progress on stderr.
+pub fn run(opts: &Options) -> Report {
+    let started = Instant::now();
+    let fd_limit = daemon::raise_fd_limit();
+    let mut report = Report {
+        machine: Machine::probe(fd_limit),
+        ..Report::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    note(&format!(
+        "binary {}; open-file limit {fd_limit}; load {}",
+        opts.bin.display(),
+        report.machine.load_before
+    ));
+
+    match daemon::Daemon::start(&opts.bin, &opts.rust_log) {
+        Ok(d) => {
+            std::thread::sleep(Duration::from_millis(1000));
+            report.idle = d.mem();
+            report.machine.daemon_fd_limit = daemon::fd_limit_of(d.pid);
+            note(&format!(
+                "idle daemon: VmRSS {} KiB, VmHWM {} KiB; its open-file limit {:?}",
+                report.idle.rss / 1024,
+                report.idle.hwm / 1024,
+                report.machine.daemon_fd_limit
+            ));
+        }
+        Err(e) => note(&format!("idle daemon: {e}")),
+    }
+
+    for &n in &opts.sockets {
+        let need = n as u64 + 256;
+        let daemon_limit = report.machine.daemon_fd_limit.unwrap_or(fd_limit);
+        let result = if need > fd_limit || need > daemon_limit {
+            Err(format!(
+                "{n} sockets need about {need} open files; the limit is {fd_limit} here and {daemon_limit} in the daemon"
+            ))
+        } else {
+            note(&format!(
+                "latency: {n} sockets, {} calls/s for {} s, then the floor",
+                opts.rate, opts.seconds
+            ));
+            rt.block_on(latency::level(
+                &opts.bin,
+                &opts.rust_log,
+                n,
+                opts.rate,
+                opts.seconds,
+                &opts.floor,
+            ))
+        };
+        match &result {
+            Ok(l) => note(&format!(
+                "  daemon p50 {} µs p99 {} µs max {} µs (missed {}); floor {:?}",
+                l.daemon.p50_us,
+                l.daemon.p99_us,
+                l.daemon.max_us,
+                l.daemon.missed,
+                l.floor
+                    .as_ref()
+                    .map(|f| (f.p50_us, f.p99_us, f.max_us, f.missed))
+            )),
+            Err(e) => note(&format!("  failed: {e}")),
+        }
+        report.levels.push((n, result));
+    }
+
+    for &k in &opts.kiosks {
+        note(&format!(
+            "issues: {k} kiosks for {} s (at most {} tickets)",
+            opts.seconds, opts.issue_cap
+        ));
+        let result = rt.block_on(issue::run(
+            &opts.bin,
+            &opts.rust_log,
+            k,
+            opts.seconds,
+            opts.issue_cap,
+        ));
+        match &result {
+            Ok(r) => note(&format!(
+                "  {:.0} issues/s, {:.0} fsyncs/s ({} issued, {} failed)",
+                r.per_s, r.fsyncs_per_s, r.issued, r.failed
+            )),
+            Err(e) => note(&format!("  failed: {e}")),
+        }
+        report.issues.push((k, result));
+    }
+
+    if opts.events > 0 {
+        note(&format!(
+            "start-up with a journal of {} events",
+            opts.events
+        ));
+        let result = startup::measure(&opts.bin, &opts.rust_log, opts.events, opts.startup_runs);
+        if let Ok(s) = &result {
+            note(&format!(
+                "  {:?} (runs {:?}; empty journal {:?})",
+                s.median, s.runs, s.empty
+            ));
+        }
+        report.startup = Some(result);
+    }
+    rt.shutdown_timeout(Duration::from_secs(2));
+    report.machine.load_after = loadavg();
+    report.took = started.elapsed();
+    report
+}
