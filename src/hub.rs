@@ -73,6 +73,8 @@ pub struct ServiceSummary {
     pub target_wait_s: u32,
     pub remote: bool,
     pub appointments: bool,
+    /// Only booked citizens are served (no walk-in tickets at the kiosk).
+    pub appointment_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -301,6 +303,7 @@ impl Hub {
                     target_wait_s: s.target_wait_s,
                     remote: s.remote,
                     appointments: s.appointments.is_some(),
+                    appointment_only: s.appointments.as_ref().is_some_and(|a| a.appointment_only),
                 }
             })
             .collect();

@@ -15,5 +15,6 @@ pub mod journal;
 pub mod metrics;
 pub mod report;
 pub mod server;
+pub mod sim;
 pub mod stats;
 pub mod view;

@@ -339,3 +339,93 @@ async fn oversized_client_message_closes_with_1009() {
     // The daemon is fine.
     assert_eq!(d.api().get("/healthz", None).await.status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stalled_client_slows_nobody() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let d = Daemon::start_default();
+    let api = d.api();
+    let url = ws_url_with(&d.ws_url(), &[("token", SUPERVISOR)]);
+    // A client that never reads, with a tiny receive buffer so the daemon feels it at once.
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(2048).unwrap();
+    let stream = sock.connect(d.addr()).await.unwrap();
+    let (mut stalled, _) = tokio_tungstenite::client_async(url.as_str(), stream)
+        .await
+        .expect("websocket handshake");
+    let healthy = Collector::open(&url).await;
+
+    const PER_KIOSK: usize = 300;
+    let started = std::time::Instant::now();
+    let kiosks: Vec<_> = ["hotich", "chungthuc", "datdai", "dkkd"]
+        .into_iter()
+        .map(|svc| {
+            let api = api.clone();
+            tokio::spawn(async move {
+                for _ in 0..PER_KIOSK {
+                    api.issue(svc).await;
+                }
+            })
+        })
+        .collect();
+    for k in kiosks {
+        tokio::time::timeout(Duration::from_secs(60), k)
+            .await
+            .expect("issuing stalled behind a client that does not read")
+            .unwrap();
+    }
+    let issuing = started.elapsed();
+    let last = api.seq().await;
+    healthy.wait_seq(last, Duration::from_secs(10)).await;
+    let frames = healthy.frames();
+    assert_snapshot_then_gapless(&frames);
+    eprintln!(
+        "{} tickets in {issuing:?} with a stalled client",
+        4 * PER_KIOSK
+    );
+
+    // What the stalled client got: a gapless prefix, then either everything or a close 1013.
+    let mut seqs = Vec::new();
+    let mut close = None;
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(msg) = stalled.next().await {
+            match msg {
+                Ok(Message::Text(t)) => {
+                    let v: serde_json::Value = serde_json::from_str(t.as_str()).unwrap();
+                    if let Some(s) = v["seq"].as_u64() {
+                        seqs.push(s);
+                        if s >= last {
+                            return;
+                        }
+                    }
+                }
+                Ok(Message::Close(f)) => {
+                    close = Some(f.map(|f| f.code));
+                    return;
+                }
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+    })
+    .await;
+    for w in seqs.windows(2) {
+        assert_eq!(
+            w[1],
+            w[0] + 1,
+            "the stalled client saw a gap before being dropped"
+        );
+    }
+    match close {
+        Some(Some(code)) => assert_eq!(code, CloseCode::Again, "a slow client is closed with 1013"),
+        Some(None) => panic!("closed without a code; expected 1013"),
+        None => eprintln!(
+            "stalled client was not dropped (got {} frames, last {:?} of {last})",
+            seqs.len(),
+            seqs.last()
+        ),
+    }
+}

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset};
 
-use super::error::{DomainError, Reason};
+use super::error::{DomainError, Names, Reason};
 use super::event::{Booking, ClerkRef, CounterStatus, DossierStats, Event, Rating, RatingSource};
 use super::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
 use super::select::{eta_s, line_of, pick_next};
@@ -298,13 +298,13 @@ fn issue(
             .ok_or_else(|| DomainError::UnknownPriority(p.to_string()))?;
     }
     if s.appointments.as_ref().is_some_and(|a| a.appointment_only) {
-        return Err(DomainError::AppointmentOnly(s.name.clone()));
+        return Err(DomainError::AppointmentOnly(Names::of(s)));
     }
     if remote && !s.remote {
-        return Err(DomainError::NotRemote(s.name.clone()));
+        return Err(DomainError::NotRemote(Names::of(s)));
     }
     if !s.hours.is_open(ctx.now.weekday(), ctx.now.time()) {
-        return Err(DomainError::ServiceClosed(s.name.clone()));
+        return Err(DomainError::ServiceClosed(Names::of(s)));
     }
     let t = new_ticket(
         spec,
@@ -346,7 +346,7 @@ fn new_ticket(
         }
         value = if value >= s.last { s.first } else { value + 1 };
     }
-    let number = number.ok_or_else(|| DomainError::RangeExhausted(s.name.clone()))?;
+    let number = number.ok_or_else(|| DomainError::RangeExhausted(Names::of(s)))?;
     debug_assert_eq!(value_of(&number, s.prefix.as_deref()), Some(value));
     Ok(Ticket {
         id: ctx.new_id,

@@ -12,11 +12,11 @@ pub enum DomainError {
     #[error("unknown priority class {0}")]
     UnknownPriority(String),
     #[error("service {0} is closed")]
-    ServiceClosed(String),
+    ServiceClosed(Names),
     #[error("service {0} takes appointments only")]
-    AppointmentOnly(String),
+    AppointmentOnly(Names),
     #[error("service {0} does not issue tickets to phones")]
-    NotRemote(String),
+    NotRemote(Names),
     #[error("no current ticket at the counter")]
     NoCurrentTicket,
     #[error("ticket already rated")]
@@ -26,7 +26,7 @@ pub enum DomainError {
     #[error("ticket not found")]
     TicketNotFound,
     #[error("number range of {0} exhausted")]
-    RangeExhausted(String),
+    RangeExhausted(Names),
     #[error("slot full")]
     SlotFull,
     #[error("not a bookable slot")]
@@ -43,6 +43,28 @@ pub enum DomainError {
     NotThisCounter,
     #[error("booking code already in use")]
     CodeTaken,
+}
+
+/// A service's name in Vietnamese and English, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    pub vi: String,
+    pub en: String,
+}
+
+impl Names {
+    pub fn of(s: &super::spec::ServiceSpec) -> Names {
+        Names {
+            vi: s.name.clone(),
+            en: s.name_en.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for Names {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
 }
 
 /// Why a transition is not allowed from the ticket's or counter's present state.
@@ -132,16 +154,19 @@ impl DomainError {
                 format!("There is no priority class \"{p}\"."),
             ),
             DomainError::ServiceClosed(s) => (
-                format!("Lĩnh vực \"{s}\" hiện không nhận hồ sơ (ngoài giờ làm việc)."),
-                format!("Service \"{s}\" is closed at this time."),
+                format!(
+                    "Lĩnh vực \"{}\" hiện không nhận hồ sơ (ngoài giờ làm việc).",
+                    s.vi
+                ),
+                format!("Service \"{}\" is closed at this time.", s.en),
             ),
             DomainError::AppointmentOnly(s) => (
-                format!("Lĩnh vực \"{s}\" chỉ tiếp nhận theo lịch hẹn."),
-                format!("Service \"{s}\" is by appointment only."),
+                format!("Lĩnh vực \"{}\" chỉ tiếp nhận theo lịch hẹn.", s.vi),
+                format!("Service \"{}\" is by appointment only.", s.en),
             ),
             DomainError::NotRemote(s) => (
-                format!("Lĩnh vực \"{s}\" không cấp số qua điện thoại."),
-                format!("Service \"{s}\" does not issue tickets to phones."),
+                format!("Lĩnh vực \"{}\" không cấp số qua điện thoại.", s.vi),
+                format!("Service \"{}\" does not issue tickets to phones.", s.en),
             ),
             DomainError::NoCurrentTicket => (
                 "Quầy chưa gọi số nào.".into(),
@@ -157,8 +182,8 @@ impl DomainError {
                 "Ticket not found.".into(),
             ),
             DomainError::RangeExhausted(s) => (
-                format!("Lĩnh vực \"{s}\" đã hết số trong ngày."),
-                format!("Service \"{s}\" has run out of numbers for today."),
+                format!("Lĩnh vực \"{}\" đã hết số trong ngày.", s.vi),
+                format!("Service \"{}\" has run out of numbers for today.", s.en),
             ),
             DomainError::SlotFull => (
                 "Khung giờ này đã đủ lượt hẹn.".into(),

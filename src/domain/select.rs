@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, FixedOffset};
 
+use super::event::CounterStatus;
 use super::ids::{CounterId, ServiceId, TicketId};
 use super::spec::{CentreSpec, Mode};
 use super::state::{QueueKey, State};
@@ -104,12 +105,45 @@ pub fn service_time_s(spec: &CentreSpec, state: &State, service: &ServiceId) -> 
     })
 }
 
-/// Estimated wait of the ticket with `ahead` tickets in front of it: each open counter that
-/// serves the service takes one at a time; with none open, one counter is assumed.
+/// Estimated wait of the ticket with `ahead` tickets in front of it.
+///
+/// Capacity: every open counter that serves the service, each counted as the share of its
+/// time the service gets (a counter that also serves two other services with waiting
+/// citizens counts as one third). Idle open counters take the first tickets at once; after
+/// them each ticket waits for a counter to finish one of the tickets in front of it, one
+/// service time (the decaying average) divided by the capacity. With no counter open, one is
+/// assumed, so the estimate never divides by zero.
 pub fn eta_s(spec: &CentreSpec, state: &State, service: &ServiceId, ahead: usize) -> u32 {
-    let counters = state.open_counters_for(spec, service).max(1) as f64;
+    let mut capacity = 0.0;
+    let mut idle = 0usize;
+    for c in spec
+        .counters
+        .iter()
+        .filter(|c| c.services.contains(service))
+    {
+        let Some(cs) = state.counters.get(&c.id) else {
+            continue;
+        };
+        if cs.status != CounterStatus::Open {
+            continue;
+        }
+        let busy_services = c
+            .services
+            .iter()
+            .filter(|s| *s == service || state.queues.get(*s).is_some_and(|q| !q.is_empty()))
+            .count()
+            .max(1);
+        capacity += 1.0 / busy_services as f64;
+        if cs.current.is_none() {
+            idle += 1;
+        }
+    }
+    if ahead < idle {
+        return 0;
+    }
+    let capacity = if capacity > 0.0 { capacity } else { 1.0 };
     let per = service_time_s(spec, state, service);
-    ((ahead as f64) * per / counters).round() as u32
+    (((ahead - idle + 1) as f64) * per / capacity).round() as u32
 }
 
 /// Fills `waiting_ahead` and `eta_s` of every waiting ticket of a service, in call order.

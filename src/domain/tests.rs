@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone};
 use proptest::prelude::*;
 
 use super::decide::{end_of_day, start_of_day};
-use super::error::{DomainError, Reason};
+use super::error::{DomainError, Names, Reason};
 use super::event::{ClerkRef, CounterStatus, Event, RatingSource};
 use super::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
 use super::select::pick_next;
@@ -256,7 +256,13 @@ fn numbers_wrap_and_skip_live_ones_then_exhaust() {
         priority: None,
         remote: false,
     });
-    assert_eq!(err, Err(DomainError::RangeExhausted("A".into())));
+    assert_eq!(
+        err,
+        Err(DomainError::RangeExhausted(Names {
+            vi: "A".into(),
+            en: "A".into()
+        }))
+    );
     // Serve 1 and 2: the next number wraps to 1.
     sim.next(3);
     sim.next(3);
@@ -407,7 +413,13 @@ fn closed_hours_refuse_tickets() {
         priority: None,
         remote: false,
     });
-    assert_eq!(r, Err(DomainError::ServiceClosed("A".into())));
+    assert_eq!(
+        r,
+        Err(DomainError::ServiceClosed(Names {
+            vi: "A".into(),
+            en: "A".into()
+        }))
+    );
 }
 
 #[test]
