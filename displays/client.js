@@ -212,6 +212,8 @@ function loadSnapshot(st) {
   model.recent = (st.recent_calls || []).slice(0, RECENT);
   model.dossier = st.dossier || null;
   model.waiting = Array.isArray(st.waiting) ? st.waiting.slice() : null;
+  // Supervisor alerts raised by the daemon (staff snapshots only), by key.
+  model.alerts = new Map((st.alerts || []).map((a) => [a.key, a]));
   model.loaded = true;
   if (st.now) syncClock(st.now, true);
   for (const fn of tickers) { try { fn(serverNow()); } catch (e) { console.error(e); } }
@@ -225,6 +227,8 @@ export function reduce(frame) {
     const s = model.services.find((x) => x.id === sum.id);
     if (s) Object.assign(s, sum);
   }
+  if (ev.type === 'alert' && model.alerts) model.alerts.set(ev.key, ev);
+  if (ev.type === 'alert_cleared' && model.alerts) model.alerts.delete(ev.key);
   const t = ev.ticket;
   const counter = model.counters.find((c) => c.id === ev.counter);
   if (t && model.waiting) {

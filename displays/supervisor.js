@@ -6,6 +6,7 @@ import {
   fmtTime, fmtClock, since, everySecond, toast, $,
 } from '/assets/client.js';
 import { LEVELS, face } from '/assets/faces.js';
+import { attachBookings } from '/assets/supervisor-bookings.js';
 
 const KEY = 'xephang.supervisor';
 let tok = qs.get('token') || sessionStorage.getItem(KEY) || '';
@@ -59,6 +60,7 @@ async function start() {
     statsTimer = setTimeout(() => loadStats().then(render).catch((err) => toast(err.message)), 1500);
   });
   client.on('snapshot', () => loadStats().then(render).catch(() => {}));
+  attachBookings(client, tok);
 }
 
 async function loadStats() {
@@ -69,6 +71,7 @@ async function loadStats() {
 const fig = (list, id) => (list || []).find((x) => String(x.id) === String(id)) || null;
 const avg = (d) => (d && d.avg != null ? fmtClock(d.avg) : '—');
 const pct = (v) => (v == null ? '—' : `${Math.round(v)}%`);
+const count = (r) => (r ? Object.values(r).reduce((a, b) => a + b, 0) : 0);
 
 function render() {
   if ($('#app').hidden) return;
@@ -148,10 +151,15 @@ function renderAlerts() {
     const s = model.services.find((x) => x.id === t.service);
     return { t, s, w: since(t.issued_at) };
   }).filter((x) => x.s?.target_wait_s && x.w > x.s.target_wait_s).sort((a, b) => b.w - a.w);
+  // Counters paused too long and services nobody serves: raised by the daemon (alert events).
+  const other = [...(model.alerts?.values() || [])].filter((a) => a.kind !== 'ticket_overdue');
+  const otherHtml = other.map((a) => (a.kind === 'counter_paused'
+    ? `<span class="t">${esc(L(`Quầy ${a.counter} tạm dừng từ`, `Counter ${a.counter} paused since`))} ${esc(fmtTime(a.since))}</span>`
+    : `<span class="t">${esc(L('Không có quầy mở cho', 'No open counter for'))} <b>${esc(svcName(a.service))}</b></span>`)).join('');
   const box = $('#alerts');
-  box.hidden = !late.length;
-  if (!late.length) return;
-  box.innerHTML = `<span>${esc(L(`${late.length} phiếu chờ quá thời gian mục tiêu:`, `${late.length} tickets waiting past their target:`))}</span>`
+  box.hidden = !late.length && !other.length;
+  if (!late.length && !other.length) return;
+  box.innerHTML = otherHtml + (late.length ? `<span>${esc(L(`${late.length} phiếu chờ quá thời gian mục tiêu:`, `${late.length} tickets waiting past their target:`))}</span>` : '')
     + late.slice(0, 14).map(({ t, w }) => `<span class="t"><b class="num">${esc(t.number)}</b> ${esc(svcName(t.service))}${
       t.priority ? ` · ${esc(prioName(t.priority))}` : ''} · ${esc(fmtClock(w))}</span>`).join('')
     + (late.length > 14 ? `<span>+${late.length - 14}</span>` : '');
@@ -203,7 +211,9 @@ function renderRatings() {
     const n = r[l.score] || r[String(l.score)] || 0;
     return `${face(l)}<div><div>${esc(L(l.vi, l.en))}</div><div class="bar"><span style="width:${total ? (100 * n) / total : 0}%;background:${l.color}"></span></div></div>
       <b class="num" data-score="${l.score}">${n}</b>`;
-  }).join('') + `<div class="sum">${esc(L('Tổng', 'Total'))}: <span class="num" id="rating-total">${total}</span> · ${esc(L('Hài lòng', 'Satisfied'))}: ${esc(pct(stats?.totals?.satisfaction_pct))}</div>`;
+  }).join('') + `<div class="sum">${esc(L('Tổng', 'Total'))}: <span class="num" id="rating-total">${total}</span> · ${esc(L('Hài lòng', 'Satisfied'))}: ${esc(pct(stats?.totals?.satisfaction_pct))}</div>`
+    + `<div class="sum muted">${esc(L('Tại quầy', 'At the counter'))}: <span class="num" id="rating-counter">${count(stats?.totals?.ratings_counter)}</span> · ${
+      esc(L('Qua điện thoại', 'From phones'))}: <span class="num" id="rating-phone">${count(stats?.totals?.ratings_phone)}</span></div>`;
   $('#rating-list').innerHTML = model.ratings.slice(0, 20).map((x) => {
     const l = LEVELS.find((v) => v.score === x.score) || LEVELS[0];
     const c = model.counters.find((k) => k.id === x.counter);

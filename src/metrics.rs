@@ -97,3 +97,38 @@ impl Metrics {
         );
     }
 }
+
+/// Upper bounds (seconds) of the wait-time histogram.
+const WAIT_BUCKETS: [u32; 7] = [60, 300, 600, 900, 1800, 3600, 7200];
+
+/// Today's calls, per service, and the wait-time histogram, from the day's figures.
+pub fn render_day(stats: &crate::stats::DayStats, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "# HELP xephang_calls_total Tickets called today (first calls), per service.\n# TYPE xephang_calls_total counter"
+    );
+    for (service, acc) in &stats.services {
+        let _ = writeln!(
+            out,
+            "xephang_calls_total{{service=\"{service}\"}} {}",
+            acc.called
+        );
+    }
+    let waits = &stats.totals.waits;
+    let _ = writeln!(
+        out,
+        "# HELP xephang_wait_seconds Wait from issue to first call, today.\n# TYPE xephang_wait_seconds histogram"
+    );
+    for bound in WAIT_BUCKETS {
+        let n = waits.iter().filter(|w| **w <= bound).count();
+        let _ = writeln!(out, "xephang_wait_seconds_bucket{{le=\"{bound}\"}} {n}");
+    }
+    let sum: u64 = waits.iter().map(|w| u64::from(*w)).sum();
+    let _ = writeln!(
+        out,
+        "xephang_wait_seconds_bucket{{le=\"+Inf\"}} {}",
+        waits.len()
+    );
+    let _ = writeln!(out, "xephang_wait_seconds_sum {sum}");
+    let _ = writeln!(out, "xephang_wait_seconds_count {}", waits.len());
+}

@@ -14,7 +14,6 @@ use super::error::{ApiError, ApiJson, ApiResult};
 use super::tickets::run;
 use super::AppState;
 use crate::domain::Command;
-use crate::engine::local_now;
 use crate::stats::DayStats;
 use crate::view::{self, Audience};
 
@@ -23,12 +22,15 @@ pub async fn healthz(State(app): State<AppState>) -> Json<Value> {
 }
 
 fn now(app: &AppState) -> DateTime<FixedOffset> {
-    let clock: crate::engine::Clock = std::sync::Arc::new(chrono::Utc::now);
-    local_now(&app.spec, &clock)
+    app.now()
 }
 
+/// What a principal may see: supervisors everything, clerks no personal data, the rest the
+/// public view.
 pub fn audience(who: &Principal) -> Audience {
-    if who.is_staff() {
+    if who.is_supervisor() {
+        Audience::Supervisor
+    } else if who.is_staff() {
         Audience::Staff
     } else {
         Audience::Public
@@ -209,6 +211,10 @@ pub async fn metrics(State(app): State<AppState>, who: Principal) -> ApiResult<R
         "# HELP xephang_counters_open Counters open.\n# TYPE xephang_counters_open gauge\nxephang_counters_open {open}\n# HELP xephang_seq Last event sequence number.\n# TYPE xephang_seq gauge\nxephang_seq {}\n",
         snap.seq
     ));
+    {
+        let stats = app.hub.stats.lock().unwrap_or_else(|p| p.into_inner());
+        crate::metrics::render_day(&stats, &mut out);
+    }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
 

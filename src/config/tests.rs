@@ -207,12 +207,3 @@ fn pin_round_trip() {
     assert_ne!(h, hash_pin("2468").unwrap(), "salt must be random");
     assert_eq!(hash_pin(""), Err(PinError::Empty));
 }
-
-/// Prints fresh hashes of the demo PINs: `cargo test print_demo_hashes -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn print_demo_hashes() {
-    for pin in ["1234", "9999"] {
-        println!("{pin} {}", hash_pin(pin).unwrap());
-    }
-}

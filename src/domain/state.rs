@@ -19,7 +19,7 @@ use super::ticket::{Status, Ticket};
 pub const RECENT_CALLS: usize = 10;
 
 /// Weight of the newest service time in the decaying average used for estimates.
-const EWMA_WEIGHT: f64 = 0.2;
+const EWMA_WEIGHT: f64 = 0.05;
 
 /// A counter's live state.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +73,10 @@ pub struct State {
     pub service_time: HashMap<ServiceId, f64>,
     /// Alerts raised and not yet cleared, by key.
     pub alerts: BTreeMap<String, Alert>,
+    /// Tickets taken from phones today, per service of origin (for `remote_cap`).
+    pub remote_issued: HashMap<ServiceId, u32>,
+    /// Personal data of visits before this day has been erased (`personal_data_purged`).
+    pub purged_before: Option<NaiveDate>,
 }
 
 impl State {
@@ -115,6 +119,8 @@ impl State {
             bookings: HashMap::new(),
             service_time: HashMap::new(),
             alerts: BTreeMap::new(),
+            remote_issued: HashMap::new(),
+            purged_before: None,
         }
     }
 
@@ -200,6 +206,9 @@ impl State {
             }
             Event::TicketIssued { ticket, booking } => {
                 self.issued = self.issued.max(ticket.order);
+                if ticket.remote {
+                    *self.remote_issued.entry(ticket.origin.clone()).or_default() += 1;
+                }
                 if let Some(code) = booking {
                     if let Some(b) = self.bookings.get_mut(code) {
                         b.checked_in = Some(ticket.id);
@@ -303,6 +312,24 @@ impl State {
             }
             Event::AlertCleared { key } => {
                 self.alerts.remove(key);
+            }
+            Event::PersonalDataPurged { before } => self.purge(*before),
+        }
+    }
+
+    /// Erases names and phone numbers of visits before `before`: bookings whose slot was
+    /// on an earlier day, and call-back numbers left on an earlier business day.
+    pub fn purge(&mut self, before: NaiveDate) {
+        self.purged_before = self.purged_before.max(Some(before));
+        for b in self.bookings.values_mut() {
+            if b.start.date_naive() < before {
+                b.name = None;
+                b.phone = None;
+            }
+        }
+        if self.day < before {
+            for r in self.ratings.values_mut() {
+                r.phone = None;
             }
         }
     }
