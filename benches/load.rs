@@ -45,7 +45,7 @@ fn parse(args: &[String]) -> Result<(Options, Option<PathBuf>), String> {
             "--sockets" => o.sockets = list(&val()?)?,
             "--kiosks" => o.kiosks = list(&val()?)?,
             "--seconds" => o.seconds = val()?.parse().map_err(|e| format!("--seconds: {e}"))?,
-            "--rate" => o.rate = val()?.parse().map_err(|e| format!("--rate: {e}"))?,
+            "--rate" => o.rate = Some(val()?.parse().map_err(|e| format!("--rate: {e}"))?),
             "--events" => {
                 o.events = val()?
                     .replace('_', "")

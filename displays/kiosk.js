@@ -1,7 +1,8 @@
 // xephang ticket kiosk (kiosk.html): issues tickets with the kiosk token, shows the ticket
 // for 10 s and prints it on 80 mm paper; double taps never issue two tickets (the buttons
 // are off until the answer arrives, then taps are ignored for 1.5 s); the last ticket can
-// be reprinted within a minute; appointment check-in; a supervisor-only settings overlay.
+// be reprinted within a minute; appointment check-in (on-screen keys, a keyboard or a
+// scanner); a supervisor-only settings overlay.
 import {
   connect, model, api, token, esc, bi, L, i18n, setLang, applyStatic, onLang, langToggle,
   fmtTime, fmtDate, fmtDur, everySecond, prioName, $, $$,
@@ -159,6 +160,36 @@ $('#keys').addEventListener('click', (e) => {
   $('#checkin-err').textContent = '';
 });
 $('#booking').addEventListener('click', () => { code = ''; renderKeys(); $('#checkin').hidden = false; });
+// A code typed on a keyboard, or by a barcode/QR scanner (which types like one and ends with
+// Enter): the first letter opens the check-in, Enter sends it.
+document.addEventListener('keydown', (e) => {
+  if (!$('#settings').hidden || e.ctrlKey || e.altKey || e.metaKey) return;
+  const open = !$('#checkin').hidden;
+  const k = e.key.length === 1 ? e.key.toUpperCase() : e.key;
+  if (/^[A-Z0-9]$/.test(k)) {
+    if (!open) {
+      if ($('#booking').hidden) return;
+      code = '';
+      renderKeys();
+      $('#checkin').hidden = false;
+    }
+    code = (code + k).slice(0, 8);
+  } else if (open && k === 'Backspace') {
+    code = code.slice(0, -1);
+  } else if (open && k === 'Enter') {
+    e.preventDefault();
+    $('#checkin-ok').click();
+    return;
+  } else if (open && k === 'Escape') {
+    $('#checkin').hidden = true;
+    return;
+  } else {
+    return;
+  }
+  e.preventDefault();
+  $('#code').textContent = code || ' ';
+  $('#checkin-err').textContent = '';
+});
 $('#checkin-cancel').addEventListener('click', () => { $('#checkin').hidden = true; });
 $('#checkin-ok').addEventListener('click', async () => {
   if (busy || !code) return;
@@ -170,6 +201,7 @@ $('#checkin-ok').addEventListener('click', async () => {
     done(t);
   } catch (err) {
     $('#checkin-err').textContent = err.message;
+    $('#checkin-err').dataset.code = err.code;
   } finally {
     $('#checkin-ok').disabled = false;
     quietUntil = Date.now() + QUIET_MS;

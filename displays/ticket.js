@@ -1,14 +1,18 @@
 // xephang phone page (ticket.html): the citizen's own ticket /t/{id}, live through
 // /ws?ticket={id} (frames {"type":"ticket"}); a full-screen banner and a vibration when it is
-// called or recalled; cancel while waiting; rate the visit once it is done.
+// called or recalled; cancel while waiting; rate the visit once it is done (a face, then an
+// optional comment and call-back number). /t/new takes a ticket from home for services with
+// `remote` (POST /api/v1/remote-tickets) and then opens its page like a kiosk ticket's.
 import {
   connect, model, api, pathParam, esc, bi, L, applyStatic, onLang, langToggle, svcName,
-  counterName, fmtTime, fmtDur, $,
+  counterName, fmtTime, fmtDur, i18n, $, $$,
 } from '/assets/client.js';
 import { LEVELS, face } from '/assets/faces.js';
 
 const id = pathParam();
+const MINE = 'xephang.mine'; // tickets taken from this phone: [{id, number, service, day}]
 let ticket = null;
+let score = null;     // the face chosen, before the survey is sent
 let alerted = null;   // "status:recalls" of the last call we alerted for
 let armed = false;    // the user tapped once: vibration and sound are allowed
 let audioCtx = null;
@@ -91,27 +95,44 @@ function beep() {
 function renderFaces() {
   const box = $('#faces');
   const done = localStorage.getItem(`xephang.rated.${id}`);
+  const chosen = done || (score == null ? null : String(score));
   box.innerHTML = LEVELS.map((l) => `<button type="button" data-score="${l.score}" ${done ? 'disabled' : ''}
-    class="${done === String(l.score) ? 'chosen' : ''}">${face(l)}<span>${esc(L(l.vi, l.en))}</span></button>`).join('');
+    class="${chosen === String(l.score) ? 'chosen' : ''}">${face(l)}<span>${esc(L(l.vi, l.en))}</span></button>`).join('');
+  $('#rate-more').hidden = !!done || score == null;
   $('#rate-msg').textContent = done ? L('Cảm ơn quý khách đã đánh giá!', 'Thank you for your rating!') : '';
 }
 
-$('#faces').addEventListener('click', async (e) => {
+$('#faces').addEventListener('click', (e) => {
   const b = e.target.closest('button[data-score]');
   if (!b || b.disabled) return;
-  const score = Number(b.dataset.score);
-  $$buttons().forEach((x) => { x.disabled = true; });
+  score = Number(b.dataset.score);
+  renderFaces();
+  $('#rate-comment').focus({ preventScroll: true });
+  $('#rate-more').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+});
+
+$('#rate-more').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (score == null) return;
+  const send = $('#rate-send');
+  send.disabled = true;
+  const body = { ticket: id, score };
+  const comment = $('#rate-comment').value.trim();
+  const phone = $('#rate-phone').value.trim();
+  if (comment) body.comment = comment;
+  if (phone) body.phone = phone;
   try {
-    await api('POST', '/api/v1/ratings', { ticket: id, score });
+    await api('POST', '/api/v1/ratings', body);
     localStorage.setItem(`xephang.rated.${id}`, String(score));
     renderFaces();
   } catch (err) {
     if (err.code === 'already_rated') { localStorage.setItem(`xephang.rated.${id}`, 'x'); renderFaces(); }
-    else $$buttons().forEach((x) => { x.disabled = false; });
     $('#rate-msg').textContent = err.message;
+    $('#rate-msg').dataset.code = err.code;
+  } finally {
+    send.disabled = false;
   }
 });
-const $$buttons = () => [...document.querySelectorAll('#faces button')];
 
 $('#cancel').addEventListener('click', () => { $('#confirm').hidden = false; });
 $('#confirm-no').addEventListener('click', () => { $('#confirm').hidden = true; });
@@ -153,10 +174,88 @@ async function load() {
   return true;
 }
 
+// ---------------------------------------------------------------- ticket from home (/t/new)
+let allowance = null;
+function mine() {
+  try { return JSON.parse(localStorage.getItem(MINE) || '[]').filter((t) => t && t.id); } catch { return []; }
+}
+
+// Buttons are built once per set of services and language, then only their texts change:
+// rebuilding under a finger would swallow the tap.
+let remoteKey = '';
+function renderRemote() {
+  $('#centre').textContent = L(model.centre.name, model.centre.name_en || model.centre.name) || '';
+  const list = model.services.filter((s) => s.remote);
+  $('#remote-none').hidden = list.length > 0 || !model.loaded;
+  const left = new Map((allowance?.services || []).map((s) => [s.id, s.left]));
+  const busy = $('#remote').dataset.busy === '1';
+  const key = `${i18n.lang}|${list.map((s) => s.id).join(',')}`;
+  if (key !== remoteKey) {
+    remoteKey = key;
+    $('#remote-services').innerHTML = list.map((s) => `<button type="button" data-service="${esc(s.id)}">
+      <b>${bi(s.name, s.name_en || s.name)}</b><small></small></button>`).join('');
+  }
+  for (const b of $$('#remote-services button')) {
+    const s = list.find((x) => x.id === b.dataset.service);
+    if (!s) continue;
+    const none = left.get(s.id) === 0;
+    b.disabled = s.open === false || none || busy;
+    const meta = s.open === false ? esc(L('Ngoài giờ tiếp nhận', 'Closed now')) : none ? esc(L('Hết lượt hôm nay', 'None left today'))
+      : `${esc(L(`${s.waiting ?? 0} đang chờ`, `${s.waiting ?? 0} waiting`))}<br>${esc(s.waiting ? `~${fmtDur(s.eta_s)}` : L('Không phải chờ', 'No wait'))}`;
+    const m = b.querySelector('small');
+    if (m.innerHTML !== meta) m.innerHTML = meta;
+  }
+  $('#remote-left').textContent = allowance
+    ? L(`Điện thoại này còn được lấy ${allowance.left}/${allowance.per_client} số hôm nay.`,
+      `This phone may take ${allowance.left} more of ${allowance.per_client} tickets today.`) : '';
+  const today = mine().filter((t) => t.day === model.day);
+  $('#remote-mine').hidden = !today.length;
+  $('#remote-mine-list').innerHTML = today.map((t) => `<a class="num" href="/t/${encodeURIComponent(t.id)}">${esc(t.number)}</a>`).join('');
+}
+
+async function loadAllowance() {
+  try { allowance = await api('GET', '/api/v1/remote-tickets'); } catch { allowance = null; }
+  renderRemote();
+}
+
+$('#remote-services').addEventListener('click', async (e) => {
+  const b = e.target.closest('button[data-service]');
+  if (!b || b.disabled) return;
+  const err = $('#remote-err');
+  err.textContent = '';
+  delete err.dataset.code;
+  $('#remote').dataset.busy = '1';
+  renderRemote();
+  try {
+    const t = await api('POST', '/api/v1/remote-tickets', { service: b.dataset.service });
+    try {
+      localStorage.setItem(MINE, JSON.stringify([...mine(), { id: t.id, number: t.number, service: t.service, day: model.day }].slice(-20)));
+    } catch { /* private mode: the address is enough */ }
+    location.replace(`/t/${encodeURIComponent(t.id)}${location.search}`);
+  } catch (ex) {
+    err.textContent = ex.message;
+    err.dataset.code = ex.code;
+    $('#remote').dataset.busy = '';
+    loadAllowance();
+  }
+});
+
+function startRemote() {
+  $('#loading').hidden = true;
+  $('#remote').hidden = false;
+  document.title = L('Lấy số từ xa', 'Take a number from home');
+  const client = connect({});
+  client.on('change', renderRemote);
+  client.on('snapshot', loadAllowance);
+  onLang(renderRemote);
+}
+
 langToggle($('#lang'));
 applyStatic();
 onLang(() => { render(); renderFaces(); });
-if (await load()) {
+if (id === 'new') {
+  startRemote();
+} else if (await load()) {
   renderFaces();
   const client = connect({ ticket: id });
   client.on('ticket', (t) => { if (!t.id || t.id === id) update(t); });

@@ -13,6 +13,7 @@
 
 mod access;
 mod fields;
+mod limits;
 mod locate;
 mod raw;
 #[cfg(test)]
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::audio::settings::AudioSettings;
 use crate::domain::ids::{CounterId, StaffId};
 use crate::domain::spec::CentreSpec;
+pub use limits::Limits;
 
 /// The demo centre built into the binary, used when no `--config` is given.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -49,6 +51,11 @@ pub struct Config {
     pub staff: Vec<StaffSpec>,
     pub devices: Vec<DeviceSpec>,
     pub audio: AudioSettings,
+    /// `[limits]`: rate limits, connection caps and timeouts.
+    pub limits: Limits,
+    /// `[centre] remote_per_client`: tickets one phone (address + cookie) may take from
+    /// home per business day (default 2).
+    pub remote_per_client: u32,
 }
 
 /// A clerk or supervisor who logs in with a PIN.

@@ -64,6 +64,20 @@ pub type Announce = Box<dyn Fn(&str, CounterId) -> Vec<String> + Send>;
 /// The wall clock (replaceable in tests).
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
+/// Environment variable that shifts the daemon's clock by whole seconds. **Tests only**: the
+/// end-to-end tests start the daemon "at 09:00 on some day" and restart it "an hour later"
+/// to reach appointment slots and grace periods without waiting for them.
+pub const TEST_CLOCK_OFFSET_VAR: &str = "XEPHANG_TEST_CLOCK_OFFSET_S";
+
+/// The system clock shifted by `offset_s` seconds (0: the system clock itself).
+pub fn offset_clock(offset_s: i64) -> Clock {
+    if offset_s == 0 {
+        return Arc::new(Utc::now);
+    }
+    let offset = chrono::Duration::seconds(offset_s);
+    Arc::new(move || Utc::now() + offset)
+}
+
 /// The cheap, cloneable way to reach the writer.
 #[derive(Clone)]
 pub struct EngineHandle {
@@ -98,6 +112,11 @@ pub struct Engine {
     metrics: Arc<Metrics>,
     announce: Announce,
     clock: Clock,
+    /// A failed write left `state` ahead of the journal and re-reading it failed too: no
+    /// command may be decided until [`Engine::reload`] succeeds.
+    stale: bool,
+    /// The business day for which [`Engine::check_purge`] last ran (it runs once a day).
+    purge_checked: Option<NaiveDate>,
 }
 
 impl Engine {
@@ -134,12 +153,15 @@ impl Engine {
             metrics,
             announce,
             clock,
+            stale: false,
+            purge_checked: None,
         };
         if events.is_empty() {
             let first = start_of_day(&engine.state, day);
             engine.commit_now(vec![first], now)?;
         }
         engine.roll_day(now)?;
+        engine.check_purge();
         engine.hub.publish(&engine.spec, &engine.state, &[], now);
         Ok(engine)
     }
@@ -175,6 +197,7 @@ impl Engine {
             self.process(batch);
             if ticked {
                 self.check_alerts();
+                self.check_purge();
             }
         }
         tracing::info!(seq = self.state.seq, "engine stopped: every handle dropped");
@@ -183,6 +206,14 @@ impl Engine {
     /// Decides, commits and answers one batch of commands.
     fn process(&mut self, batch: Vec<Request>) {
         let now = local_now(&self.spec, &self.clock);
+        if self.stale && !self.reload() {
+            for req in batch {
+                let _ = req.reply.send(Err(EngineError::Unavailable(
+                    "the journal cannot be read back".into(),
+                )));
+            }
+            return;
+        }
         if let Err(e) = self.roll_day(now) {
             tracing::error!(error = %e, "could not start the new business day");
             for req in batch {
@@ -254,10 +285,42 @@ impl Engine {
     /// Raises and clears supervisor alerts (time-based, so checked on the timer).
     fn check_alerts(&mut self) {
         let now = local_now(&self.spec, &self.clock);
+        if self.stale && !self.reload() {
+            return;
+        }
         let events = crate::domain::alerts::check(&self.spec, &self.state, now);
         if let Err(e) = self.commit_now(events, now) {
             tracing::error!(error = %e, "could not journal alerts");
             self.reload();
+        }
+    }
+
+    /// Erases personal data older than `personal_data_days`: once per business day (at
+    /// start-up, then on the first tick of each new day), when a journal day has passed the
+    /// horizon. The event records the purge; `State::apply` and the readers of past days'
+    /// files honour it.
+    fn check_purge(&mut self) {
+        let now = local_now(&self.spec, &self.clock);
+        let today = now.date_naive();
+        if self.purge_checked == Some(today) || (self.stale && !self.reload()) {
+            return;
+        }
+        let before = crate::domain::personal::horizon(today, self.spec.personal_data_days);
+        let due = self.state.purged_before.is_none_or(|b| b < before)
+            && crate::journal::days(&self.journal_dir)
+                .first()
+                .is_some_and(|d| *d < before);
+        if !due {
+            self.purge_checked = Some(today);
+            return;
+        }
+        tracing::info!(%before, "purging personal data of earlier visits");
+        match self.commit_now(vec![Event::PersonalDataPurged { before }], now) {
+            Ok(()) => self.purge_checked = Some(today),
+            Err(e) => {
+                tracing::error!(error = %e, "could not journal the personal data purge");
+                self.reload();
+            }
         }
     }
 
@@ -268,19 +331,50 @@ impl Engine {
         Ok(())
     }
 
-    /// After a failed write, rebuilds the state from what the journal holds durably.
-    fn reload(&mut self) {
-        match crate::journal::read_day(&self.journal_dir, self.journal.day()) {
-            Ok(events) => {
-                let mut state = State::new(&self.spec, self.journal.day());
+    /// After a failed write, rebuilds the state from what the journal holds durably (its
+    /// committed bytes), dropping every event of the refused batch. When the journal cannot
+    /// be read back the engine stays `stale` and refuses commands until it can: deciding on
+    /// a state that holds unjournalled events would give out their numbers and seqs twice.
+    fn reload(&mut self) -> bool {
+        match self.durable_events() {
+            Ok((day, events)) => {
+                let mut state = State::new(&self.spec, day);
                 for env in &events {
                     state.apply(&self.spec, env);
                 }
                 self.state = state;
+                if self.stale {
+                    tracing::info!(
+                        seq = self.state.seq,
+                        "journal readable again: commands resume"
+                    );
+                }
+                self.stale = false;
+                true
             }
             Err(e) => {
-                tracing::error!(error = %e, "could not re-read the journal after a failed write")
+                tracing::error!(error = %e, "could not re-read the journal after a failed write");
+                self.stale = true;
+                false
             }
+        }
+    }
+
+    /// The durable events of the current day with that day. When the day's file is still
+    /// empty (a new day whose `day_started` could not be written), the last day that has
+    /// events, so that [`Engine::roll_day`] starts the new day again from its end.
+    fn durable_events(&self) -> Result<(NaiveDate, Vec<Envelope>), JournalError> {
+        let day = self.journal.day();
+        let events = self.journal.read_committed()?;
+        if !events.is_empty() {
+            return Ok((day, events));
+        }
+        match crate::journal::days(&self.journal_dir)
+            .into_iter()
+            .rfind(|d| *d < day)
+        {
+            Some(prev) => Ok((prev, crate::journal::read_day(&self.journal_dir, prev)?)),
+            None => Ok((day, events)),
         }
     }
 

@@ -37,6 +37,8 @@ pub struct Frame {
     pub seq: u64,
     pub public: Utf8Bytes,
     pub staff: Utf8Bytes,
+    /// The staff frame plus personal data (the same bytes as `staff` when there is none).
+    pub supervisor: Utf8Bytes,
     /// The ticket the event is about (phones watching it re-check their ticket).
     pub ticket: Option<TicketId>,
     /// The announcement of a call or recall, for the device player.
@@ -48,6 +50,7 @@ impl Frame {
         match a {
             Audience::Public => &self.public,
             Audience::Staff => &self.staff,
+            Audience::Supervisor => &self.supervisor,
         }
     }
 }
@@ -73,6 +76,9 @@ pub struct ServiceSummary {
     pub target_wait_s: u32,
     pub remote: bool,
     pub appointments: bool,
+    /// How many days ahead a slot may be booked (services that take appointments only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appointment_days_ahead: Option<u32>,
     /// Only booked citizens are served (no walk-in tickets at the kiosk).
     pub appointment_only: bool,
 }
@@ -127,6 +133,9 @@ pub struct Hub {
     pub bookings: DashMap<BookingCode, Booking>,
     /// Today's figures, fed event by event.
     pub stats: Mutex<DayStats>,
+    /// Personal data of visits before this day has been purged (the latest
+    /// `personal_data_purged`); readers of past days' journals blank it.
+    pub purged_before: Mutex<Option<NaiveDate>>,
 }
 
 /// What a new subscriber gets first.
@@ -165,6 +174,7 @@ impl Hub {
             ratings: DashMap::new(),
             bookings: DashMap::new(),
             stats: Mutex::new(DayStats::default()),
+            purged_before: Mutex::new(None),
         }
     }
 
@@ -224,7 +234,37 @@ impl Hub {
                 touched.insert(from_service.clone());
             }
         }
-        if new_day {
+        // A waiting ticket's estimate depends on the counters serving its service: whether
+        // they are busy and which of their other services have a queue. So a change at a
+        // counter, or in one of its services' queues, moves the estimates of every service
+        // that counter serves.
+        let mut counters: HashSet<CounterId> = envs
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::TicketCalled { counter, .. }
+                | Event::TicketRecalled { counter, .. }
+                | Event::TicketNoShow { counter, .. }
+                | Event::ClerkLogin { counter, .. } => Some(*counter),
+                Event::TicketTransferred { counter, .. } => *counter,
+                _ => None,
+            })
+            .collect();
+        for c in &spec.counters {
+            if c.services.iter().any(|s| touched.contains(s)) {
+                counters.insert(c.id);
+            }
+        }
+        for c in spec.counters.iter().filter(|c| counters.contains(&c.id)) {
+            touched.extend(c.services.iter().cloned());
+        }
+        let purged = envs
+            .iter()
+            .any(|e| matches!(e.event, Event::PersonalDataPurged { .. }));
+        if purged || new_day {
+            let mut horizon = self.purged_before.lock().unwrap_or_else(|p| p.into_inner());
+            *horizon = (*horizon).max(state.purged_before);
+        }
+        if new_day || purged {
             self.tickets.clear();
             self.ratings.clear();
             for t in state.tickets.values() {
@@ -235,6 +275,7 @@ impl Hub {
             }
         }
         let bookings_changed = new_day
+            || purged
             || envs.iter().any(|e| {
                 matches!(
                     e.event,
@@ -280,7 +321,11 @@ impl Hub {
             .map(|s| {
                 let line = positions(spec, state, &s, now);
                 for t in &line {
-                    self.tickets.insert(t.id, t.clone());
+                    // Most of a line is unchanged by a batch: comparing costs no allocation,
+                    // cloning and replacing every waiting ticket did (per batch).
+                    if self.tickets.get(&t.id).is_none_or(|cur| *cur != *t) {
+                        self.tickets.insert(t.id, t.clone());
+                    }
                 }
                 (s, line)
             })
@@ -303,6 +348,7 @@ impl Hub {
                     target_wait_s: s.target_wait_s,
                     remote: s.remote,
                     appointments: s.appointments.is_some(),
+                    appointment_days_ahead: s.appointments.as_ref().map(|a| a.days_ahead),
                     appointment_only: s.appointments.as_ref().is_some_and(|a| a.appointment_only),
                 }
             })
@@ -376,7 +422,7 @@ impl Hub {
     ) -> String {
         let cell = match audience {
             Audience::Public => &snap.public_json,
-            Audience::Staff => &snap.staff_json,
+            Audience::Staff | Audience::Supervisor => &snap.staff_json,
         };
         let body = cell.get_or_init(|| self.render(snap, audience));
         // `body` is a JSON object: put `now` first.
@@ -407,7 +453,7 @@ impl Hub {
             "recent_calls": snap.recent_calls,
             "dossier": snap.dossier,
         });
-        if audience == Audience::Staff {
+        if audience.is_staff() {
             if let Value::Object(m) = &mut v {
                 let waiting: Vec<Value> = snap
                     .waiting
@@ -438,10 +484,17 @@ fn frame(env: &Envelope, queue: &Value) -> Frame {
         }
         Utf8Bytes::from(v.to_string())
     };
+    let staff = make(Audience::Staff);
+    let supervisor = if view::has_personal_data(&env.event) {
+        make(Audience::Supervisor)
+    } else {
+        staff.clone()
+    };
     Frame {
         seq: env.seq,
         public: make(Audience::Public),
-        staff: make(Audience::Staff),
+        staff,
+        supervisor,
         ticket: env.event.ticket().map(|t| t.id),
         audio: match &env.event {
             Event::TicketCalled { audio, .. } | Event::TicketRecalled { audio, .. } => {

@@ -16,6 +16,9 @@ use thiserror::Error;
 
 use crate::domain::Envelope;
 
+pub mod fault;
+use fault::Fault;
+
 #[derive(Debug, Error)]
 pub enum JournalError {
     #[error("{path}: {source}")]
@@ -43,6 +46,11 @@ pub struct Journal {
     file: File,
     /// Bytes known to be on disk (fsync'd); the file is cut back to this after a failure.
     committed: u64,
+    /// A failed append could not be cut back: the file may hold bytes past `committed`,
+    /// which the next append cuts off before writing (the file is opened in append mode).
+    tail_dirty: bool,
+    /// Test hook: the fault file (see [`fault`]); None in real use.
+    fault: Option<PathBuf>,
 }
 
 /// Timing of the last append, for metrics.
@@ -88,6 +96,8 @@ impl Journal {
                 path,
                 file,
                 committed: good_len,
+                tail_dirty: false,
+                fault: fault::configured(),
             },
             events,
         ))
@@ -109,10 +119,26 @@ impl Journal {
         for env in envs {
             encode_line(env, &mut buf);
         }
-        let result = self.file.write_all(&buf).and_then(|()| {
-            let start = Instant::now();
-            self.file.sync_data().map(|()| start.elapsed())
-        });
+        if self.tail_dirty {
+            // A previous failure left bytes past the committed length; never build on them.
+            self.file
+                .set_len(self.committed)
+                .map_err(io_err(&self.path))?;
+            self.tail_dirty = false;
+        }
+        let injected = fault::active(&self.fault);
+        let result = match injected {
+            Some(f @ (Fault::Eio | Fault::NoSpace)) => Err(f.error()),
+            Some(f @ Fault::Fsync) => self.file.write_all(&buf).and(Err(f.error())),
+            Some(f @ Fault::Torn) => self
+                .file
+                .write_all(&buf[..buf.len() / 2])
+                .and(Err(f.error())),
+            None => self.file.write_all(&buf).and_then(|()| {
+                let start = Instant::now();
+                self.file.sync_data().map(|()| start.elapsed())
+            }),
+        };
         match result {
             Ok(fsync) => {
                 self.committed += buf.len() as u64;
@@ -122,8 +148,14 @@ impl Journal {
                 })
             }
             Err(e) => {
-                if let Err(cut) = self.file.set_len(self.committed) {
-                    tracing::error!(file = %self.path.display(), error = %cut, "could not cut back a failed journal write");
+                let cut = if injected == Some(Fault::Torn) {
+                    Err(Fault::Torn.error())
+                } else {
+                    self.file.set_len(self.committed)
+                };
+                if let Err(cut) = cut {
+                    self.tail_dirty = true;
+                    tracing::error!(file = %self.path.display(), error = %cut, "could not cut back a failed journal write; the next append retries");
                 }
                 Err(JournalError::Io {
                     path: self.path.clone(),
@@ -131,6 +163,26 @@ impl Journal {
                 })
             }
         }
+    }
+
+    /// The events that are durable: the file's first `committed` bytes, whatever a failed
+    /// write may have left after them. The engine rebuilds its state from these after a
+    /// failed append, so a refused batch never lingers in memory.
+    pub fn read_committed(&self) -> Result<Vec<Envelope>, JournalError> {
+        let mut bytes = fs::read(&self.path).map_err(io_err(&self.path))?;
+        if (bytes.len() as u64) < self.committed {
+            return Err(JournalError::Corrupt {
+                path: self.path.clone(),
+                line: 0,
+                what: format!(
+                    "the file is shorter ({} bytes) than what was committed ({})",
+                    bytes.len(),
+                    self.committed
+                ),
+            });
+        }
+        bytes.truncate(self.committed as usize);
+        parse_bytes(&self.path, &bytes).map(|(events, _)| events)
     }
 
     /// Closes this day's file and opens the next day's.
@@ -194,6 +246,11 @@ pub fn decode_line(line: &[u8]) -> Result<Envelope, String> {
 /// Reads a whole file: the events and the length of its intact prefix.
 fn read_file(path: &Path) -> Result<(Vec<Envelope>, u64), JournalError> {
     let bytes = fs::read(path).map_err(io_err(path))?;
+    parse_bytes(path, &bytes)
+}
+
+/// Parses a file's bytes: the events and the length of the intact prefix.
+fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<(Vec<Envelope>, u64), JournalError> {
     let mut events = Vec::new();
     let mut offset = 0usize;
     let mut line_no = 0usize;

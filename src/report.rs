@@ -58,7 +58,7 @@ pub fn from_journal(
 }
 
 /// Column headers (Vietnamese / English) and where each value sits in a FIGURES object.
-const COLUMNS: [(&str, &[&str]); 20] = [
+const COLUMNS: [(&str, &[&str]); 22] = [
     ("Số phát / Issued", &["issued"]),
     ("Đã gọi / Called", &["called"]),
     ("Đã phục vụ / Served", &["served"]),
@@ -79,10 +79,22 @@ const COLUMNS: [(&str, &[&str]); 20] = [
     ("Bình thường / Neutral", &["ratings", "2"]),
     ("Không hài lòng / Dissatisfied", &["ratings", "1"]),
     ("Hài lòng % / Satisfaction %", &["satisfaction_pct"]),
+    (
+        "Đánh giá tại quầy / Counter ratings",
+        &["ratings_counter", "*"],
+    ),
+    (
+        "Đánh giá qua điện thoại / Phone ratings",
+        &["ratings_phone", "*"],
+    ),
 ];
 
-fn at<'a>(v: &'a Value, path: &[&str]) -> &'a Value {
-    path.iter().fold(v, |v, k| &v[*k])
+/// The value at `path`; a last step `*` counts the ratings of a by-score object.
+fn at(v: &Value, path: &[&str]) -> Value {
+    match path.split_last() {
+        Some((&"*", head)) => crate::stats::rating_count(head.iter().fold(v, |v, k| &v[*k])),
+        _ => path.iter().fold(v, |v, k| &v[*k]).clone(),
+    }
 }
 
 /// The sheets of the workbook: title, the group's key in the document, its id column.
@@ -109,7 +121,7 @@ pub fn to_xlsx(doc: &Value, centre: &str) -> Result<Vec<u8>, ReportError> {
         for (i, (header, path)) in COLUMNS.iter().enumerate() {
             let row = 4 + i as u32;
             sheet.write_string(row, 0, *header)?;
-            write_cell(sheet, row, 1, at(&doc["totals"], path))?;
+            write_cell(sheet, row, 1, &at(&doc["totals"], path))?;
         }
         sheet.set_column_width(0, 40)?;
     }
@@ -124,7 +136,7 @@ pub fn to_xlsx(doc: &Value, centre: &str) -> Result<Vec<u8>, ReportError> {
             let row = 1 + r as u32;
             write_cell(sheet, row, 0, &group[id_key])?;
             for (c, (_, path)) in COLUMNS.iter().enumerate() {
-                write_cell(sheet, row, 1 + c as u16, at(group, path))?;
+                write_cell(sheet, row, 1 + c as u16, &at(group, path))?;
             }
         }
         sheet.set_column_width(0, 18)?;

@@ -77,7 +77,7 @@ pub async fn run(
         },
     ));
     let metrics = Arc::new(Metrics::default());
-    let clock: Clock = Arc::new(chrono::Utc::now);
+    let clock: Clock = crate::engine::offset_clock(test_clock_offset());
     let playlist_maker = announcer.clone();
     let announce = Box::new(
         move |number: &str, counter: crate::domain::ids::CounterId| {
@@ -91,7 +91,7 @@ pub async fn run(
         hub.clone(),
         metrics.clone(),
         announce,
-        clock,
+        clock.clone(),
     )?;
     tracing::info!(seq = engine.state().seq, day = %engine.state().day, took_ms = started.elapsed().as_millis() as u64, "state recovered");
     let (handle, writer) = engine.spawn()?;
@@ -130,6 +130,8 @@ pub async fn run(
         data_dir,
         displays_dir,
         shutdown: shutdown_rx,
+        clock,
+        remote: Default::default(),
     });
 
     let ticker = {
@@ -178,6 +180,27 @@ pub async fn run(
         );
     }
     Ok(())
+}
+
+/// The clock shift of `XEPHANG_TEST_CLOCK_OFFSET_S` (tests only; 0 when unset).
+fn test_clock_offset() -> i64 {
+    let var = crate::engine::TEST_CLOCK_OFFSET_VAR;
+    match std::env::var(var) {
+        Err(_) => 0,
+        Ok(v) => match v.trim().parse::<i64>() {
+            Ok(s) => {
+                tracing::warn!(
+                    offset_s = s,
+                    "{var} is set: the clock is shifted (for tests only)"
+                );
+                s
+            }
+            Err(_) => {
+                tracing::warn!(value = %v, "{var} is not a whole number of seconds: ignored");
+                0
+            }
+        },
+    }
 }
 
 /// The first line is what scripts and tests wait for; then the screens, for people.

@@ -76,6 +76,7 @@ fn spec(counters: u32, mean_service_s: f64) -> CentreSpec {
         default_service_s: mean_service_s.round() as u32,
         hours: OpeningHours::always(),
         remote: false,
+        remote_cap: 200,
         appointments: None,
     };
     CentreSpec {
@@ -94,6 +95,7 @@ fn spec(counters: u32, mean_service_s: f64) -> CentreSpec {
         priorities: Vec::new(),
         priority_streak: 3,
         pause_alert_s: 600,
+        personal_data_days: 30,
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::Timelike;
 use serde_json::{json, Value};
 
-use crate::domain::event::Event;
+use crate::domain::event::{Event, RatingSource};
 use crate::domain::ids::{CounterId, ServiceId, StaffId};
 use crate::domain::spec::CentreSpec;
 use crate::domain::Envelope;
@@ -29,7 +29,12 @@ pub struct Acc {
     pub waits: Vec<u32>,
     pub on_time: u32,
     pub service_times: Vec<u32>,
+    /// Every rating by score (index 0 = score 1): the counter tablet's and the phone's.
     pub ratings: [u32; 4],
+    /// Ratings given on the counter's tablet, by score.
+    pub ratings_counter: [u32; 4],
+    /// Ratings given afterwards on the citizen's phone (the post-visit survey), by score.
+    pub ratings_phone: [u32; 4],
     /// Longest wait of a ticket still waiting, in seconds (live figures only).
     pub longest_wait_s: Option<u32>,
 }
@@ -185,7 +190,15 @@ impl DayStats {
             Event::Rating(r) => {
                 let g = groups(Some(&r.service), r.counter, r.clerk.as_ref(), hour);
                 let i = usize::from(r.score.clamp(1, 4) - 1);
-                self.each(&g, |a| a.ratings[i] += 1);
+                let phone = r.source == RatingSource::Phone;
+                self.each(&g, |a| {
+                    a.ratings[i] += 1;
+                    if phone {
+                        a.ratings_phone[i] += 1;
+                    } else {
+                        a.ratings_counter[i] += 1;
+                    }
+                });
             }
             _ => {}
         }
@@ -320,6 +333,18 @@ fn pct(part: u32, whole: u32) -> Value {
     }
 }
 
+fn by_score(r: &[u32; 4]) -> Value {
+    json!({"1": r[0], "2": r[1], "3": r[2], "4": r[3]})
+}
+
+/// The number of ratings in a `{"1": n, …, "4": n}` object of a FIGURES document.
+pub fn rating_count(v: &Value) -> Value {
+    match v.as_object() {
+        Some(m) => json!(m.values().filter_map(Value::as_u64).sum::<u64>()),
+        None => Value::Null,
+    }
+}
+
 /// The FIGURES object of API.md.
 pub fn figures(a: &Acc) -> Value {
     let rated: u32 = a.ratings.iter().sum();
@@ -330,7 +355,9 @@ pub fn figures(a: &Acc) -> Value {
         "wait_s": summary(&a.waits),
         "service_s": summary(&a.service_times),
         "on_time_pct": pct(a.on_time, a.waits.len() as u32),
-        "ratings": {"1": a.ratings[0], "2": a.ratings[1], "3": a.ratings[2], "4": a.ratings[3]},
+        "ratings": by_score(&a.ratings),
+        "ratings_counter": by_score(&a.ratings_counter),
+        "ratings_phone": by_score(&a.ratings_phone),
         "satisfaction_pct": pct(a.ratings[2] + a.ratings[3], rated),
         "longest_wait_s": a.longest_wait_s,
     })
@@ -338,7 +365,7 @@ pub fn figures(a: &Acc) -> Value {
 
 /// The daily report as CSV: one row per group, the same figures as the stats document.
 pub fn to_csv(doc: &Value) -> String {
-    let mut out = String::from("\u{feff}phan_loai/section,ma/id,so_phat/issued,da_goi/called,da_phuc_vu/served,vang_mat/no_show,huy/cancelled,chuyen/transferred,het_han/expired,dang_cho/waiting,cho_tb_s/wait_avg_s,cho_p50_s/wait_p50_s,cho_p90_s/wait_p90_s,cho_max_s/wait_max_s,phuc_vu_tb_s/service_avg_s,dung_han_pct/on_time_pct,rat_hai_long/score_4,hai_long/score_3,binh_thuong/score_2,khong_hai_long/score_1,hai_long_pct/satisfaction_pct\n");
+    let mut out = String::from("\u{feff}phan_loai/section,ma/id,so_phat/issued,da_goi/called,da_phuc_vu/served,vang_mat/no_show,huy/cancelled,chuyen/transferred,het_han/expired,dang_cho/waiting,cho_tb_s/wait_avg_s,cho_p50_s/wait_p50_s,cho_p90_s/wait_p90_s,cho_max_s/wait_max_s,phuc_vu_tb_s/service_avg_s,dung_han_pct/on_time_pct,rat_hai_long/score_4,hai_long/score_3,binh_thuong/score_2,khong_hai_long/score_1,hai_long_pct/satisfaction_pct,danh_gia_tai_quay/ratings_counter,danh_gia_dien_thoai/ratings_phone\n");
     let mut row = |section: &str, id: &Value, f: &Value| {
         let n = |k: &str| f.get(k).map_or(String::new(), cell);
         let w = |k: &str| {
@@ -377,6 +404,10 @@ pub fn to_csv(doc: &Value) -> String {
             r("2"),
             r("1"),
             n("satisfaction_pct"),
+            f.get("ratings_counter")
+                .map_or(String::new(), |r| cell(&rating_count(r))),
+            f.get("ratings_phone")
+                .map_or(String::new(), |r| cell(&rating_count(r))),
         ];
         out.push_str(&cols.join(","));
         out.push('\n');

@@ -1,6 +1,8 @@
-//! What each audience may see. Staff (clerks, supervisors) see tickets with their ids and
-//! every field of an event; the public (boards, phones, displays) never sees a ticket id (it
-//! is its holder's capability), a rating comment, a booking code or personal data.
+//! What each audience may see. Supervisors see every field of every event. Clerks see
+//! tickets with their ids and every field except personal data (names and phone numbers
+//! citizens left with a booking or a rating). The public (boards, phones, displays) never
+//! sees a ticket id (it is its holder's capability), a rating comment, a booking code or
+//! personal data.
 
 use serde_json::{json, Map, Value};
 
@@ -11,7 +13,17 @@ use crate::domain::ticket::Ticket;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
     Public,
+    /// Clerks: ids and comments, no personal data.
     Staff,
+    /// Supervisors: everything, personal data included.
+    Supervisor,
+}
+
+impl Audience {
+    /// Clerks and supervisors.
+    pub fn is_staff(self) -> bool {
+        self != Audience::Public
+    }
 }
 
 /// A ticket as the API shows it.
@@ -31,7 +43,7 @@ pub fn ticket(t: &Ticket, audience: Audience) -> Value {
         "eta_s": t.eta_s,
     });
     if let Value::Object(m) = &mut v {
-        if audience == Audience::Staff {
+        if audience.is_staff() {
             m.insert("id".into(), json!(t.id));
             if let Some(b) = &t.booking {
                 m.insert("booking".into(), json!(b));
@@ -58,10 +70,50 @@ pub fn event(e: &Event, audience: Audience) -> Value {
     if let Some(t) = e.ticket() {
         m.insert("ticket".into(), ticket(t, audience));
     }
-    if audience == Audience::Public {
-        redact(e, m);
+    match audience {
+        Audience::Public => redact(e, m),
+        Audience::Staff => redact_personal(e, m),
+        Audience::Supervisor => {}
     }
     v
+}
+
+/// Whether an event carries personal data (so supervisors need their own copy of it).
+pub fn has_personal_data(e: &Event) -> bool {
+    match e {
+        Event::BookingCreated { booking } => booking.name.is_some() || booking.phone.is_some(),
+        Event::DayStarted { bookings, .. } => bookings
+            .iter()
+            .any(|b| b.name.is_some() || b.phone.is_some()),
+        Event::Rating(r) => r.phone.is_some(),
+        _ => false,
+    }
+}
+
+/// What a clerk may not see: names and phone numbers.
+fn redact_personal(e: &Event, m: &mut Map<String, Value>) {
+    let strip = |b: &mut Value| {
+        if let Value::Object(b) = b {
+            b.remove("name");
+            b.remove("phone");
+        }
+    };
+    match e {
+        Event::BookingCreated { .. } => {
+            if let Some(b) = m.get_mut("booking") {
+                strip(b);
+            }
+        }
+        Event::DayStarted { .. } => {
+            if let Some(Value::Array(list)) = m.get_mut("bookings") {
+                list.iter_mut().for_each(strip);
+            }
+        }
+        Event::Rating(_) => {
+            m.remove("phone");
+        }
+        _ => {}
+    }
 }
 
 fn redact(e: &Event, m: &mut Map<String, Value>) {
@@ -72,6 +124,7 @@ fn redact(e: &Event, m: &mut Map<String, Value>) {
         Event::Rating(_) => {
             m.remove("ticket");
             m.remove("comment");
+            m.remove("phone");
         }
         Event::BookingCreated { booking } => {
             m.clear();

@@ -13,7 +13,7 @@ fn load_tool_produces_sane_numbers() {
         bin: PathBuf::from(env!("CARGO_BIN_EXE_xephang")),
         sockets: vec![5],
         seconds: 2.0,
-        rate: 10.0,
+        rate: Some(10.0),
         kiosks: vec![1, 8],
         issue_cap: 400,
         events: 3000,

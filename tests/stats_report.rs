@@ -112,6 +112,7 @@ fn scripted_day() -> Day {
         score,
         comment: Some("Góp ý".into()),
         source,
+        phone: None,
     };
     d.run((9, 5), rate(None, Some(c1), 2, RatingSource::Counter)); // T3 at the tablet
     d.run((9, 6), rate(Some(t1), None, 4, RatingSource::Phone));
@@ -163,6 +164,12 @@ fn scripted_day_figures_match_hand_computed_values() {
     );
     assert_eq!(t["on_time_pct"], json!(66.7));
     assert_eq!(t["ratings"], json!({"1": 0, "2": 1, "3": 0, "4": 1}));
+    // T3 rated 2 on the tablet, T1 rated 4 from the phone: apart and together.
+    assert_eq!(
+        t["ratings_counter"],
+        json!({"1": 0, "2": 1, "3": 0, "4": 0})
+    );
+    assert_eq!(t["ratings_phone"], json!({"1": 0, "2": 0, "3": 0, "4": 1}));
     assert_eq!(t["satisfaction_pct"], json!(50.0));
 
     let by_id = |key: &str, id: Value| -> Value {
@@ -246,7 +253,7 @@ fn scripted_day_figures_match_hand_computed_values() {
     let total_row = csv.lines().nth(1).expect("totals row");
     assert_eq!(
         total_row,
-        "tong/total,2026-11-20,5,3,2,1,1,0,1,0,940,600,1680,1680,450,66.7,1,0,1,0,50.0"
+        "tong/total,2026-11-20,5,3,2,1,1,0,1,0,940,600,1680,1680,450,66.7,1,0,1,0,50.0,1,1"
     );
     let hotich_row = csv
         .lines()
@@ -254,7 +261,7 @@ fn scripted_day_figures_match_hand_computed_values() {
         .expect("hotich row");
     assert_eq!(
         hotich_row,
-        "linh_vuc/service,hotich,3,2,1,1,1,0,0,0,1140,600,1680,1680,600,50.0,1,0,0,0,100.0"
+        "linh_vuc/service,hotich,3,2,1,1,1,0,0,0,1140,600,1680,1680,600,50.0,1,0,0,0,100.0,0,1"
     );
 }
 
@@ -280,8 +287,9 @@ fn report_command_writes_csv_and_xlsx_from_the_journal() {
         assert!(status.success(), "report --format {format} failed");
     }
     let csv = std::fs::read_to_string(dir.path().join("report.csv")).expect("csv");
-    assert!(csv
-        .contains("tong/total,2026-11-20,5,3,2,1,1,0,1,0,940,600,1680,1680,450,66.7,1,0,1,0,50.0"));
+    assert!(csv.contains(
+        "tong/total,2026-11-20,5,3,2,1,1,0,1,0,940,600,1680,1680,450,66.7,1,0,1,0,50.0,1,1"
+    ));
 
     let mut book: Xlsx<_> = open_workbook(dir.path().join("report.xlsx")).expect("xlsx");
     let summary = book.worksheet_range("Tổng hợp").expect("summary sheet");
@@ -297,6 +305,8 @@ fn report_command_writes_csv_and_xlsx_from_the_journal() {
     assert_eq!(value("Chờ TB"), Data::Float(940.0));
     assert_eq!(value("Đúng hẹn"), Data::Float(66.7));
     assert_eq!(value("Hài lòng %"), Data::Float(50.0));
+    assert_eq!(value("Đánh giá tại quầy"), Data::Float(1.0));
+    assert_eq!(value("Đánh giá qua điện thoại"), Data::Float(1.0));
     let services = book.worksheet_range("Lĩnh vực").expect("services sheet");
     let header: Vec<String> = services
         .rows()

@@ -23,13 +23,14 @@ use tokio_tungstenite::tungstenite::Message;
 use super::boards::key_of;
 use super::daemon::now_ns;
 
-/// What the floor sends: per call, one filler frame right before the called frame (the
-/// daemon's `ticket_finished`) and the rest of the fillers half a period later (the
-/// kiosks' `ticket_issued`).
+/// What the floor sends: the daemon run's calls at the same moments (offsets from the
+/// start, as the clerks sent them), each as one filler frame right before the called frame
+/// (the daemon's `ticket_finished`) with the rest of the fillers halfway to the next call
+/// (the kiosk's `ticket_issued`). Same offered load, same sizes, same N.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FloorPlan {
-    pub calls: usize,
-    pub rate: f64,
+    /// When each call was sent in the daemon run, in ns after its first.
+    pub offsets_ns: Vec<u64>,
     /// A real `ticket_called` frame; its number is replaced by the call's index.
     pub called_frame: String,
     pub filler_size: usize,
@@ -101,21 +102,23 @@ async fn serve(
         return;
     }
     let fill = Message::text(filler(plan.filler_size));
-    let mut ticks = tokio::time::interval(Duration::from_secs_f64(0.5 / plan.rate.max(0.01)));
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut log = Vec::with_capacity(plan.calls);
+    let start = tokio::time::Instant::now();
+    let at = |ns: u64| start + Duration::from_nanos(ns);
+    let offsets = &plan.offsets_ns;
+    let mut log = Vec::with_capacity(offsets.len());
     let mut owed = 0.0f64;
-    for i in 0..plan.calls {
+    for (i, &off) in offsets.iter().enumerate() {
         let (text, key) = called_frame(&plan.called_frame, i);
         let msg = Message::text(text);
-        ticks.tick().await;
+        tokio::time::sleep_until(at(off)).await;
         if plan.fillers_per_call >= 1.0 {
             let _ = tx.send(fill.clone());
         }
         let t0 = now_ns();
         let _ = tx.send(msg);
         log.push((key, t0));
-        ticks.tick().await;
+        let next = offsets.get(i + 1).copied().unwrap_or(off + 50_000_000);
+        tokio::time::sleep_until(at(off + (next.saturating_sub(off)) / 2)).await;
         owed += (plan.fillers_per_call - 1.0).max(0.0);
         while owed >= 1.0 {
             let _ = tx.send(fill.clone());

@@ -32,7 +32,10 @@ pub struct Dist {
 #[derive(Debug, Clone, Default)]
 pub struct Level {
     pub sockets: usize,
+    /// Calls per second asked for, and achieved (the clerks wait for each answer, so a
+    /// daemon slower than the rate lowers it; the floor replays the achieved schedule).
     pub rate: f64,
+    pub achieved_rate: f64,
     pub daemon: Dist,
     pub floor: Option<Dist>,
     pub floor_error: Option<String>,
@@ -133,6 +136,7 @@ pub async fn level(
             }
         })
     };
+    let started = now_ns();
     let mut sent: Vec<(u64, u64)> = Vec::with_capacity(calls);
     let mut rtt: Vec<u64> = Vec::with_capacity(calls);
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
@@ -183,6 +187,10 @@ pub async fn level(
     let mut level = Level {
         sockets: n,
         rate,
+        achieved_rate: match (sent.first(), sent.last()) {
+            (Some(a), Some(b)) if b.1 > a.1 => (sent.len() - 1) as f64 * 1e9 / (b.1 - a.1) as f64,
+            _ => 0.0,
+        },
         daemon: daemon_dist,
         floor: None,
         floor_error: None,
@@ -198,8 +206,7 @@ pub async fn level(
     };
     drop(logs);
     let plan = FloorPlan {
-        calls,
-        rate,
+        offsets_ns: sent.iter().map(|(_, t)| t - started).collect(),
         called_frame: sample,
         filler_size: other_size.max(16),
         fillers_per_call: (frames_per_call - 1.0).max(0.0),
@@ -222,7 +229,8 @@ async fn run_floor(n: usize, plan: FloorPlan, mode: &FloorMode) -> Result<Option
     let boards = Boards::connect(&floor.url(), n).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     floor.go();
-    let limit = Duration::from_secs_f64(plan.calls as f64 / plan.rate + 60.0);
+    let span = plan.offsets_ns.last().copied().unwrap_or(0);
+    let limit = Duration::from_nanos(span) + Duration::from_secs(60);
     let sent = floor.sent(limit).await?;
     boards
         .wait_for((sent.len() * n) as u64, Duration::from_secs(30))

@@ -147,6 +147,21 @@ impl Keys {
         format!("{payload}.{mac}")
     }
 
+    /// The value of a `xephang_client` cookie for a client id: `<id>.<mac>`, so that
+    /// clients cannot make up ids of their own (remote tickets' per-client cap).
+    pub fn client_cookie(&self, id: &str) -> String {
+        let mac = self.mac(&format!("client.{id}"));
+        format!("{id}.{}", &mac[..16])
+    }
+
+    /// The client id of a `xephang_client` cookie value this daemon signed.
+    pub fn client_of(&self, cookie: &str) -> Option<String> {
+        let (id, _) = cookie.split_once('.')?;
+        let ok = !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
+        (ok && constant_eq(self.client_cookie(id).as_bytes(), cookie.as_bytes()))
+            .then(|| id.to_string())
+    }
+
     /// Resolves a token to a principal, or None when it is unknown, forged or expired.
     pub fn resolve(&self, token: &str, now_unix: i64) -> Option<Principal> {
         if let Some((role, counter)) = self.devices.get(token) {

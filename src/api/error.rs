@@ -108,6 +108,7 @@ impl From<DomainError> for ApiError {
             "not_found" | "unknown_service" | "unknown_counter" | "unknown_booking" => {
                 StatusCode::NOT_FOUND
             }
+            "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::CONFLICT,
         };
         ApiError::new(status, code, e.message(false), e.message(true))

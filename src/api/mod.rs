@@ -1,9 +1,11 @@
 //! The HTTP and WebSocket face of the daemon (axum). Handlers authenticate, turn requests into
 //! engine commands or read the hub, and answer in the contract's JSON (docs/API.md).
 
+pub mod appointments;
 pub mod auth;
 pub mod counters;
 pub mod error;
+pub mod limits;
 pub mod pages;
 pub mod reads;
 pub mod tickets;
@@ -42,11 +44,23 @@ pub struct App {
     pub displays_dir: Option<PathBuf>,
     /// Turns true when the daemon shuts down; WebSocket tasks close their sockets.
     pub shutdown: watch::Receiver<bool>,
+    /// The engine's clock (shifted in tests by `XEPHANG_TEST_CLOCK_OFFSET_S`).
+    pub clock: crate::engine::Clock,
+    /// Remote tickets taken today per client.
+    pub remote: appointments::RemoteGuard,
+}
+
+impl App {
+    /// Now, by the engine's clock, in the centre's timezone.
+    pub fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        crate::engine::local_now(&self.spec, &self.clock)
+    }
 }
 
 pub type AppState = Arc<App>;
 
 pub fn router(app: AppState) -> Router {
+    let limiter = limits::Limiter::new(&app.config.limits);
     let api = Router::new()
         .route("/state", get(reads::state))
         .route("/me", get(reads::me))
@@ -74,6 +88,13 @@ pub fn router(app: AppState) -> Router {
         .route("/bookings", post(tickets::book))
         .route("/bookings/{code}", delete(tickets::cancel_booking))
         .route("/checkins", post(tickets::check_in))
+        .route("/bookings", get(appointments::list))
+        .route("/bookings/{code}/qr.svg", get(appointments::qr))
+        .route(
+            "/remote-tickets",
+            get(appointments::allowance).post(appointments::remote_issue),
+        )
+        .route("/reports/callbacks.csv", get(appointments::callbacks_csv))
         .route("/dossier-stats", put(reads::dossier))
         .fallback(reads::api_not_found);
     Router::new()
@@ -83,6 +104,7 @@ pub fn router(app: AppState) -> Router {
         .route("/ws", get(ws::upgrade))
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(limiter, limits::guard))
         .layer(middleware::from_fn(error::localize))
         .with_state(app)
 }

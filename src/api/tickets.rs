@@ -142,6 +142,9 @@ pub struct RateBody {
     score: u8,
     #[serde(default)]
     comment: Option<String>,
+    /// A phone number to be called back about the visit (optional; supervisors only).
+    #[serde(default)]
+    phone: Option<String>,
 }
 
 pub async fn rate(
@@ -161,6 +164,7 @@ pub async fn rate(
         score: body.score,
         comment: body.comment,
         source,
+        phone: body.phone,
     };
     let events = run(&app, &who, cmd).await?;
     let rating = events.iter().find_map(|e| match &e.event {
@@ -241,8 +245,15 @@ pub async fn cancel_booking(
     Path(code): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let code = BookingCode(code.trim().to_ascii_uppercase());
-    run(&app, &who, Command::CancelBooking { code: code.clone() }).await?;
-    Ok(Json(json!({"code": code, "status": "cancelled"})))
+    let events = run(&app, &who, Command::CancelBooking { code: code.clone() }).await?;
+    let mut out = json!({"code": code, "status": "cancelled"});
+    for e in &events {
+        if let Event::BookingCancelled { service, start, .. } = &e.event {
+            out["service"] = json!(service);
+            out["start"] = json!(start);
+        }
+    }
+    Ok(Json(out))
 }
 
 #[derive(Deserialize)]

@@ -11,9 +11,10 @@ use std::time::Duration;
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
+use futures_util::SinkExt;
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::{interval, Instant, MissedTickBehavior};
 
 use super::auth::Principal;
@@ -29,6 +30,29 @@ pub const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 pub const MAX_CLIENT_MESSAGE: usize = 4 * 1024;
 /// A send that cannot complete in this time means the peer stopped reading: drop it.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Read buffer of a socket. tungstenite zero-fills the whole buffer before every read, so
+/// its default (128 KiB) made each idle socket cost ~135 KiB of RSS. Clients only send
+/// pongs and small messages (the buffer grows for a larger one when it comes).
+pub const READ_BUFFER: usize = 1024;
+/// Client messages up to this size are read to their end before one over
+/// [`MAX_CLIENT_MESSAGE`] is refused with 1009: a socket closed with unread data sends a
+/// reset, which can destroy the close frame before the peer reads it.
+pub const READ_LIMIT: usize = 64 * 1024;
+
+/// Most frames written to a socket at once.
+const WRITE_BATCH: usize = 64;
+
+/// Sends messages with one flush (one write when they fit the buffer), giving up on a
+/// peer that does not read.
+async fn send_all(socket: &mut WebSocket, msgs: Vec<Message>) -> bool {
+    let all = async {
+        for m in msgs {
+            socket.feed(m).await?;
+        }
+        SinkExt::flush(socket).await
+    };
+    matches!(tokio::time::timeout(SEND_TIMEOUT, all).await, Ok(Ok(())))
+}
 
 /// Sends one message, giving up on a peer that does not read.
 async fn send(socket: &mut WebSocket, msg: Message) -> bool {
@@ -50,15 +74,19 @@ pub async fn upgrade(
     State(app): State<AppState>,
     who: Principal,
     Query(q): Query<WsQuery>,
+    slot: Option<axum::Extension<std::sync::Arc<super::limits::WsSlot>>>,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let ticket = q.ticket.as_deref().and_then(|t| t.parse::<TicketId>().ok());
     let aud = audience(&who);
     let label = who.label();
     Ok(ws
-        .max_message_size(MAX_CLIENT_MESSAGE)
-        .max_frame_size(MAX_CLIENT_MESSAGE)
+        .max_message_size(READ_LIMIT)
+        .max_frame_size(READ_LIMIT)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| async move {
+            // Holds this socket's place under the connection caps until it closes.
+            let _slot = slot;
             app.metrics.ws_clients.fetch_add(1, Ordering::Relaxed);
             tracing::info!(who = %label, since = ?q.since, watching = ticket.is_some(), "websocket opened");
             let why = serve(&app, socket, aud, q.since, ticket).await;
@@ -104,9 +132,7 @@ async fn serve(
     let (start, mut rx) = app.hub.subscribe(since);
     let mut last_seq = match start {
         Start::Snapshot(snap) => {
-            let now = chrono::Utc::now()
-                .with_timezone(&app.spec.timezone)
-                .fixed_offset();
+            let now = app.now();
             let state = app.hub.snapshot_json(&snap, aud, now);
             let msg = format!(
                 "{{\"type\":\"snapshot\",\"seq\":{},\"state\":{state}}}",
@@ -137,6 +163,10 @@ async fn serve(
         }
     }
     let mut shutdown = app.shutdown.clone();
+    // One waiter on the shutdown signal for the socket's life (a fresh `changed()` in every
+    // round of the loop registered and removed a waiter under the channel's lock per frame).
+    let stopping = shutdown.changed();
+    tokio::pin!(stopping);
     let mut ping = interval(PING_EVERY);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut heard = Instant::now();
@@ -144,19 +174,36 @@ async fn serve(
         tokio::select! {
             frame = rx.recv() => match frame {
                 Ok(f) => {
-                    if f.seq <= last_seq {
-                        continue;
-                    }
-                    last_seq = f.seq;
-                    if !send(&mut socket, Message::Text(f.for_audience(aud).clone())).await {
-                        return "send failed";
-                    }
-                    if let Some(id) = &ticket {
-                        if let Some(msg) = ticket_frame(app, id, &mut seen) {
-                            if !send(&mut socket, Message::Text(msg)).await {
-                                return "send failed";
+                    // Every frame already published goes out in one write: a call's
+                    // `ticket_finished` and `ticket_called` arrive together.
+                    let mut out = Vec::new();
+                    let mut next = Some(f);
+                    while let Some(f) = next.take() {
+                        if f.seq > last_seq {
+                            last_seq = f.seq;
+                            out.push(Message::Text(f.for_audience(aud).clone()));
+                            if let Some(id) = &ticket {
+                                if let Some(msg) = ticket_frame(app, id, &mut seen) {
+                                    out.push(Message::Text(msg));
+                                }
                             }
                         }
+                        if out.len() >= WRITE_BATCH {
+                            break;
+                        }
+                        match rx.try_recv() {
+                            Ok(f) => next = Some(f),
+                            Err(TryRecvError::Lagged(_)) => {
+                                app.metrics.ws_dropped_slow.fetch_add(1, Ordering::Relaxed);
+                                close(&mut socket, close_code::AGAIN, "too slow; reconnect with since").await;
+                                return "too slow";
+                            }
+                            // Empty, or closed (seen by the next `recv`).
+                            Err(_) => {}
+                        }
+                    }
+                    if !out.is_empty() && !send_all(&mut socket, out).await {
+                        return "send failed";
                     }
                 }
                 Err(RecvError::Lagged(_)) => {
@@ -171,7 +218,18 @@ async fn serve(
             },
             msg = socket.recv() => match msg {
                 Some(Ok(Message::Close(_))) | None => return "peer closed",
-                Some(Ok(_)) => heard = Instant::now(),
+                Some(Ok(m)) => {
+                    let len = match &m {
+                        Message::Text(t) => t.len(),
+                        Message::Binary(b) | Message::Ping(b) | Message::Pong(b) => b.len(),
+                        Message::Close(_) => 0,
+                    };
+                    if len > MAX_CLIENT_MESSAGE {
+                        close(&mut socket, close_code::SIZE, "message too big").await;
+                        return "message too big";
+                    }
+                    heard = Instant::now();
+                }
                 Some(Err(e)) => {
                     let too_big = e.to_string().to_ascii_lowercase().contains("too long")
                         || e.to_string().to_ascii_lowercase().contains("size");
@@ -191,7 +249,7 @@ async fn serve(
                     return "send failed";
                 }
             }
-            _ = shutdown.changed() => {
+            _ = &mut stopping => {
                 close(&mut socket, close_code::AWAY, "server stopping").await;
                 return "shutdown";
             }

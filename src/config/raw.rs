@@ -29,6 +29,8 @@ pub(super) struct RawConfig {
     pub devices: Vec<S<RawDevice>>,
     #[serde(default)]
     pub audio: AudioSettings,
+    #[serde(default)]
+    pub limits: Option<S<super::limits::RawLimits>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,6 +44,8 @@ pub(super) struct RawCentre {
     pub photos_dir: Option<S<String>>,
     pub priority_streak: Option<S<i64>>,
     pub pause_alert_min: Option<S<i64>>,
+    pub remote_per_client: Option<S<i64>>,
+    pub personal_data_days: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,6 +62,7 @@ pub(super) struct RawService {
     pub days: Option<S<Vec<S<String>>>>,
     pub hours: Option<S<Vec<S<String>>>>,
     pub remote: Option<bool>,
+    pub remote_cap: Option<S<i64>>,
     pub appointments: Option<S<RawAppointments>>,
 }
 

@@ -65,13 +65,16 @@ pub(super) fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, base: Option<&Path>) -
             priorities,
             priority_streak: centre.priority_streak,
             pause_alert_s: centre.pause_alert_s,
+            personal_data_days: centre.personal_data_days,
         },
+        remote_per_client: centre.remote_per_client,
         notice: centre.notice,
         logo: centre.logo,
         photos_dir: centre.photos_dir,
         staff,
         devices,
         audio,
+        limits: super::limits::limits(raw.limits.as_ref(), ctx),
     }
 }
 
@@ -81,6 +84,8 @@ struct Centre {
     timezone: Tz,
     priority_streak: u32,
     pause_alert_s: u32,
+    remote_per_client: u32,
+    personal_data_days: u32,
     notice: Option<String>,
     logo: Option<String>,
     photos_dir: Option<PathBuf>,
@@ -99,6 +104,8 @@ fn centre(c: Option<&S<RawCentre>>, ctx: &mut Ctx<'_>, base: Option<&Path>) -> C
             timezone: Tz::Asia__Ho_Chi_Minh,
             priority_streak: 3,
             pause_alert_s: 600,
+            remote_per_client: 2,
+            personal_data_days: 30,
             notice: None,
             logo: None,
             photos_dir: None,
@@ -133,6 +140,14 @@ fn centre(c: Option<&S<RawCentre>>, ctx: &mut Ctx<'_>, base: Option<&Path>) -> C
         timezone,
         priority_streak: ctx.int(&c.priority_streak, "centre.priority_streak", 3, 1, 1000),
         pause_alert_s: 60 * ctx.int(&c.pause_alert_min, "centre.pause_alert_min", 10, 1, 24 * 60),
+        remote_per_client: ctx.int(&c.remote_per_client, "centre.remote_per_client", 2, 1, 1000),
+        personal_data_days: ctx.int(
+            &c.personal_data_days,
+            "centre.personal_data_days",
+            30,
+            0,
+            3650,
+        ),
         notice: ctx.optional(&c.notice, "centre.notice"),
         logo: ctx.optional(&c.logo, "centre.logo"),
         photos_dir,
@@ -218,6 +233,7 @@ fn services(raw: &[S<RawService>], ctx: &mut Ctx<'_>) -> Vec<ServiceSpec> {
                 windows: ctx.windows(&s.hours, &f("hours")),
             },
             remote: s.remote.unwrap_or(false),
+            remote_cap: ctx.int(&s.remote_cap, &f("remote_cap"), 200, 1, 100_000),
             appointments: s
                 .appointments
                 .as_ref()

@@ -7,6 +7,7 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset};
 use super::error::{DomainError, Names, Reason};
 use super::event::{Booking, ClerkRef, CounterStatus, DossierStats, Event, Rating, RatingSource};
 use super::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
+use super::personal::{clean_name, clean_phone};
 use super::select::{eta_s, line_of, pick_next};
 use super::slots::{booked, slot_starts};
 use super::spec::CentreSpec;
@@ -69,6 +70,8 @@ pub enum Command {
         score: u8,
         comment: Option<String>,
         source: RatingSource,
+        /// A phone number to be called back about the visit (phone page; optional).
+        phone: Option<String>,
     },
     Dossier {
         received: u32,
@@ -207,7 +210,8 @@ pub fn decide(spec: &CentreSpec, state: &State, cmd: &Command, ctx: &Ctx) -> Dec
             score,
             comment,
             source,
-        } => rate(state, *ticket, *counter, *score, comment, *source),
+            phone,
+        } => rate(state, *ticket, *counter, *score, comment, *source, phone),
         Command::Dossier {
             received,
             on_time,
@@ -302,6 +306,9 @@ fn issue(
     }
     if remote && !s.remote {
         return Err(DomainError::NotRemote(Names::of(s)));
+    }
+    if remote && state.remote_issued.get(service).copied().unwrap_or(0) >= s.remote_cap {
+        return Err(DomainError::RemoteCapReached(Names::of(s)));
     }
     if !s.hours.is_open(ctx.now.weekday(), ctx.now.time()) {
         return Err(DomainError::ServiceClosed(Names::of(s)));
@@ -471,7 +478,9 @@ fn rate(
     score: u8,
     comment: &Option<String>,
     source: RatingSource,
+    phone: &Option<String>,
 ) -> Decision {
+    let phone = clean_phone(phone.as_deref())?;
     if !(1..=4).contains(&score) {
         return Err(DomainError::BadScore);
     }
@@ -509,6 +518,7 @@ fn rate(
         score,
         comment: comment.clone().filter(|c| !c.trim().is_empty()),
         source,
+        phone,
     })])
 }
 
@@ -524,6 +534,8 @@ fn book(
     let s = spec
         .service(service)
         .ok_or_else(|| DomainError::UnknownService(service.0.clone()))?;
+    let name = clean_name(name.as_deref())?;
+    let phone = clean_phone(phone.as_deref())?;
     let slots = s.appointments.as_ref().ok_or(DomainError::NoSuchSlot)?;
     let local_day = start.with_timezone(&spec.timezone).date_naive();
     let today = ctx.now.with_timezone(&spec.timezone).date_naive();
@@ -545,8 +557,8 @@ fn book(
             code: ctx.new_code.clone(),
             service: service.clone(),
             start,
-            name: name.clone(),
-            phone: phone.clone(),
+            name,
+            phone,
             checked_in: None,
         },
     }])

@@ -43,6 +43,12 @@ pub enum DomainError {
     NotThisCounter,
     #[error("booking code already in use")]
     CodeTaken,
+    #[error("service {0} has given out all its phone tickets today")]
+    RemoteCapReached(Names),
+    #[error("not a phone number")]
+    BadPhone,
+    #[error("name too long or with control characters")]
+    BadName,
 }
 
 /// A service's name in Vietnamese and English, for messages.
@@ -122,7 +128,9 @@ impl DomainError {
             DomainError::UnknownPriority(_)
             | DomainError::BadScore
             | DomainError::CommentTooLong
-            | DomainError::NoSuchSlot => "bad_request",
+            | DomainError::NoSuchSlot
+            | DomainError::BadPhone
+            | DomainError::BadName => "bad_request",
             DomainError::ServiceClosed(_)
             | DomainError::AppointmentOnly(_)
             | DomainError::NotRemote(_) => "service_closed",
@@ -135,6 +143,7 @@ impl DomainError {
             DomainError::UnknownBooking => "unknown_booking",
             DomainError::AlreadyCheckedIn => "already_checked_in",
             DomainError::NotThisCounter => "forbidden",
+            DomainError::RemoteCapReached(_) => "rate_limited",
         }
     }
 
@@ -216,6 +225,24 @@ impl DomainError {
             DomainError::CodeTaken => (
                 "Mã lịch hẹn bị trùng, hãy thử lại.".into(),
                 "Booking code collision, try again.".into(),
+            ),
+            DomainError::RemoteCapReached(s) => (
+                format!(
+                    "Lĩnh vực \"{}\" đã hết lượt lấy số qua điện thoại hôm nay; mời lấy số tại ki-ốt.",
+                    s.vi
+                ),
+                format!(
+                    "Service \"{}\" has given out all of today's phone tickets; please use the kiosk.",
+                    s.en
+                ),
+            ),
+            DomainError::BadPhone => (
+                "Số điện thoại không hợp lệ (8–15 chữ số).".into(),
+                "Not a valid phone number (8 to 15 digits).".into(),
+            ),
+            DomainError::BadName => (
+                "Họ tên quá dài (tối đa 80 ký tự) hoặc có ký tự không hợp lệ.".into(),
+                "The name is too long (80 characters at most) or has invalid characters.".into(),
             ),
         };
         if en {

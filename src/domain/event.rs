@@ -46,6 +46,10 @@ pub struct Rating {
     pub score: u8,
     pub comment: Option<String>,
     pub source: RatingSource,
+    /// A phone number the citizen left to be called back about the visit (personal data:
+    /// supervisors only; purged with the day's other personal data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
 }
 
 /// Figures of the centre's dossier software, shown on the board.
@@ -174,6 +178,11 @@ pub enum Event {
     AlertCleared {
         key: String,
     },
+    /// Names and phone numbers of visits before `before` are erased (bookings, call-back
+    /// numbers). Raised by the daemon's timer once `personal_data_days` have passed.
+    PersonalDataPurged {
+        before: NaiveDate,
+    },
 }
 
 impl Event {
@@ -214,6 +223,7 @@ impl Event {
             Event::BookingCancelled { .. } => "booking_cancelled",
             Event::Alert(_) => "alert",
             Event::AlertCleared { .. } => "alert_cleared",
+            Event::PersonalDataPurged { .. } => "personal_data_purged",
         }
     }
 }

@@ -25,6 +25,9 @@ pub struct CentreSpec {
     pub priority_streak: u32,
     /// A counter paused longer than this (seconds) raises an alert (default 10 min).
     pub pause_alert_s: u32,
+    /// Names and phone numbers citizens left are kept this many days after the day of the
+    /// visit, then purged (`personal_data_purged`; default 30).
+    pub personal_data_days: u32,
 }
 
 /// One field of procedures (lĩnh vực) with its own number range and queue.
@@ -46,6 +49,8 @@ pub struct ServiceSpec {
     pub hours: OpeningHours,
     /// Whether citizens may take a ticket from their phone (issue 8).
     pub remote: bool,
+    /// Most tickets taken from phones per business day (default 200).
+    pub remote_cap: u32,
     /// Bookable appointment slots, if this service takes appointments.
     pub appointments: Option<SlotSpec>,
 }

@@ -27,6 +27,7 @@ fn service(id: &str, prefix: Option<&str>, first: u32, last: u32) -> ServiceSpec
         default_service_s: 300,
         hours: OpeningHours::always(),
         remote: false,
+        remote_cap: 200,
         appointments: None,
     }
 }
@@ -60,6 +61,7 @@ fn spec() -> CentreSpec {
         }],
         priority_streak: 3,
         pause_alert_s: 600,
+        personal_data_days: 30,
     }
 }
 
@@ -433,6 +435,7 @@ fn rating_once_and_only_when_done() {
         score: 4,
         comment: Some("Tốt".into()),
         source: RatingSource::Counter,
+        phone: None,
     };
     sim.next(1);
     assert_eq!(sim.exec(rate(Some(a))), Err(DomainError::NotThisCounter));

@@ -94,3 +94,29 @@ fn decode_rejects_garbage() {
     line.pop();
     assert_eq!(decode_line(&line), Ok(env(9)));
 }
+
+/// A failed write whose cut-back also failed (fault `torn`): the durable events are the
+/// committed prefix only, and the next append cuts the leftover bytes before writing.
+#[test]
+fn a_torn_failure_is_not_read_back_and_is_cut_by_the_next_append() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fault = dir.path().join("fault");
+    let (mut j, _) = Journal::open(dir.path(), day()).expect("open");
+    j.fault = Some(fault.clone());
+    j.append(&[env(1), env(2)]).expect("append");
+    std::fs::write(&fault, "torn").expect("fault");
+    assert!(j.append(&[env(3), env(4), env(5)]).is_err());
+    assert!(std::fs::metadata(j.path()).expect("meta").len() > j.committed);
+    assert_eq!(j.read_committed().expect("read"), vec![env(1), env(2)]);
+    std::fs::write(&fault, "fsync").expect("fault");
+    assert!(j.append(&[env(3)]).is_err());
+    assert_eq!(
+        std::fs::metadata(j.path()).expect("meta").len(),
+        j.committed
+    );
+    std::fs::remove_file(&fault).expect("heal");
+    j.append(&[env(3)]).expect("append after healing");
+    drop(j);
+    let (_, events) = Journal::open(dir.path(), day()).expect("reopen");
+    assert_eq!(events, vec![env(1), env(2), env(3)]);
+}

@@ -62,6 +62,8 @@ pub struct Daemon {
     config: PathBuf,
     data_dir: PathBuf,
     log: Arc<Mutex<VecDeque<String>>>,
+    /// Extra environment variables of the daemon (kept for restarts).
+    envs: Vec<(String, String)>,
     /// Holds the data dir (and the config file when it was written here); removed on drop.
     tmp: tempfile::TempDir,
 }
@@ -81,10 +83,47 @@ impl Daemon {
         Daemon::start_in(tmp, cfg)
     }
 
+    /// A centre written by the test, with extra environment variables (e.g. test hooks).
+    pub fn start_with_env(toml_text: &str, envs: &[(&str, &str)]) -> Daemon {
+        let tmp = tempdir();
+        let cfg = tmp.path().join("centre.toml");
+        std::fs::write(&cfg, toml_text).expect("write config");
+        let envs = envs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Daemon::start_in_env(tmp, cfg, envs)
+    }
+
+    /// The temporary directory holding the data dir (for test hooks' files).
+    pub fn tmp_dir(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// Sets (or replaces) an environment variable for the next restart (e.g. the test clock
+    /// `XEPHANG_TEST_CLOCK_OFFSET_S`).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.envs.retain(|(k, _)| k != key);
+        self.envs.push((key.to_string(), value.to_string()));
+    }
+
+    /// Replaces the config file (takes effect at the next restart).
+    pub fn rewrite_config(&self, toml_text: &str) {
+        std::fs::write(&self.config, toml_text).expect("rewrite config");
+    }
+
     fn start_in(tmp: tempfile::TempDir, config: PathBuf) -> Daemon {
+        Daemon::start_in_env(tmp, config, Vec::new())
+    }
+
+    fn start_in_env(
+        tmp: tempfile::TempDir,
+        config: PathBuf,
+        envs: Vec<(String, String)>,
+    ) -> Daemon {
         let data_dir = tmp.path().join("data");
         let log = Arc::new(Mutex::new(VecDeque::new()));
-        let (child, addr) = spawn_daemon(&config, &data_dir, "127.0.0.1:0", &log)
+        let (child, addr) = spawn_daemon(&config, &data_dir, "127.0.0.1:0", &log, &envs)
             .unwrap_or_else(|e| panic!("daemon did not start: {e}"));
         Daemon {
             child: Some(child),
@@ -92,6 +131,7 @@ impl Daemon {
             config,
             data_dir,
             log,
+            envs,
             tmp,
         }
     }
@@ -141,7 +181,7 @@ impl Daemon {
         let bind = format!("127.0.0.1:{}", self.addr.port());
         let deadline = Instant::now() + Duration::from_secs(3);
         loop {
-            match spawn_daemon(&self.config, &self.data_dir, &bind, &self.log) {
+            match spawn_daemon(&self.config, &self.data_dir, &bind, &self.log, &self.envs) {
                 Ok((child, addr)) => {
                     assert_eq!(addr.port(), self.addr.port(), "restart must keep the port");
                     self.child = Some(child);
@@ -161,7 +201,7 @@ impl Daemon {
     pub fn try_restart(&mut self) -> Result<(), String> {
         self.kill9();
         let bind = format!("127.0.0.1:{}", self.addr.port());
-        let (child, _) = spawn_daemon(&self.config, &self.data_dir, &bind, &self.log)?;
+        let (child, _) = spawn_daemon(&self.config, &self.data_dir, &bind, &self.log, &self.envs)?;
         self.child = Some(child);
         Ok(())
     }
@@ -207,8 +247,10 @@ fn spawn_daemon(
     data_dir: &Path,
     bind: &str,
     log: &Arc<Mutex<VecDeque<String>>>,
+    envs: &[(String, String)],
 ) -> Result<(Child, SocketAddr), String> {
     let mut child = Command::new(bin())
+        .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .arg("run")
         .arg("--config")
         .arg(config)

@@ -1,7 +1,7 @@
 // Helpers of xephang's end-to-end tests: start and stop a real daemon, launch Debian's
 // chromium through playwright-core, log every request of every page, decode QR codes.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,19 @@ export const TOKENS = {
   supervisor: 'demo-supervisor-token-01',
 };
 
+/** The `[[staff]]` tables of config/default.toml (demo PINs 1234 and 9999), for test centres. */
+export function demoStaffToml() {
+  const text = readFileSync(path.join(REPO, 'config/default.toml'), 'utf8');
+  const out = [];
+  let inStaff = false;
+  for (const line of text.split('\n')) {
+    const t = line.trimStart();
+    if (t.startsWith('[')) inStaff = t.startsWith('[[staff]]');
+    if (inStaff) out.push(line);
+  }
+  return out.join('\n');
+}
+
 export function freshDataDir() {
   return mkdtempSync(path.join(tmpdir(), 'xephang-e2e-'));
 }
@@ -32,13 +45,17 @@ export function removeDir(dir) {
 
 /**
  * Starts `xephang run --data-dir DIR --bind 127.0.0.1:PORT` (PORT 0: any free port) and
- * resolves once it printed `xephang listening on http://ADDR`.
+ * resolves once it printed `xephang listening on http://ADDR`. opts: `config` (a config
+ * file; default the embedded demo centre) and `env` (extra environment variables, e.g. the
+ * test clock XEPHANG_TEST_CLOCK_OFFSET_S).
  */
-export function startDaemon(dataDir, port = 0) {
+export function startDaemon(dataDir, port = 0, opts = {}) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['run', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`], {
+    const args = ['run', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`];
+    if (opts.config) args.push('--config', opts.config);
+    const proc = spawn(BIN, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ...(opts.env || {}) },
     });
     let out = '';
     let err = '';

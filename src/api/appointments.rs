@@ -1,0 +1,483 @@
+//! Appointments seen by supervisors, remote tickets and the post-visit call-back list
+//! (issue 8). Booking, cancelling and checking in are in `tickets.rs`; this module adds:
+//!
+//! - `GET /api/v1/bookings?day=` (supervisor): the day's bookings with the names and phone
+//!   numbers citizens left and the ticket each check-in got;
+//! - `GET /api/v1/bookings/{code}/qr.svg` (public): a QR code of a booking code, for the
+//!   kiosk's scanner (it types the code like a keyboard);
+//! - `GET` / `POST /api/v1/remote-tickets` (public): a ticket taken from a phone, for services
+//!   with `remote = true`, within the service's daily `remote_cap` (decided by the engine) and
+//!   `remote_per_client` per client and day (checked here; a client is its address plus the
+//!   signed `xephang_client` cookie, and the counts live in memory like the login lockout);
+//! - `GET /api/v1/reports/callbacks.csv?day=` (supervisor): the day's served tickets with the
+//!   phone number the citizen volunteered (booking or phone page) and their rating or none.
+//!
+//! Personal data of past days is read back from their journal files; once a day is before
+//! the purge horizon (`personal_data_purged`, `[centre] personal_data_days`) its names and
+//! phone numbers are blanked before anything is shown.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{Duration, NaiveDate};
+use dashmap::DashMap;
+use rand::RngCore;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Principal;
+use super::error::{ApiError, ApiJson, ApiResult};
+use super::tickets::{run, ticket_of};
+use super::AppState;
+use crate::domain::event::{Booking, Rating, RatingSource};
+use crate::domain::ids::{ServiceId, TicketId, CODE_ALPHABET, CODE_LEN};
+use crate::domain::personal::horizon;
+use crate::domain::ticket::{Status, Ticket};
+use crate::domain::{Command, State as DayState};
+use crate::view;
+
+/// The cookie that tells one phone from another behind the same address.
+pub const CLIENT_COOKIE: &str = "xephang_client";
+/// Entries kept before the per-client counts of earlier days are dropped.
+const PRUNE_AT: usize = 50_000;
+
+/// Remote tickets taken today per client (`address|cookie id`).
+#[derive(Default)]
+pub struct RemoteGuard {
+    taken: DashMap<String, (NaiveDate, u32)>,
+}
+
+impl RemoteGuard {
+    /// Tickets `key` took on `day`.
+    pub fn used(&self, key: &str, day: NaiveDate) -> u32 {
+        self.taken
+            .get(key)
+            .filter(|e| e.0 == day)
+            .map_or(0, |e| e.1)
+    }
+
+    /// Counts one more ticket for `key` unless it reached `cap` on `day`.
+    fn reserve(&self, key: &str, day: NaiveDate, cap: u32) -> bool {
+        if self.taken.len() > PRUNE_AT {
+            self.taken.retain(|_, v| v.0 == day);
+        }
+        let mut e = self.taken.entry(key.to_string()).or_insert((day, 0));
+        if e.0 != day {
+            *e = (day, 0);
+        }
+        if e.1 >= cap {
+            return false;
+        }
+        e.1 += 1;
+        true
+    }
+
+    /// Gives back a reservation whose ticket was refused.
+    fn release(&self, key: &str, day: NaiveDate) {
+        if let Some(mut e) = self.taken.get_mut(key) {
+            if e.0 == day && e.1 > 0 {
+                e.1 -= 1;
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DayQuery {
+    #[serde(default)]
+    day: Option<NaiveDate>,
+}
+
+/// What one business day holds about bookings, tickets and ratings, personal data blanked
+/// when the day is past the purge horizon.
+struct DayData {
+    day: NaiveDate,
+    tickets: Vec<Ticket>,
+    bookings: Vec<Booking>,
+    ratings: HashMap<TicketId, Rating>,
+}
+
+/// The first day whose personal data may still be shown: the later of the last
+/// `personal_data_purged` and what the config says today (in case the timer has not run yet).
+fn purge_horizon(app: &AppState, today: NaiveDate) -> NaiveDate {
+    let event = *app
+        .hub
+        .purged_before
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let configured = horizon(today, app.spec.personal_data_days);
+    event.map_or(configured, |e| e.max(configured))
+}
+
+/// Today and later from memory; a past day replayed from its journal file.
+fn day_data(app: &AppState, day: Option<NaiveDate>) -> ApiResult<DayData> {
+    let today = app.hub.snapshot().day;
+    let day = day.unwrap_or(today);
+    if day >= today {
+        let bookings = app
+            .hub
+            .bookings
+            .iter()
+            .filter(|b| b.start.date_naive() == day)
+            .map(|b| b.clone())
+            .collect();
+        let (tickets, ratings) = if day == today {
+            let tickets = app.hub.tickets.iter().map(|t| t.clone()).collect();
+            let ratings = app
+                .hub
+                .ratings
+                .iter()
+                .map(|r| (*r.key(), r.clone()))
+                .collect();
+            (tickets, ratings)
+        } else {
+            (Vec::new(), HashMap::new())
+        };
+        return Ok(DayData {
+            day,
+            tickets,
+            bookings,
+            ratings,
+        });
+    }
+    let dir = app.data_dir.join("journal");
+    if !crate::journal::day_path(&dir, day).exists() {
+        return Err(ApiError::not_found());
+    }
+    let events =
+        crate::journal::read_day(&dir, day).map_err(|e| ApiError::unavailable(&e.to_string()))?;
+    let mut state = DayState::new(&app.spec, day);
+    for env in &events {
+        state.apply(&app.spec, env);
+    }
+    let keep_from = purge_horizon(app, today);
+    if day < keep_from {
+        state.purge(keep_from);
+    }
+    Ok(DayData {
+        day,
+        tickets: state.tickets.into_values().collect(),
+        bookings: state
+            .bookings
+            .into_values()
+            .filter(|b| b.start.date_naive() == day)
+            .collect(),
+        ratings: state.ratings,
+    })
+}
+
+async fn day_data_blocking(app: &AppState, day: Option<NaiveDate>) -> ApiResult<DayData> {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || day_data(&app, day))
+        .await
+        .map_err(|e| ApiError::unavailable(&e.to_string()))?
+}
+
+/// `GET /api/v1/bookings?day=`: the day's bookings for supervisors, by slot.
+pub async fn list(
+    State(app): State<AppState>,
+    who: Principal,
+    Query(q): Query<DayQuery>,
+) -> ApiResult<Json<Value>> {
+    who.require_supervisor()?;
+    let data = day_data_blocking(&app, q.day).await?;
+    let tickets: HashMap<TicketId, &Ticket> = data.tickets.iter().map(|t| (t.id, t)).collect();
+    let mut bookings = data.bookings.clone();
+    bookings.sort_by(|a, b| (a.start, &a.code).cmp(&(b.start, &b.code)));
+    let list: Vec<Value> = bookings
+        .iter()
+        .map(|b| {
+            let len = app
+                .spec
+                .service(&b.service)
+                .and_then(|s| s.appointments.as_ref())
+                .map_or(0, |a| a.slot_min);
+            let ticket = b
+                .checked_in
+                .and_then(|id| tickets.get(&id))
+                .map(|t| view::own_ticket(t));
+            json!({
+                "code": b.code, "service": b.service, "start": b.start,
+                "end": b.start + Duration::minutes(i64::from(len)),
+                "name": b.name, "phone": b.phone, "ticket": ticket,
+            })
+        })
+        .collect();
+    Ok(Json(json!({"day": data.day, "bookings": list})))
+}
+
+/// `GET /api/v1/bookings/{code}/qr.svg`: a QR code holding the booking code itself, so the
+/// kiosk's scanner types it. Any well-formed code is drawn (nothing is looked up, so the
+/// route tells nobody whether a code exists).
+pub async fn qr(Path(code): Path<String>) -> ApiResult<impl IntoResponse> {
+    let code = code.trim().to_ascii_uppercase();
+    let well_formed = code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b));
+    if !well_formed {
+        return Err(ApiError::not_found());
+    }
+    let qr = qrcode::QrCode::new(code.as_bytes())
+        .map_err(|e| ApiError::bad_request(format!("QR: {e}")))?;
+    let svg = qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg))
+}
+
+/// The client of a request: its address and the id of its `xephang_client` cookie (None
+/// when it sent no valid one).
+fn client_of(app: &AppState, peer: &SocketAddr, headers: &HeaderMap) -> (String, Option<String>) {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix(&format!("{CLIENT_COOKIE}=")))
+        .find_map(|v| app.keys.client_of(v));
+    let key = format!("{}|{}", peer.ip(), cookie.as_deref().unwrap_or("-"));
+    (key, cookie)
+}
+
+/// A `Set-Cookie` for a new client id, when the request had none.
+fn new_cookie(app: &AppState, had: &Option<String>) -> Option<HeaderValue> {
+    if had.is_some() {
+        return None;
+    }
+    let mut id = [0u8; 8];
+    rand::thread_rng().fill_bytes(&mut id);
+    let value = app.keys.client_cookie(&hex::encode(id));
+    HeaderValue::from_str(&format!(
+        "{CLIENT_COOKIE}={value}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
+    ))
+    .ok()
+}
+
+fn with_cookie(mut resp: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(c) = cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+/// Remote tickets of a service today (for what is left of its `remote_cap`).
+fn remote_taken(app: &AppState, service: &ServiceId) -> u32 {
+    app.hub
+        .tickets
+        .iter()
+        .filter(|t| t.remote && &t.origin == service)
+        .count() as u32
+}
+
+/// `GET /api/v1/remote-tickets`: what this phone may still take today, per service.
+pub async fn allowance(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let (key, cookie) = client_of(&app, &peer, &headers);
+    let day = app.hub.snapshot().day;
+    let used = app.remote.used(&key, day);
+    let cap = app.config.remote_per_client;
+    let services: Vec<Value> = app
+        .spec
+        .services
+        .iter()
+        .filter(|s| s.remote)
+        .map(
+            |s| json!({"id": s.id, "left": s.remote_cap.saturating_sub(remote_taken(&app, &s.id))}),
+        )
+        .collect();
+    let body = json!({
+        "per_client": cap, "used": used, "left": cap.saturating_sub(used), "services": services,
+    });
+    with_cookie(Json(body).into_response(), new_cookie(&app, &cookie))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteBody {
+    service: String,
+}
+
+/// `POST /api/v1/remote-tickets`: a ticket taken from a phone.
+pub async fn remote_issue(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<RemoteBody>,
+) -> ApiResult<Response> {
+    let (key, cookie) = client_of(&app, &peer, &headers);
+    let day = app.hub.snapshot().day;
+    let cap = app.config.remote_per_client;
+    if !app.remote.reserve(&key, day, cap) {
+        tracing::info!(%key, cap, "remote ticket refused: per-client cap");
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("Mỗi điện thoại chỉ được lấy {cap} số từ xa mỗi ngày; mời lấy số tại ki-ốt."),
+            format!("A phone may take {cap} tickets from home per day; please use the kiosk."),
+        ));
+    }
+    let cmd = Command::Issue {
+        service: ServiceId(body.service),
+        priority: None,
+        remote: true,
+    };
+    match run(&app, &Principal::Public, cmd).await {
+        Ok(events) => {
+            let resp = (StatusCode::CREATED, Json(ticket_of(&app, &events))).into_response();
+            Ok(with_cookie(resp, new_cookie(&app, &cookie)))
+        }
+        Err(e) => {
+            app.remote.release(&key, day);
+            Err(e)
+        }
+    }
+}
+
+/// A CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
+fn cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+const LEVELS: [&str; 4] = ["Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"];
+
+/// The call-back list of a day as CSV (UTF-8 with BOM, for Excel).
+fn callbacks(app: &AppState, data: &DayData) -> String {
+    let mut out = String::from(
+        "\u{feff}ngay/day,so/number,linh_vuc/service,quay/counter,can_bo/clerk,lay_so/issued,xong/finished,ho_ten/name,dien_thoai/phone,nguon_sdt/phone_from,danh_gia/score,muc_do/level,danh_gia_tai/rated_on,gop_y/comment\n",
+    );
+    let bookings: HashMap<_, &Booking> = data.bookings_by_code();
+    let mut served: Vec<&Ticket> = data
+        .tickets
+        .iter()
+        .filter(|t| t.status == Status::Done)
+        .collect();
+    served.sort_by_key(|t| (t.finished_at, t.order));
+    let time = |t: Option<chrono::DateTime<chrono::FixedOffset>>| {
+        t.map_or(String::new(), |t| t.format("%H:%M:%S").to_string())
+    };
+    for t in served {
+        let booking = t.booking.as_ref().and_then(|c| bookings.get(c));
+        let rating = data.ratings.get(&t.id);
+        let (phone, from) = match (rating.and_then(|r| r.phone.as_deref()), booking) {
+            (Some(p), _) => (p, "dien_thoai/phone_page"),
+            (None, Some(b)) if b.phone.is_some() => {
+                (b.phone.as_deref().unwrap_or_default(), "lich_hen/booking")
+            }
+            _ => ("", ""),
+        };
+        let service = app
+            .spec
+            .service(&t.service)
+            .map_or(t.service.0.clone(), |s| s.name.clone());
+        let clerk = t.clerk.as_ref().map_or(String::new(), |id| {
+            match app.config.staff.iter().find(|s| &s.id == id) {
+                Some(s) => format!("{} ({id})", s.name),
+                None => id.to_string(),
+            }
+        });
+        let (score, level, on, comment) = match rating {
+            Some(r) => (
+                r.score.to_string(),
+                LEVELS[usize::from(r.score.clamp(1, 4) - 1)].to_string(),
+                match r.source {
+                    RatingSource::Counter => "quay/counter",
+                    RatingSource::Phone => "dien_thoai/phone",
+                },
+                r.comment.clone().unwrap_or_default(),
+            ),
+            None => (String::new(), String::new(), "", String::new()),
+        };
+        let cols = [
+            data.day.to_string(),
+            t.number.clone(),
+            service,
+            t.counter.map_or(String::new(), |c| c.to_string()),
+            clerk,
+            time(Some(t.issued_at)),
+            time(t.finished_at),
+            booking.and_then(|b| b.name.clone()).unwrap_or_default(),
+            phone.to_string(),
+            from.to_string(),
+            score,
+            level,
+            on.to_string(),
+            comment,
+        ];
+        let cols: Vec<String> = cols.iter().map(|c| cell(c)).collect();
+        let _ = writeln!(out, "{}", cols.join(","));
+    }
+    out
+}
+
+impl DayData {
+    fn bookings_by_code(&self) -> HashMap<crate::domain::ids::BookingCode, &Booking> {
+        self.bookings.iter().map(|b| (b.code.clone(), b)).collect()
+    }
+}
+
+/// `GET /api/v1/reports/callbacks.csv?day=`: the hotline's call-back list.
+pub async fn callbacks_csv(
+    State(app): State<AppState>,
+    who: Principal,
+    Query(q): Query<DayQuery>,
+) -> ApiResult<Response> {
+    who.require_supervisor()?;
+    let data = day_data_blocking(&app, q.day).await?;
+    let csv = callbacks(&app, &data);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"xephang-goi-lai-{}.csv\"", data.day),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_quoted_and_never_formulas() {
+        assert_eq!(cell("0912345678"), "0912345678");
+        assert_eq!(cell("+33123456789"), "'+33123456789");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("Tốt, nhanh"), "\"Tốt, nhanh\"");
+    }
+
+    #[test]
+    fn per_client_counts_reset_each_day() {
+        let g = RemoteGuard::default();
+        let d1 = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        let d2 = d1.succ_opt().expect("date");
+        assert!(g.reserve("a", d1, 2));
+        assert!(g.reserve("a", d1, 2));
+        assert!(!g.reserve("a", d1, 2));
+        g.release("a", d1);
+        assert_eq!(g.used("a", d1), 1);
+        assert!(g.reserve("a", d2, 2));
+        assert_eq!(g.used("a", d2), 1);
+        assert_eq!(g.used("a", d1), 0);
+    }
+}
