@@ -161,7 +161,10 @@ $('#alerts').addEventListener('click', () => {
 
 async function load() {
   try {
-    update(await api('GET', `/api/v1/tickets/${encodeURIComponent(id)}`), true);
+    const t = await api('GET', `/api/v1/tickets/${encodeURIComponent(id)}`);
+    // Rated already (on the counter's tablet, or from another browser): no second survey.
+    if (t.rated && !localStorage.getItem(`xephang.rated.${id}`)) localStorage.setItem(`xephang.rated.${id}`, 'x');
+    update(t, true);
   } catch (err) {
     if (err.status === 404 || err.status === 400) {
       $('#loading').hidden = true;

@@ -437,12 +437,22 @@ fn new_code(rng: &mut impl Rng) -> BookingCode {
     BookingCode(code)
 }
 
-/// A command for the log, without personal data (names and phone numbers of bookings).
+/// A command for the log, without personal data (names and phone numbers of bookings and
+/// call-back numbers) or the citizen's comment.
 fn describe(cmd: &Command) -> String {
     match cmd {
         Command::Book { service, start, .. } => {
             format!("Book {{ service: {service}, start: {start} }}")
         }
+        Command::Rate {
+            ticket,
+            counter,
+            score,
+            source,
+            ..
+        } => format!(
+            "Rate {{ ticket: {ticket:?}, counter: {counter:?}, score: {score}, source: {source:?} }}"
+        ),
         other => format!("{other:?}"),
     }
 }
@@ -459,7 +469,7 @@ fn log_command(
             tracing::info!(who = %req.actor.0, cmd = %describe(&req.cmd), events = ?kinds, seq, "command done");
         }
         Err(e) => {
-            tracing::info!(who = %req.actor.0, cmd = ?req.cmd, refused = e.code(), "command refused")
+            tracing::info!(who = %req.actor.0, cmd = %describe(&req.cmd), refused = e.code(), "command refused")
         }
     }
 }

@@ -157,17 +157,8 @@ pub async fn run(
     tracing::info!(%addr, "listening");
 
     let router = api::router(app);
-    let signal = async move {
-        stop.await;
-        tracing::info!("shutting down: closing sockets, finishing the last batch");
-        let _ = shutdown_tx.send(true);
-    };
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(signal)
-    .await?;
+    let header_timeout = Duration::from_secs(u64::from(config.limits.header_timeout_s));
+    serve(listener, router, header_timeout, shutdown_tx, stop).await;
     ticker.abort();
     // The writer stops once the last handle (held by the router's state) is gone.
     let joined = tokio::task::spawn_blocking(move || writer.join());
@@ -180,6 +171,91 @@ pub async fn run(
         );
     }
     Ok(())
+}
+
+/// How long shutdown waits for open HTTP connections to finish their request.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// The accept loop (instead of `axum::serve`, which sets no timer, so hyper's header-read
+/// timeout would never fire): each connection is served by hyper's HTTP/1 server with a
+/// Tokio timer and `header_timeout` (a client that does not finish sending a request's
+/// headers within it, including an idle keep-alive connection, is disconnected: slowloris),
+/// with the peer address as `ConnectInfo` and WebSocket upgrades. When `stop` resolves it
+/// stops accepting, tells the WebSocket tasks through `shutdown` (they close their
+/// sockets), asks every connection to finish its request and close, and waits for them
+/// (at most [`DRAIN`]).
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    header_timeout: Duration,
+    shutdown: watch::Sender<bool>,
+    stop: impl Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    use tower_service::Service;
+
+    let mut make = router.into_make_service_with_connect_info::<SocketAddr>();
+    // Every connection task holds a receiver; `closed()` resolves when all have ended.
+    let (open_tx, open_rx) = watch::channel(());
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little, never spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let Ok(service) = make.call(peer).await;
+        let hyper_service = TowerToHyperService::new(service);
+        let mut shutdown_rx = shutdown.subscribe();
+        let open = open_rx.clone();
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let conn = builder
+                .serve_connection(TokioIo::new(stream), hyper_service)
+                .with_upgrades();
+            let mut conn = std::pin::pin!(conn);
+            let mut draining = *shutdown_rx.borrow();
+            if draining {
+                conn.as_mut().graceful_shutdown();
+            }
+            loop {
+                tokio::select! {
+                    result = conn.as_mut() => {
+                        if let Err(e) = result {
+                            tracing::debug!(%peer, error = %e, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    changed = shutdown_rx.changed(), if !draining => {
+                        if changed.is_err() || *shutdown_rx.borrow() {
+                            draining = true;
+                            conn.as_mut().graceful_shutdown();
+                        }
+                    }
+                }
+            }
+            drop(open);
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: closing sockets, finishing the last batch");
+    let _ = shutdown.send(true);
+    drop(open_rx);
+    if tokio::time::timeout(DRAIN, open_tx.closed()).await.is_err() {
+        tracing::warn!("some connections were still open {DRAIN:?} after shutdown began");
+    }
 }
 
 /// The clock shift of `XEPHANG_TEST_CLOCK_OFFSET_S` (tests only; 0 when unset).
@@ -248,6 +324,9 @@ fn print_urls(config: &Config, addr: SocketAddr) {
     ));
     out.push_str(&format!(
         "  Đặt lịch hẹn / Book appointment:   {base}/book\n"
+    ));
+    out.push_str(&format!(
+        "  Lấy số từ xa / Ticket from home:   {base}/t/new\n"
     ));
     out.push_str(&format!(
         "  Phiếu trên điện thoại / Phone:     {base}/t/<ticket id> (QR on each ticket)\n"

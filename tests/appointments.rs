@@ -84,6 +84,16 @@ async fn new_client(api: &Api) -> String {
     set.split(';').next().expect("cookie pair").to_string()
 }
 
+/// What a client (its cookie) may still take: `GET /api/v1/remote-tickets`.
+async fn allowance(api: &Api, cookie: &str) -> Value {
+    let (get, none) = (reqwest::Method::GET, Body::None);
+    let headers = [("cookie", cookie)];
+    let r = api
+        .request(get, "/api/v1/remote-tickets", None, none, &headers)
+        .await;
+    r.expect(200).clone()
+}
+
 async fn csv(api: &Api, path: &str) -> Vec<Vec<String>> {
     let r = api.get(path, Some(SUPERVISOR)).await;
     assert_eq!(r.status, 200, "{path}: {}", r.text);
@@ -135,45 +145,17 @@ async fn remote_tickets_are_capped_per_client_and_per_service_and_called_in_turn
 
     // A second phone (its own cookie) has its own allowance…
     let b = new_client(&api).await;
-    let r = api
-        .request(
-            reqwest::Method::GET,
-            "/api/v1/remote-tickets",
-            None,
-            Body::None,
-            &[("cookie", &b)],
-        )
-        .await;
-    assert_eq!(
-        (
-            r.body["per_client"].clone(),
-            r.body["used"].clone(),
-            r.body["left"].clone()
-        ),
-        (json!(2), json!(0), json!(2)),
-        "{}",
-        r.text
-    );
-    assert_eq!(r.body["services"], json!([{"id": "tuxa", "left": 1}]));
+    let left =
+        json!({"per_client": 2, "used": 0, "left": 2, "services": [{"id": "tuxa", "left": 1}]});
+    assert_eq!(allowance(&api, &b).await, left);
     remote(&api, "tuxa", Some(&b)).await.expect(201);
     // …but the service's daily cap (3) is reached: refused for everyone.
     let capped = remote(&api, "tuxa", Some(&b)).await;
     capped.expect_error(429, "rate_limited");
-    let r = api
-        .request(
-            reqwest::Method::GET,
-            "/api/v1/remote-tickets",
-            None,
-            Body::None,
-            &[("cookie", &b)],
-        )
-        .await;
-    assert_eq!(
-        r.body["used"], 1,
-        "the refused ticket is not counted: {}",
-        r.text
-    );
-    assert_eq!(r.body["services"], json!([{"id": "tuxa", "left": 0}]));
+    // (the refused ticket is not counted)
+    let left =
+        json!({"per_client": 2, "used": 1, "left": 1, "services": [{"id": "tuxa", "left": 0}]});
+    assert_eq!(allowance(&api, &b).await, left);
     // A made-up cookie is no new client: it counts with the address's cookieless tickets.
     remote(
         &api,
@@ -398,6 +380,9 @@ async fn personal_data_stays_with_supervisors_and_is_purged_after_its_days() {
     };
     let code = book(at(DAY, "08:30"), NAME, PHONE).await;
     book(at(&later_day, "09:00"), NAME_LATER, PHONE_LATER).await;
+    let full = json!({ "service": "hen", "start": at(DAY, "08:30"), "name": NAME, "phone": PHONE });
+    let r = api.post("/api/v1/bookings", None, full).await;
+    r.expect_error(409, "slot_full");
 
     // 08:35: the citizen checks in on time, is called, served, and rates from the phone,
     // leaving a call-back number. Every audience watches.
@@ -597,4 +582,11 @@ async fn personal_data_stays_with_supervisors_and_is_purged_after_its_days() {
             "purged {s} on the supervisor's socket"
         );
     }
+    // Nor did any of it reach the daemon's log (commands done and refused).
+    let log = d.log_tail();
+    assert!(
+        log.contains("slot_full"),
+        "the refused booking is in the log: {log}"
+    );
+    secrets.absent("the daemon's log", &log);
 }

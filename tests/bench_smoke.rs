@@ -19,6 +19,7 @@ fn load_tool_produces_sane_numbers() {
         events: 3000,
         startup_runs: 1,
         floor: load::FloorMode::InProcess,
+        idle_logins: 1,
         rust_log: "info".into(),
     };
     let report = load::run(&opts);

@@ -74,8 +74,10 @@ async fn open(
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
     String,
 > {
+    // tungstenite zero-fills the whole read buffer before each read: keep it near the
+    // size of what arrives (a frame is ~1 KiB), or the clients burn the shared cores.
     let cfg = WebSocketConfig::default()
-        .read_buffer_size(16 * 1024)
+        .read_buffer_size(4 * 1024)
         .write_buffer_size(0);
     let mut last = String::new();
     for attempt in 0..5u64 {

@@ -74,7 +74,7 @@ async fn serve(
     let accept_tx = tx.clone();
     tokio::spawn(async move {
         let cfg = WebSocketConfig::default()
-            .read_buffer_size(16 * 1024)
+            .read_buffer_size(4 * 1024)
             .write_buffer_size(0);
         while let Ok((stream, _)) = listener.accept().await {
             let _ = stream.set_nodelay(true);

@@ -177,11 +177,11 @@ pub async fn level(
     let sample = l0.sample_called.clone().unwrap_or_default();
     let called_size = sample.len();
     let other_frames = l0.frames.saturating_sub(l0.called.len() as u64);
-    let other_size = if other_frames > 0 {
-        ((l0.bytes.saturating_sub(called_size as u64 * called_n)) / other_frames) as usize
-    } else {
-        0
-    };
+    let other_size = l0
+        .bytes
+        .saturating_sub(called_size as u64 * called_n)
+        .checked_div(other_frames)
+        .unwrap_or(0) as usize;
     let frames_per_call = l0.frames as f64 / called_n as f64;
     rtt.sort_unstable();
     let mut level = Level {

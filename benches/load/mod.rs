@@ -37,6 +37,8 @@ pub struct Options {
     pub events: usize,
     pub startup_runs: usize,
     pub floor: FloorMode,
+    /// Clerks logged in on the idle daemon before its memory is read again.
+    pub idle_logins: u32,
     /// RUST_LOG of the daemon (its default is `info`: one log line per command).
     pub rust_log: String,
 }
@@ -53,6 +55,7 @@ impl Options {
             events: 100_000,
             startup_runs: 3,
             floor,
+            idle_logins: 8,
             rust_log: "info".into(),
         }
     }
@@ -136,10 +139,13 @@ impl Machine {
 }
 
 /// Everything measured.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Report {
     pub machine: Machine,
     pub idle: daemon::Mem,
+    /// The same daemon after `idle_logins` clerk logins (still no sockets, no tickets).
+    pub idle_logged_in: Result<daemon::Mem, String>,
+    pub idle_logins: u32,
     pub levels: Vec<(usize, Result<latency::Level, String>)>,
     pub issues: Vec<(usize, Result<issue::IssueRun, String>)>,
     pub startup: Option<Result<startup::Startup, String>>,
@@ -156,7 +162,13 @@ pub fn run(opts: &Options) -> Report {
     let fd_limit = daemon::raise_fd_limit();
     let mut report = Report {
         machine: Machine::probe(fd_limit),
-        ..Report::default()
+        idle: daemon::Mem::default(),
+        idle_logged_in: Err("not measured".into()),
+        idle_logins: 0,
+        levels: Vec::new(),
+        issues: Vec::new(),
+        startup: None,
+        took: Duration::ZERO,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -179,6 +191,22 @@ pub fn run(opts: &Options) -> Report {
                 report.idle.rss / 1024,
                 report.idle.hwm / 1024,
                 report.machine.daemon_fd_limit
+            ));
+            // A centre's idle daemon has its clerks logged in: each login checks an
+            // argon2 PIN hash (19 MiB of work memory in the demo's parameters).
+            let api = http::Api::new(&d.http());
+            let logins = rt.block_on(async {
+                for c in 1..=opts.idle_logins {
+                    api.login(c).await?;
+                }
+                Ok::<(), String>(())
+            });
+            std::thread::sleep(Duration::from_millis(500));
+            report.idle_logged_in = logins.map(|()| d.mem());
+            report.idle_logins = opts.idle_logins;
+            note(&format!(
+                "after {} clerk logins: {:?}",
+                opts.idle_logins, report.idle_logged_in
             ));
         }
         Err(e) => note(&format!("idle daemon: {e}")),

@@ -174,6 +174,17 @@ pub fn targets(r: &Report) -> Vec<Target> {
             one,
         ),
         judge(
+            &format!("idle daemon ≤ 30 MiB, after {} clerk logins", r.idle_logins),
+            r.idle_logged_in
+                .as_ref()
+                .ok()
+                .map(|m| m.rss as f64 / 1048576.0),
+            30.0,
+            "MiB",
+            false,
+            one,
+        ),
+        judge(
             "replay of 100,000 events ≤ 1 s (spawn → listening)",
             replay,
             1.0,
@@ -276,6 +287,20 @@ pub fn tables(r: &Report) -> String {
         mib(r.idle.rss),
         mib(r.idle.hwm)
     );
+    match &r.idle_logged_in {
+        Ok(m) => {
+            let _ = writeln!(
+                o,
+                "| idle after {} clerk logins (argon2 PIN checks) | {} | {} | |",
+                r.idle_logins,
+                mib(m.rss),
+                mib(m.hwm)
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(o, "| idle after clerk logins | failed: {e} | | |");
+        }
+    }
     for (n, l) in &r.levels {
         if let Ok(l) = l {
             let _ = writeln!(

@@ -90,10 +90,10 @@ pub fn generate(target: usize) -> Result<(chrono::NaiveDate, Vec<u8>, usize), St
             None => {
                 i += 1;
                 let waiting: usize = state.queues.values().map(|q| q.len()).sum();
-                if waiting < 150 || (i % 2 == 0 && waiting < 400) {
+                if waiting < 150 || (i.is_multiple_of(2) && waiting < 400) {
                     Command::Issue {
                         service: ServiceId::new(ISSUABLE[i % ISSUABLE.len()]),
-                        priority: (i % 11 == 0).then(|| "elderly".to_string()),
+                        priority: i.is_multiple_of(11).then(|| "elderly".to_string()),
                         remote: false,
                     }
                 } else {

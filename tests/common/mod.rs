@@ -107,11 +107,6 @@ impl Daemon {
         self.envs.push((key.to_string(), value.to_string()));
     }
 
-    /// Replaces the config file (takes effect at the next restart).
-    pub fn rewrite_config(&self, toml_text: &str) {
-        std::fs::write(&self.config, toml_text).expect("rewrite config");
-    }
-
     fn start_in(tmp: tempfile::TempDir, config: PathBuf) -> Daemon {
         Daemon::start_in_env(tmp, config, Vec::new())
     }
