@@ -211,7 +211,13 @@ impl Model {
         let Some((services, fifo)) = counter(c) else {
             return Expect::Refused;
         };
-        if self.status.get(&c).copied().unwrap_or(CounterStatus::Closed) != CounterStatus::Open {
+        if self
+            .status
+            .get(&c)
+            .copied()
+            .unwrap_or(CounterStatus::Closed)
+            != CounterStatus::Open
+        {
             return Expect::Refused;
         }
         if let Some(i) = self.called(c) {
@@ -297,8 +303,7 @@ fn start_clock() -> (Clock, Arc<AtomicI64>) {
         .expect("valid start time");
     let offset = Arc::new(AtomicI64::new(0));
     let o = offset.clone();
-    let clock: Clock =
-        Arc::new(move || base + chrono::Duration::seconds(o.load(Ordering::SeqCst)));
+    let clock: Clock = Arc::new(move || base + chrono::Duration::seconds(o.load(Ordering::SeqCst)));
     (clock, offset)
 }
 
@@ -352,7 +357,11 @@ fn assert_same(state: &State, model: &Model) -> Result<(), TestCaseError> {
     }
     for c in [1, 2, 3] {
         let cs = state.counters.get(&CounterId(c)).expect("counter state");
-        let want = model.status.get(&c).copied().unwrap_or(CounterStatus::Closed);
+        let want = model
+            .status
+            .get(&c)
+            .copied()
+            .unwrap_or(CounterStatus::Closed);
         prop_assert_eq!(cs.status, want, "status of counter {}", c);
         let current = cs
             .current
@@ -401,7 +410,8 @@ fn run_case(ops: &[Op]) -> Result<(), TestCaseError> {
     for (step, op) in ops.iter().enumerate() {
         offset.fetch_add(7, Ordering::SeqCst);
         let ids: Vec<TicketId> = model.tickets.iter().map(|t| t.id).collect();
-        let ticket_at = |k: usize| pick(ids.len(), k).map_or(TicketId(ulid::Ulid::nil()), |i| ids[i]);
+        let ticket_at =
+            |k: usize| pick(ids.len(), k).map_or(TicketId(ulid::Ulid::nil()), |i| ids[i]);
         let cmd = match op {
             Op::Restart => {
                 stop(live);
@@ -415,10 +425,18 @@ fn run_case(ops: &[Op]) -> Result<(), TestCaseError> {
                 priority: None,
                 remote: false,
             },
-            Op::Next(c) => Command::Next { counter: CounterId(COUNTERS[*c]) },
-            Op::Recall(c) => Command::Recall { counter: CounterId(COUNTERS[*c]) },
-            Op::NoShow(c) => Command::NoShow { counter: CounterId(COUNTERS[*c]) },
-            Op::Finish(c) => Command::Finish { counter: CounterId(COUNTERS[*c]) },
+            Op::Next(c) => Command::Next {
+                counter: CounterId(COUNTERS[*c]),
+            },
+            Op::Recall(c) => Command::Recall {
+                counter: CounterId(COUNTERS[*c]),
+            },
+            Op::NoShow(c) => Command::NoShow {
+                counter: CounterId(COUNTERS[*c]),
+            },
+            Op::Finish(c) => Command::Finish {
+                counter: CounterId(COUNTERS[*c]),
+            },
             Op::Transfer(c, s) => Command::Transfer {
                 counter: CounterId(COUNTERS[*c]),
                 service: ServiceId(SERVICES[*s].into()),
@@ -427,8 +445,12 @@ fn run_case(ops: &[Op]) -> Result<(), TestCaseError> {
                 counter: CounterId(COUNTERS[*c]),
                 status: *st,
             },
-            Op::Cancel(k) => Command::Cancel { ticket: ticket_at(*k) },
-            Op::Requeue(k) => Command::Requeue { ticket: ticket_at(*k) },
+            Op::Cancel(k) => Command::Cancel {
+                ticket: ticket_at(*k),
+            },
+            Op::Requeue(k) => Command::Requeue {
+                ticket: ticket_at(*k),
+            },
         };
         let out = rt.block_on(live.handle.execute(cmd, actor()));
         let got = outcome_of(&out);
@@ -446,7 +468,12 @@ fn run_case(ops: &[Op]) -> Result<(), TestCaseError> {
                         Event::TicketIssued { ticket, .. } => Some(ticket.number.clone()),
                         _ => None,
                     });
-                    prop_assert_eq!(number, Some(t.number.clone()), "number issued at step {}", step);
+                    prop_assert_eq!(
+                        number,
+                        Some(t.number.clone()),
+                        "number issued at step {}",
+                        step
+                    );
                 }
                 want
             }
@@ -468,7 +495,14 @@ fn run_case(ops: &[Op]) -> Result<(), TestCaseError> {
             Op::Requeue(k) => model.requeue(*k),
             Op::Restart => continue,
         };
-        prop_assert_eq!(got, want, "step {}: {:?} (engine said {:?})", step, op, out.err());
+        prop_assert_eq!(
+            got,
+            want,
+            "step {}: {:?} (engine said {:?})",
+            step,
+            op,
+            out.err()
+        );
     }
     stop(live);
     let engine = recover(&spec, &dir, &clock);

@@ -13,7 +13,6 @@ use serde_json::json;
 /// A well-formed ULID that names no ticket.
 const UNKNOWN_ID: &str = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
-
 /// Tomorrow 08:00 in the centre's timezone, from the snapshot's day.
 async fn tomorrow_8am(api: &Api) -> String {
     let day = api.state(None).await["day"].as_str().unwrap().to_string();
@@ -472,4 +471,3 @@ async fn every_error_code_from_a_bad_request_leaves_state_unchanged() {
     assert_eq!(api.ticket(&a).await.body["status"], "called");
     assert_eq!(api.ticket(&dd).await.body["status"], "done");
 }
-

@@ -171,4 +171,3 @@ async fn service_closed_range_exhausted_and_appointment_errors() {
     );
     let _: Value = t;
 }
-

@@ -138,4 +138,3 @@ async fn wrong_pins_from_one_address_lock_that_address() {
         )
     );
 }
-

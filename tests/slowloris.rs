@@ -62,8 +62,10 @@ async fn partial_headers_are_cut_off_while_normal_clients_are_served() {
     let mut slow: Vec<TcpStream> = (0..SLOW)
         .map(|i| {
             let mut s = connect(addr);
-            s.write_all(format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow-{i}: ").as_bytes())
-                .expect("write partial header");
+            s.write_all(
+                format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow-{i}: ").as_bytes(),
+            )
+            .expect("write partial header");
             s
         })
         .collect();

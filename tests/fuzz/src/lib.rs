@@ -25,9 +25,17 @@ fn check_line(line: &[u8]) {
     if let Ok(env) = decode_line(line) {
         let mut buf = Vec::new();
         encode_line(&env, &mut buf);
-        assert_eq!(buf.last(), Some(&b'\n'), "an encoded line ends with a newline");
+        assert_eq!(
+            buf.last(),
+            Some(&b'\n'),
+            "an encoded line ends with a newline"
+        );
         let again = decode_line(&buf[..buf.len() - 1]);
-        assert_eq!(again.as_ref().ok(), Some(&env), "journal line does not round-trip");
+        assert_eq!(
+            again.as_ref().ok(),
+            Some(&env),
+            "journal line does not round-trip"
+        );
     }
 }
 
@@ -37,7 +45,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -51,8 +63,14 @@ pub fn config(data: &[u8]) {
     };
     match xephang::config::parse(text, "fuzz/centre.toml") {
         Ok(cfg) => {
-            assert!(!cfg.spec.services.is_empty(), "a centre without services was accepted");
-            assert!(!cfg.spec.counters.is_empty(), "a centre without counters was accepted");
+            assert!(
+                !cfg.spec.services.is_empty(),
+                "a centre without services was accepted"
+            );
+            assert!(
+                !cfg.spec.counters.is_empty(),
+                "a centre without counters was accepted"
+            );
         }
         Err(e) => {
             assert!(!e.problems.is_empty(), "an error without problems");
