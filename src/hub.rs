@@ -26,8 +26,9 @@ use crate::domain::{Envelope, Event, State};
 use crate::stats::DayStats;
 use crate::view::{self, Audience};
 
-/// Frames kept for `since` resumption.
-pub const RING: usize = 8192;
+/// Frames kept for `since` resumption (about two busy hours of a provincial centre; a client
+/// further behind gets a fresh snapshot).
+pub const RING: usize = 2048;
 /// Frames a socket may fall behind before it is dropped (close 1013).
 pub const SOCKET_BACKLOG: usize = 1024;
 

@@ -146,6 +146,8 @@ pub struct Report {
     /// The same daemon after `idle_logins` clerk logins (still no sockets, no tickets).
     pub idle_logged_in: Result<daemon::Mem, String>,
     pub idle_logins: u32,
+    /// The load average when each phase began (the tool's own load included).
+    pub phase_loads: Vec<(String, String)>,
     pub levels: Vec<(usize, Result<latency::Level, String>)>,
     pub issues: Vec<(usize, Result<issue::IssueRun, String>)>,
     pub startup: Option<Result<startup::Startup, String>>,
@@ -165,6 +167,7 @@ pub fn run(opts: &Options) -> Report {
         idle: daemon::Mem::default(),
         idle_logged_in: Err("not measured".into()),
         idle_logins: 0,
+        phase_loads: Vec::new(),
         levels: Vec::new(),
         issues: Vec::new(),
         startup: None,
@@ -221,6 +224,7 @@ pub fn run(opts: &Options) -> Report {
             ))
         } else {
             let rate = opts.rate.unwrap_or_else(|| default_rate(n));
+            report.phase_loads.push((format!("{n} sockets"), loadavg()));
             note(&format!(
                 "latency: {n} sockets, {rate} calls/s for {} s, then the floor",
                 opts.seconds
@@ -251,6 +255,7 @@ pub fn run(opts: &Options) -> Report {
     }
 
     for &k in &opts.kiosks {
+        report.phase_loads.push((format!("{k} kiosks"), loadavg()));
         note(&format!(
             "issues: {k} kiosks for {} s (at most {} tickets)",
             opts.seconds, opts.issue_cap
@@ -273,6 +278,7 @@ pub fn run(opts: &Options) -> Report {
     }
 
     if opts.events > 0 {
+        report.phase_loads.push(("start-up".into(), loadavg()));
         note(&format!(
             "start-up with a journal of {} events",
             opts.events

@@ -389,6 +389,18 @@ pub fn header(r: &Report, command: &str) -> String {
         "- load average (1, 5, 15 min) before: {}; after: {}",
         m.load_before, m.load_after
     );
+    if !r.phase_loads.is_empty() {
+        let each: Vec<String> = r
+            .phase_loads
+            .iter()
+            .map(|(phase, load)| format!("{phase}: {}", load.split(' ').next().unwrap_or("")))
+            .collect();
+        let _ = writeln!(
+            o,
+            "- 1-min load average as each phase began (this tool's own load included): {}",
+            each.join("; ")
+        );
+    }
     let _ = writeln!(
         o,
         "- journal on {} (temp dir); open-file limit {} (daemon: {})",
