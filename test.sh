@@ -18,6 +18,9 @@ cargo build --locked --bins
 cargo test --locked --no-fail-fast 2>&1 | tee target/cargo-test.log
 grep -q "test result" target/cargo-test.log
 
+echo "== schemathesis (tests/schemathesis.sh)"
+tests/schemathesis.sh
+
 if [ -f tests/e2e/package.json ]; then
   echo "== browser tests (tests/e2e)"
   (cd tests/e2e && npm ci --no-audit --no-fund && XEPHANG_BIN="$PWD/../../target/debug/xephang" node --test)

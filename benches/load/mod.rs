@@ -138,6 +138,86 @@ impl Machine {
     }
 }
 
+/// CPU seconds: the whole machine's busy time, and this process's plus its reaped
+/// children's (the daemons and floor servers it started).
+#[derive(Debug, Clone, Copy)]
+struct CpuMark {
+    busy: f64,
+    own: f64,
+    at: Instant,
+}
+
+fn rusage_secs(who: i32) -> f64 {
+    // SAFETY: getrusage fills a struct we own.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(who, &mut u) } != 0 {
+        return 0.0;
+    }
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+impl CpuMark {
+    fn now() -> CpuMark {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let f: Vec<f64> = stat
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        let idle = f.get(3).copied().unwrap_or(0.0) + f.get(4).copied().unwrap_or(0.0);
+        let total: f64 = f.iter().take(8).sum();
+        CpuMark {
+            busy: (total - idle) / hz,
+            own: rusage_secs(libc::RUSAGE_SELF) + rusage_secs(libc::RUSAGE_CHILDREN),
+            at: Instant::now(),
+        }
+    }
+}
+
+/// A phase of the run and how much of the machine other work took meanwhile.
+#[derive(Debug, Clone)]
+pub struct Phase {
+    pub name: String,
+    /// Share of all cores busy with processes other than this tool and its children.
+    pub others: f64,
+    /// Share of all cores this tool and its children used.
+    pub own: f64,
+}
+
+#[derive(Default)]
+struct Phases {
+    current: Option<(String, CpuMark)>,
+    done: Vec<Phase>,
+}
+
+impl Phases {
+    fn begin(&mut self, name: String) {
+        self.end();
+        self.current = Some((name, CpuMark::now()));
+    }
+
+    fn end(&mut self) {
+        if let Some((name, a)) = self.current.take() {
+            let b = CpuMark::now();
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+            let wall = b.at.duration_since(a.at).as_secs_f64().max(1e-3) * cores;
+            let own = (b.own - a.own).max(0.0);
+            let others = (b.busy - a.busy - own).max(0.0);
+            self.done.push(Phase {
+                name,
+                others: (others / wall).min(1.0),
+                own: (own / wall).min(1.0),
+            });
+        }
+    }
+}
+
 /// Everything measured.
 #[derive(Debug)]
 pub struct Report {
@@ -146,8 +226,8 @@ pub struct Report {
     /// The same daemon after `idle_logins` clerk logins (still no sockets, no tickets).
     pub idle_logged_in: Result<daemon::Mem, String>,
     pub idle_logins: u32,
-    /// The load average when each phase began (the tool's own load included).
-    pub phase_loads: Vec<(String, String)>,
+    /// How busy the machine was with other work during each phase.
+    pub phases: Vec<Phase>,
     pub levels: Vec<(usize, Result<latency::Level, String>)>,
     pub issues: Vec<(usize, Result<issue::IssueRun, String>)>,
     pub startup: Option<Result<startup::Startup, String>>,
@@ -167,12 +247,13 @@ pub fn run(opts: &Options) -> Report {
         idle: daemon::Mem::default(),
         idle_logged_in: Err("not measured".into()),
         idle_logins: 0,
-        phase_loads: Vec::new(),
+        phases: Vec::new(),
         levels: Vec::new(),
         issues: Vec::new(),
         startup: None,
         took: Duration::ZERO,
     };
+    let mut phases = Phases::default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -224,7 +305,7 @@ pub fn run(opts: &Options) -> Report {
             ))
         } else {
             let rate = opts.rate.unwrap_or_else(|| default_rate(n));
-            report.phase_loads.push((format!("{n} sockets"), loadavg()));
+            phases.begin(format!("{n} sockets"));
             note(&format!(
                 "latency: {n} sockets, {rate} calls/s for {} s, then the floor",
                 opts.seconds
@@ -255,7 +336,7 @@ pub fn run(opts: &Options) -> Report {
     }
 
     for &k in &opts.kiosks {
-        report.phase_loads.push((format!("{k} kiosks"), loadavg()));
+        phases.begin(format!("{k} kiosks"));
         note(&format!(
             "issues: {k} kiosks for {} s (at most {} tickets)",
             opts.seconds, opts.issue_cap
@@ -278,7 +359,7 @@ pub fn run(opts: &Options) -> Report {
     }
 
     if opts.events > 0 {
-        report.phase_loads.push(("start-up".into(), loadavg()));
+        phases.begin("start-up".into());
         note(&format!(
             "start-up with a journal of {} events",
             opts.events
@@ -292,6 +373,8 @@ pub fn run(opts: &Options) -> Report {
         }
         report.startup = Some(result);
     }
+    phases.end();
+    report.phases = phases.done;
     rt.shutdown_timeout(Duration::from_secs(2));
     report.machine.load_after = loadavg();
     report.took = started.elapsed();

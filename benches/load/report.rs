@@ -389,15 +389,22 @@ pub fn header(r: &Report, command: &str) -> String {
         "- load average (1, 5, 15 min) before: {}; after: {}",
         m.load_before, m.load_after
     );
-    if !r.phase_loads.is_empty() {
+    if !r.phases.is_empty() {
         let each: Vec<String> = r
-            .phase_loads
+            .phases
             .iter()
-            .map(|(phase, load)| format!("{phase}: {}", load.split(' ').next().unwrap_or("")))
+            .map(|p| {
+                format!(
+                    "{} {:.0}% ({:.0}%)",
+                    p.name,
+                    p.others * 100.0,
+                    p.own * 100.0
+                )
+            })
             .collect();
         let _ = writeln!(
             o,
-            "- 1-min load average as each phase began (this tool's own load included): {}",
+            "- CPU taken by other processes during each phase, as a share of all cores (this tool and its daemons in brackets): {}",
             each.join("; ")
         );
     }

@@ -33,7 +33,7 @@ use serde_json::{json, Value};
 use super::auth::Principal;
 use super::error::{ApiError, ApiJson, ApiResult};
 use super::tickets::{run, ticket_of};
-use super::AppState;
+use super::{openapi, AppState};
 use crate::domain::event::{Booking, Rating, RatingSource};
 use crate::domain::ids::{ServiceId, TicketId, CODE_ALPHABET, CODE_LEN};
 use crate::domain::personal::horizon;
@@ -87,7 +87,8 @@ impl RemoteGuard {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
     #[serde(default)]
     day: Option<NaiveDate>,
@@ -179,6 +180,19 @@ async fn day_data_blocking(app: &AppState, day: Option<NaiveDate>) -> ApiResult<
 }
 
 /// `GET /api/v1/bookings?day=`: the day's bookings for supervisors, by slot.
+#[utoipa::path(
+    get,
+    path = "/api/v1/bookings",
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(DayQuery),
+    responses(
+        (status = 200, body = openapi::BookingList),
+        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = openapi::ErrorBody),
+        (status = 503, description = "`unavailable`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn list(
     State(app): State<AppState>,
     who: Principal,
@@ -214,6 +228,16 @@ pub async fn list(
 /// `GET /api/v1/bookings/{code}/qr.svg`: a QR code holding the booking code itself, so the
 /// kiosk's scanner types it. Any well-formed code is drawn (nothing is looked up, so the
 /// route tells nobody whether a code exists).
+#[utoipa::path(
+    get,
+    path = "/api/v1/bookings/{code}/qr.svg",
+    tag = "appointments",
+    params(("code" = String, Path, description = "Booking code")),
+    responses(
+        (status = 200, description = "SVG QR code", content_type = "image/svg+xml"),
+        (status = 404, description = "`not_found`: a malformed code", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn qr(Path(code): Path<String>) -> ApiResult<impl IntoResponse> {
     let code = code.trim().to_ascii_uppercase();
     let well_formed = code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b));
@@ -275,6 +299,12 @@ fn remote_taken(app: &AppState, service: &ServiceId) -> u32 {
 }
 
 /// `GET /api/v1/remote-tickets`: what this phone may still take today, per service.
+#[utoipa::path(
+    get,
+    path = "/api/v1/remote-tickets",
+    tag = "appointments",
+    responses((status = 200, body = openapi::RemoteAllowance)),
+)]
 pub async fn allowance(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -299,13 +329,26 @@ pub async fn allowance(
     with_cookie(Json(body).into_response(), new_cookie(&app, &cookie))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemoteBody {
+    #[schema(example = "gplx")]
     service: String,
 }
 
 /// `POST /api/v1/remote-tickets`: a ticket taken from a phone.
+#[utoipa::path(
+    post,
+    path = "/api/v1/remote-tickets",
+    tag = "appointments",
+    request_body = RemoteBody,
+    responses(
+        (status = 201, body = openapi::Ticket),
+        (status = 404, description = "`unknown_service`", body = openapi::ErrorBody),
+        (status = 409, description = "`service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 429, description = "`rate_limited`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn remote_issue(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -433,6 +476,19 @@ impl DayData {
 }
 
 /// `GET /api/v1/reports/callbacks.csv?day=`: the hotline's call-back list.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/callbacks.csv",
+    tag = "reports",
+    security(("bearer" = [])),
+    params(DayQuery),
+    responses(
+        (status = 200, description = "CSV", content_type = "text/csv; charset=utf-8"),
+        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = openapi::ErrorBody),
+        (status = 503, description = "`unavailable`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn callbacks_csv(
     State(app): State<AppState>,
     who: Principal,

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::auth::Principal;
 use super::error::{ApiError, ApiJson, ApiResult};
 use super::tickets::{run, ticket_of};
-use super::AppState;
+use super::{openapi, AppState};
 use crate::domain::event::{ClerkRef, CounterStatus, Event};
 use crate::domain::ids::{CounterId, ServiceId, StaffId};
 use crate::domain::{Command, DomainError};
@@ -51,6 +51,19 @@ fn authorize(app: &AppState, who: &Principal, n: u32) -> ApiResult<CounterId> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/counters/{n}/next",
+    tag = "counters",
+    security(("bearer" = [])),
+    params(("n" = u32, Path, description = "Counter number", example = 1)),
+    responses(
+        (status = 200, body = openapi::NextAnswer),
+        (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
+        (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn next(
     State(app): State<AppState>,
     who: Principal,
@@ -81,6 +94,19 @@ async fn simple(
     Ok(Json(json!({"ticket": ticket_of(&app, &events)})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/counters/{n}/recall",
+    tag = "counters",
+    security(("bearer" = [])),
+    params(("n" = u32, Path, description = "Counter number", example = 1)),
+    responses(
+        (status = 200, body = openapi::TicketAnswer),
+        (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
+        (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn recall(
     State(app): State<AppState>,
     who: Principal,
@@ -89,6 +115,19 @@ pub async fn recall(
     simple(app, who, n, |counter| Command::Recall { counter }).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/counters/{n}/no-show",
+    tag = "counters",
+    security(("bearer" = [])),
+    params(("n" = u32, Path, description = "Counter number", example = 1)),
+    responses(
+        (status = 200, body = openapi::TicketAnswer),
+        (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
+        (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn no_show(
     State(app): State<AppState>,
     who: Principal,
@@ -97,6 +136,19 @@ pub async fn no_show(
     simple(app, who, n, |counter| Command::NoShow { counter }).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/counters/{n}/finish",
+    tag = "counters",
+    security(("bearer" = [])),
+    params(("n" = u32, Path, description = "Counter number", example = 1)),
+    responses(
+        (status = 200, body = openapi::TicketAnswer),
+        (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
+        (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn finish(
     State(app): State<AppState>,
     who: Principal,
@@ -105,12 +157,27 @@ pub async fn finish(
     simple(app, who, n, |counter| Command::Finish { counter }).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferBody {
+    #[schema(example = "chungthuc")]
     service: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/counters/{n}/transfer",
+    tag = "counters",
+    security(("bearer" = [])),
+    params(("n" = u32, Path, description = "Counter number", example = 1)),
+    request_body = TransferBody,
+    responses(
+        (status = 200, body = openapi::TicketAnswer),
+        (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
+        (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn transfer(
     State(app): State<AppState>,
     who: Principal,
@@ -126,12 +193,27 @@ pub async fn transfer(
     Ok(Json(json!({"ticket": ticket_of(&app, &events)})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
+    #[schema(value_type = openapi::CounterState)]
     status: CounterStatus,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/counters/{n}/status",
+    tag = "counters",
+    security(("bearer" = [])),
+    params(("n" = u32, Path, description = "Counter number", example = 1)),
+    request_body = StatusBody,
+    responses(
+        (status = 200, body = openapi::Counter),
+        (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
+        (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn status(
     State(app): State<AppState>,
     who: Principal,
@@ -166,7 +248,7 @@ pub fn counter_json(app: &AppState, counter: CounterId, audience: Audience) -> V
         })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
     staff: String,
@@ -175,6 +257,20 @@ pub struct LoginBody {
     counter: Option<u32>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/login",
+    tag = "staff",
+    request_body = LoginBody,
+    responses(
+        (status = 200, body = openapi::LoginAnswer),
+        (status = 401, description = "`unauthorized`: wrong staff id or PIN", body = openapi::ErrorBody),
+        (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
+        (status = 409, description = "`invalid_state`", body = openapi::ErrorBody),
+        (status = 429, description = "`rate_limited`: 5 wrong PINs lock the staff id and address out for 60 s", body = openapi::ErrorBody),
+        (status = 503, description = "`unavailable`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn login(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -240,6 +336,16 @@ pub fn photo_url(app: &AppState, staff: &StaffId, has_photo: bool) -> Option<Str
     (has_photo && app.config.photos_dir.is_some()).then(|| format!("/photos/{staff}"))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/logout",
+    tag = "staff",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = openapi::LogoutAnswer),
+        (status = 403, description = "`forbidden`: not a clerk", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn logout(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Value>> {
     let Principal::Clerk { staff, counter } = &who else {
         return Err(who.refusal());
@@ -253,6 +359,18 @@ pub async fn logout(State(app): State<AppState>, who: Principal) -> ApiResult<Js
 }
 
 /// What the rating tablet of counter `n` rates: the ticket last served there.
+#[utoipa::path(
+    get,
+    path = "/api/v1/counters/{n}/rating-target",
+    tag = "counters",
+    security(("bearer" = [])),
+    params(("n" = u32, Path, description = "Counter number", example = 1)),
+    responses(
+        (status = 200, body = openapi::RatingTarget),
+        (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
+        (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn rating_target(
     State(app): State<AppState>,
     who: Principal,

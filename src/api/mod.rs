@@ -6,6 +6,7 @@ pub mod auth;
 pub mod counters;
 pub mod error;
 pub mod limits;
+pub mod openapi;
 pub mod pages;
 pub mod reads;
 pub mod tickets;
@@ -96,6 +97,7 @@ pub fn router(app: AppState) -> Router {
         )
         .route("/reports/callbacks.csv", get(appointments::callbacks_csv))
         .route("/dossier-stats", put(reads::dossier))
+        .route("/openapi.json", get(openapi::openapi_json))
         .fallback(reads::api_not_found);
     Router::new()
         .nest("/api/v1", api)

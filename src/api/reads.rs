@@ -12,11 +12,17 @@ use serde_json::{json, Value};
 use super::auth::Principal;
 use super::error::{ApiError, ApiJson, ApiResult};
 use super::tickets::run;
-use super::AppState;
+use super::{openapi, AppState};
 use crate::domain::Command;
 use crate::stats::DayStats;
 use crate::view::{self, Audience};
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "meta",
+    responses((status = 200, body = openapi::Health)),
+)]
 pub async fn healthz(State(app): State<AppState>) -> Json<Value> {
     Json(json!({"status": "ok", "seq": app.hub.snapshot().seq}))
 }
@@ -37,6 +43,13 @@ pub fn audience(who: &Principal) -> Audience {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/state",
+    tag = "board",
+    security((), ("bearer" = [])),
+    responses((status = 200, body = openapi::Snapshot)),
+)]
 pub async fn state(State(app): State<AppState>, who: Principal) -> Response {
     let snap = app.hub.snapshot();
     let body = app.hub.snapshot_json(&snap, audience(&who), now(&app));
@@ -44,6 +57,13 @@ pub async fn state(State(app): State<AppState>, who: Principal) -> Response {
 }
 
 /// Who the token belongs to, and for a clerk today's work at a glance.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "staff",
+    security(("bearer" = [])),
+    responses((status = 200, body = openapi::Me)),
+)]
 pub async fn me(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Value>> {
     if who == Principal::Public {
         return Err(ApiError::unauthorized());
@@ -87,7 +107,8 @@ pub async fn me(State(app): State<AppState>, who: Principal) -> ApiResult<Json<V
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
     #[serde(default)]
     day: Option<NaiveDate>,
@@ -118,6 +139,19 @@ fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
     Ok(DayStats::from_events(&app.spec, &events).to_json(&app.spec, &Default::default()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats",
+    tag = "reports",
+    security(("bearer" = [])),
+    params(DayQuery),
+    responses(
+        (status = 200, body = openapi::Stats),
+        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no journal for that day", body = openapi::ErrorBody),
+        (status = 503, description = "`unavailable`: the journal cannot be read", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn stats(
     State(app): State<AppState>,
     who: Principal,
@@ -131,6 +165,19 @@ pub async fn stats(
     Ok(Json(doc))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/daily.csv",
+    tag = "reports",
+    security(("bearer" = [])),
+    params(DayQuery),
+    responses(
+        (status = 200, description = "CSV", content_type = "text/csv; charset=utf-8"),
+        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = openapi::ErrorBody),
+        (status = 503, description = "`unavailable`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn daily_csv(
     State(app): State<AppState>,
     who: Principal,
@@ -156,6 +203,19 @@ pub async fn daily_csv(
         .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/daily.xlsx",
+    tag = "reports",
+    security(("bearer" = [])),
+    params(DayQuery),
+    responses(
+        (status = 200, description = "Excel workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = openapi::ErrorBody),
+        (status = 503, description = "`unavailable`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn daily_xlsx(
     State(app): State<AppState>,
     who: Principal,
@@ -188,6 +248,16 @@ pub async fn daily_xlsx(
         .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "meta",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Prometheus text", content_type = "text/plain"),
+        (status = 403, description = "`forbidden`: not a supervisor", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn metrics(State(app): State<AppState>, who: Principal) -> ApiResult<Response> {
     who.require_supervisor()?;
     let mut out = String::new();
@@ -218,7 +288,7 @@ pub async fn metrics(State(app): State<AppState>, who: Principal) -> ApiResult<R
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DossierBody {
     received: u32,
@@ -228,6 +298,17 @@ pub struct DossierBody {
     as_of: Option<DateTime<FixedOffset>>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/dossier-stats",
+    tag = "reports",
+    security(("bearer" = [])),
+    request_body = DossierBody,
+    responses(
+        (status = 200, body = openapi::Dossier),
+        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn dossier(
     State(app): State<AppState>,
     who: Principal,

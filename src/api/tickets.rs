@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::auth::Principal;
 use super::error::{ApiError, ApiJson, ApiResult};
-use super::AppState;
+use super::{openapi, AppState};
 use crate::domain::event::{Event, RatingSource};
 use crate::domain::ids::{BookingCode, ServiceId, TicketId};
 use crate::domain::slots::slots_of;
@@ -49,14 +49,30 @@ pub fn parse_ticket_id(id: &str) -> ApiResult<TicketId> {
     id.parse().map_err(|_| ApiError::not_found())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueBody {
+    #[schema(example = "hotich")]
     service: String,
     #[serde(default)]
+    #[schema(example = "elderly")]
     priority: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets",
+    tag = "tickets",
+    security(("bearer" = [])),
+    request_body = IssueBody,
+    responses(
+        (status = 201, body = openapi::Ticket),
+        (status = 403, description = "`forbidden`: not a kiosk", body = openapi::ErrorBody),
+        (status = 404, description = "`unknown_service`", body = openapi::ErrorBody),
+        (status = 409, description = "`service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 429, description = "`rate_limited`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn issue(
     State(app): State<AppState>,
     who: Principal,
@@ -72,6 +88,16 @@ pub async fn issue(
     Ok((StatusCode::CREATED, Json(ticket_of(&app, &events))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{id}",
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses(
+        (status = 200, body = openapi::Ticket),
+        (status = 404, description = "`not_found`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn get_one(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -86,6 +112,19 @@ pub async fn get_one(
     Ok(Json(v))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tickets/{id}",
+    tag = "tickets",
+    security((), ("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id")),
+    responses(
+        (status = 200, body = openapi::Ticket),
+        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = openapi::ErrorBody),
+        (status = 409, description = "`invalid_state`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn cancel(
     State(app): State<AppState>,
     who: Principal,
@@ -96,6 +135,19 @@ pub async fn cancel(
     Ok(Json(ticket_of(&app, &events)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/requeue",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id")),
+    responses(
+        (status = 200, body = openapi::Ticket),
+        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = openapi::ErrorBody),
+        (status = 409, description = "`invalid_state`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn requeue(
     State(app): State<AppState>,
     who: Principal,
@@ -110,6 +162,16 @@ pub async fn requeue(
 }
 
 /// A QR code (SVG) of the ticket's phone page, made locally.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{id}/qr.svg",
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses(
+        (status = 200, description = "SVG QR code", content_type = "image/svg+xml"),
+        (status = 404, description = "`not_found`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn qr(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -134,11 +196,12 @@ pub async fn qr(
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateBody {
     #[serde(default)]
     ticket: Option<String>,
+    #[schema(minimum = 1, maximum = 4)]
     score: u8,
     #[serde(default)]
     comment: Option<String>,
@@ -147,6 +210,19 @@ pub struct RateBody {
     phone: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/ratings",
+    tag = "tickets",
+    security((), ("bearer" = [])),
+    request_body = RateBody,
+    responses(
+        (status = 201, body = openapi::Rating),
+        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = openapi::ErrorBody),
+        (status = 409, description = "`already_rated`, `invalid_state`, `no_current_ticket`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn rate(
     State(app): State<AppState>,
     who: Principal,
@@ -174,13 +250,25 @@ pub async fn rate(
     Ok((StatusCode::CREATED, Json(rating.unwrap_or(Value::Null))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SlotsQuery {
+    #[param(example = "hotich")]
     service: String,
     #[serde(default)]
     day: Option<NaiveDate>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/slots",
+    tag = "appointments",
+    params(SlotsQuery),
+    responses(
+        (status = 200, body = Vec<openapi::Slot>),
+        (status = 404, description = "`unknown_service`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn slots(
     State(app): State<AppState>,
     Query(q): Query<SlotsQuery>,
@@ -200,9 +288,10 @@ pub async fn slots(
     Ok(Json(json!(slots_of(&app.spec, &service, day, &taken))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookBody {
+    #[schema(example = "hotich")]
     service: String,
     start: DateTime<FixedOffset>,
     #[serde(default)]
@@ -211,6 +300,18 @@ pub struct BookBody {
     phone: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings",
+    tag = "appointments",
+    security((), ("bearer" = [])),
+    request_body = BookBody,
+    responses(
+        (status = 201, body = openapi::BookingCreated),
+        (status = 404, description = "`unknown_service`", body = openapi::ErrorBody),
+        (status = 409, description = "`slot_full`, `invalid_state`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn book(
     State(app): State<AppState>,
     who: Principal,
@@ -239,6 +340,18 @@ pub async fn book(
     Ok((StatusCode::CREATED, Json(booking.unwrap_or(Value::Null))))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/bookings/{code}",
+    tag = "appointments",
+    security((), ("bearer" = [])),
+    params(("code" = String, Path, description = "Booking code")),
+    responses(
+        (status = 200, body = openapi::BookingCancelled),
+        (status = 404, description = "`unknown_booking`", body = openapi::ErrorBody),
+        (status = 409, description = "`already_checked_in`, `invalid_state`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn cancel_booking(
     State(app): State<AppState>,
     who: Principal,
@@ -256,12 +369,25 @@ pub async fn cancel_booking(
     Ok(Json(out))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInBody {
     code: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/checkins",
+    tag = "appointments",
+    security(("bearer" = [])),
+    request_body = CheckInBody,
+    responses(
+        (status = 201, body = openapi::Ticket),
+        (status = 403, description = "`forbidden`: not a kiosk", body = openapi::ErrorBody),
+        (status = 404, description = "`unknown_booking`", body = openapi::ErrorBody),
+        (status = 409, description = "`already_checked_in`, `invalid_state`", body = openapi::ErrorBody),
+    ),
+)]
 pub async fn check_in(
     State(app): State<AppState>,
     who: Principal,

@@ -1,0 +1,125 @@
+//! The engine's day change across a restart (issue 7): a day is started and tickets issued on
+//! a shifted clock (`XEPHANG_TEST_CLOCK_OFFSET_S`, test only), then the daemon is restarted
+//! with the clock moved past midnight. Yesterday's open tickets must end `expired` in
+//! yesterday's journal file, today's file must start with `day_started`, numbering must
+//! restart at the service's first number, and the event seq must continue without reuse.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const CLOCK: &str = "XEPHANG_TEST_CLOCK_OFFSET_S";
+
+/// The clock offset that makes the daemon's now `local` (RFC 3339).
+fn clock_at(local: &str) -> String {
+    (rfc3339_epoch(local) - now_epoch()).to_string()
+}
+
+/// The envelopes of one day's journal file, in order.
+fn day_file(d: &Daemon, day: &str) -> Vec<Value> {
+    let path = d.data_dir().join("journal").join(format!("{day}.jsonl"));
+    let text = std::fs::read_to_string(&path).expect("journal file");
+    text.lines()
+        .map(|line| serde_json::from_str(&line[9..]).expect("journal JSON"))
+        .collect()
+}
+
+fn kind(e: &Value) -> &str {
+    e["event"]["type"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn a_restart_past_midnight_expires_yesterday_and_starts_today() {
+    let services = service_toml("hotich", "Hộ tịch", 1001, 1999, "");
+    let toml = centre_toml(&services, &[(1, &["hotich"])]);
+    let mut d = Daemon::start_with_env(&toml, &[(CLOCK, &clock_at("2031-05-05T16:00:00+07:00"))]);
+    let api = d.api();
+    let clerk = api.clerk(1).await;
+    let mut yesterday = Vec::new();
+    for _ in 0..3 {
+        yesterday.push(api.issue("hotich").await);
+    }
+    let numbers: Vec<&str> = yesterday
+        .iter()
+        .map(|t| t["number"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(numbers, ["1001", "1002", "1003"]);
+    // 1001 is at the counter, 1002 and 1003 wait.
+    api.next(1, &clerk).await.expect(200);
+    let state = api.get("/api/v1/state", None).await;
+    assert_eq!(state.expect(200)["day"], "2031-05-05");
+    let seq_before = api.get("/healthz", None).await.expect(200)["seq"]
+        .as_u64()
+        .expect("seq");
+
+    d.set_env(CLOCK, &clock_at("2031-05-06T08:00:00+07:00"));
+    d.restart();
+    let api = d.api();
+
+    // Yesterday's file: ends with the open tickets expired, after the events of that day.
+    let old = day_file(&d, "2031-05-05");
+    assert_eq!(kind(&old[0]), "day_started");
+    let expired: Vec<&str> = old
+        .iter()
+        .filter(|e| kind(e) == "ticket_expired")
+        .map(|e| e["event"]["ticket"]["number"].as_str().unwrap_or(""))
+        .collect();
+    for waiting in ["1002", "1003"] {
+        assert!(
+            expired.contains(&waiting),
+            "{waiting} not expired: {expired:?}"
+        );
+    }
+    for e in old.iter().filter(|e| kind(e) == "ticket_expired") {
+        assert_eq!(e["event"]["ticket"]["status"], "expired", "{e}");
+    }
+    let last_old = old.last().expect("events")["seq"].as_u64().expect("seq");
+    assert!(
+        last_old >= seq_before,
+        "expiry events follow the day's events"
+    );
+
+    // Today's file: starts with day_started, seq continuing from yesterday's last.
+    let new = day_file(&d, "2031-05-06");
+    assert_eq!(kind(&new[0]), "day_started", "{}", new[0]);
+    assert_eq!(new[0]["event"]["day"], "2031-05-06");
+    assert_eq!(new[0]["seq"].as_u64(), Some(last_old + 1), "seq continues");
+    let all: Vec<u64> = old
+        .iter()
+        .chain(&new)
+        .filter_map(|e| e["seq"].as_u64())
+        .collect();
+    assert!(
+        all.windows(2).all(|w| w[1] == w[0] + 1),
+        "gapless seqs: {all:?}"
+    );
+
+    // Today's state: nobody waiting, numbering restarts, seq continues.
+    let state = api.get("/api/v1/state", Some(SUPERVISOR)).await;
+    let state = state.expect(200);
+    assert_eq!(state["day"], "2031-05-06");
+    assert_eq!(
+        state["waiting"].as_array().map(Vec::len),
+        Some(0),
+        "{state}"
+    );
+    let t = api.issue("hotich").await;
+    assert_eq!(t["number"], "1001", "numbering restarts each day");
+    let health = api.get("/healthz", None).await;
+    let seq_now = health.expect(200)["seq"].as_u64().expect("seq");
+    let today = day_file(&d, "2031-05-06");
+    assert_eq!(today.last().expect("events")["seq"].as_u64(), Some(seq_now));
+    assert!(seq_now > last_old + 1);
+
+    // Yesterday's figures count the expired tickets.
+    let stats = api
+        .get("/api/v1/stats?day=2031-05-05", Some(SUPERVISOR))
+        .await;
+    let stats = stats.expect(200);
+    assert_eq!(stats["totals"]["issued"], 3, "{stats}");
+    assert!(
+        stats["totals"]["expired"].as_u64().is_some_and(|n| n >= 2),
+        "{stats}"
+    );
+}
