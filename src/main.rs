@@ -109,7 +109,19 @@ fn load_config(path: Option<&PathBuf>) -> Result<Config, config::ConfigError> {
     }
 }
 
+/// argon2 (PIN checks) allocates 19 MiB per check; past glibc's default dynamic mmap
+/// threshold those blocks stay in per-thread arenas (128 MiB RSS after eight clerk logins,
+/// BENCHMARKS.md). A fixed 1 MiB threshold hands them back to the system after each check.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any other thread runs.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 fn main() -> ExitCode {
+    tune_allocator();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),

@@ -8,7 +8,7 @@ use super::error::{DomainError, Names, Reason};
 use super::event::{Booking, ClerkRef, CounterStatus, DossierStats, Event, Rating, RatingSource};
 use super::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
 use super::personal::{clean_name, clean_phone};
-use super::select::{eta_s, line_of, pick_next};
+use super::select::{eta_s, pick_next};
 use super::slots::{booked, slot_starts};
 use super::spec::CentreSpec;
 use super::state::{value_of, State};
@@ -275,10 +275,10 @@ fn with_position(
     mut t: Ticket,
     now: DateTime<FixedOffset>,
 ) -> Ticket {
-    let line = line_of(state, &t.service, now);
+    // Who is ahead is a count, independent of order: no need to sort the line.
     let key = (super::select::class_of(&t, now), t.queue_key());
-    let ahead = line
-        .iter()
+    let ahead = state
+        .waiting_in(&t.service)
         .filter(|o| o.id != t.id && (super::select::class_of(o, now), o.queue_key()) < key)
         .count();
     t.waiting_ahead = Some(ahead as u32);
