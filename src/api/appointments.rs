@@ -497,17 +497,8 @@ pub async fn callbacks_csv(
     who.require_supervisor()?;
     let data = day_data_blocking(&app, q.day).await?;
     let csv = callbacks(&app, &data);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"xephang-goi-lai-{}.csv\"", data.day),
-            ),
-        ],
-        csv,
-    )
-        .into_response())
+    let name = format!("xephang-goi-lai-{}.csv", data.day);
+    Ok(super::reads::attachment(super::reads::CSV, &name, csv))
 }
 
 #[cfg(test)]

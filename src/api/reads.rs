@@ -139,6 +139,34 @@ fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
     Ok(DayStats::from_events(&app.spec, &events).to_json(&app.spec, &Default::default()))
 }
 
+/// [`day_stats`] off the async workers (a past day replays its journal file).
+async fn day_stats_off_workers(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || day_stats(&app, day))
+        .await
+        .map_err(|e| ApiError::unavailable(&e.to_string()))?
+}
+
+pub const CSV: &str = "text/csv; charset=utf-8";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file to download (reports), named `file_name`.
+pub fn attachment(
+    content_type: &'static str,
+    file_name: &str,
+    body: impl IntoResponse,
+) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/stats",
@@ -158,11 +186,7 @@ pub async fn stats(
     Query(q): Query<DayQuery>,
 ) -> ApiResult<Json<Value>> {
     who.require_supervisor()?;
-    let app2 = app.clone();
-    let doc = tokio::task::spawn_blocking(move || day_stats(&app2, q.day))
-        .await
-        .map_err(|e| ApiError::unavailable(&e.to_string()))??;
-    Ok(Json(doc))
+    Ok(Json(day_stats_off_workers(&app, q.day).await?))
 }
 
 #[utoipa::path(
@@ -184,23 +208,10 @@ pub async fn daily_csv(
     Query(q): Query<DayQuery>,
 ) -> ApiResult<Response> {
     who.require_supervisor()?;
-    let app2 = app.clone();
-    let doc = tokio::task::spawn_blocking(move || day_stats(&app2, q.day))
-        .await
-        .map_err(|e| ApiError::unavailable(&e.to_string()))??;
-    let day = doc["day"].as_str().unwrap_or("day").to_string();
-    let csv = crate::stats::to_csv(&doc);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"xephang-{day}.csv\""),
-            ),
-        ],
-        csv,
-    )
-        .into_response())
+    let doc = day_stats_off_workers(&app, q.day).await?;
+    let day = doc["day"].as_str().unwrap_or("day");
+    let name = format!("xephang-{day}.csv");
+    Ok(attachment(CSV, &name, crate::stats::to_csv(&doc)))
 }
 
 #[utoipa::path(
@@ -232,20 +243,7 @@ pub async fn daily_xlsx(
     })
     .await
     .map_err(|e| ApiError::unavailable(&e.to_string()))??;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"xephang-{day}.xlsx\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(XLSX, &format!("xephang-{day}.xlsx"), bytes))
 }
 
 #[utoipa::path(
