@@ -8,6 +8,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use std::time::Duration;
 
 const CLOCK: &str = "XEPHANG_TEST_CLOCK_OFFSET_S";
 
@@ -122,4 +123,96 @@ async fn a_restart_past_midnight_expires_yesterday_and_starts_today() {
         stats["totals"]["expired"].as_u64().is_some_and(|n| n >= 2),
         "{stats}"
     );
+}
+
+/// The day change while the daemon runs (the engine's timer tick, no restart, no command):
+/// at midnight every socket sees the open tickets expire and `day_started`, in seq order with
+/// no gap; a phone watching a waiting ticket sees it `expired`; the clerk stays on duty and
+/// numbering restarts.
+#[tokio::test]
+async fn a_running_daemon_starts_the_new_day_at_midnight() {
+    let services = service_toml("hotich", "Hộ tịch", 1001, 1999, "");
+    let toml = centre_toml(&services, &[(1, &["hotich"])]);
+    // Six seconds before midnight; the engine checks the day every 10 s.
+    let d = Daemon::start_with_env(&toml, &[(CLOCK, &clock_at("2031-05-05T23:59:54+07:00"))]);
+    let api = d.api();
+    let clerk = api.clerk(1).await;
+    let first = api.issue("hotich").await;
+    let waiting = api.issue("hotich").await;
+    api.next(1, &clerk).await.expect(200);
+    let supervisor = Collector::open(&ws_url_with(&d.ws_url(), &[("token", SUPERVISOR)])).await;
+    let phone = Collector::open(&ws_url_with(&d.ws_url(), &[("ticket", &id_of(&waiting))])).await;
+    let board = Collector::open(&d.ws_url()).await;
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let started = loop {
+        let frames = supervisor.frames();
+        if let Some(f) = frames.iter().find(|f| f.event_type() == "day_started") {
+            break f.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no day_started within 30 s of midnight: {:?}",
+            frames.iter().map(|f| f.raw.as_str()).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        started.json["event"]["day"], "2031-05-06",
+        "{}",
+        started.raw
+    );
+    let seq = started.seq().expect("seq");
+    board.wait_seq(seq, Duration::from_secs(5)).await;
+
+    for socket in [&supervisor, &board] {
+        let events = assert_snapshot_then_gapless(&socket.frames());
+        let expired: Vec<&str> = events
+            .iter()
+            .filter(|f| f.event_type() == "ticket_expired")
+            .map(|f| f.json["event"]["ticket"]["number"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            expired,
+            [number_of(&first), number_of(&waiting)],
+            "the called and the waiting ticket expire, in issue order"
+        );
+        let last = events.last().expect("events");
+        assert_eq!(last.event_type(), "day_started", "day_started comes last");
+    }
+    let phone_frames = phone.frames();
+    assert!(
+        phone_frames
+            .iter()
+            .any(|f| f.kind() == "ticket" && f.json["ticket"]["status"] == "expired"),
+        "the phone sees its ticket expire: {:?}",
+        phone_frames
+            .iter()
+            .map(|f| f.raw.as_str())
+            .collect::<Vec<_>>()
+    );
+
+    // The new day: nobody waiting, the clerk still on duty, numbering from the first number.
+    let state = api.state(Some(SUPERVISOR)).await;
+    assert_eq!(state["day"], "2031-05-06");
+    assert_eq!(waiting_count(&state, "hotich"), 0, "{state}");
+    assert!(
+        counter_entry(&state, 1)["clerk"]["id"].is_string(),
+        "clerk carried into the day: {state}"
+    );
+    let t = api.issue("hotich").await;
+    assert_eq!(t["number"], "1001", "numbering restarts at midnight");
+    let called = api.next(1, &clerk).await;
+    assert_eq!(
+        called.expect(200)["ticket"]["number"],
+        "1001",
+        "the clerk's session still works"
+    );
+
+    // Both files: yesterday ends with the expiries, today starts with day_started.
+    let old = day_file(&d, "2031-05-05");
+    assert_eq!(kind(old.last().expect("events")), "ticket_expired");
+    let new = day_file(&d, "2031-05-06");
+    assert_eq!(kind(&new[0]), "day_started");
+    assert_eq!(new[0]["seq"].as_u64(), Some(seq));
 }
