@@ -70,6 +70,9 @@ impl Api {
         let http = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(15))
+            // The daemon closes a keep-alive connection idle for `header_timeout_s` (10 s by
+            // default); a pooled connection reused at that instant would fail its request.
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()
             .expect("reqwest client");
         Api {
