@@ -95,6 +95,14 @@ impl Metrics {
             "# HELP xephang_ws_clients Open WebSocket connections.\n# TYPE xephang_ws_clients gauge\nxephang_ws_clients {}",
             get(&self.ws_clients)
         );
+        // Every connection, socket and timer runs as a task: a leak of any shows here.
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let _ = writeln!(
+                out,
+                "# HELP xephang_tasks Tasks alive in the daemon's runtime.\n# TYPE xephang_tasks gauge\nxephang_tasks {}",
+                rt.metrics().num_alive_tasks()
+            );
+        }
     }
 }
 

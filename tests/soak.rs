@@ -8,8 +8,9 @@
 //!
 //! Checked: within a day, memory grows only by a bounded amount per ticket (the day's ticket
 //! table) and not across reconnect storms; across days it is flat — the second day ends within
-//! +5 % of where the first ended (the first day is the warm-up); open file descriptors come
-//! back (no socket leak); the WebSocket gauge of `/metrics` returns to 0 once every socket is
+//! +5 % of where the first ended (the first day is the warm-up); the daemon's tasks (gauge
+//! `xephang_tasks`) and open file descriptors come back to their level before the first day
+//! (no task or socket leak); the WebSocket gauge of `/metrics` returns to 0 once every socket is
 //! gone; and each day's figures from `GET /api/v1/stats?day=` equal a recomputation from its
 //! journal file (`DayStats::from_events` over `journal::read_day`). Every loop has a deadline.
 
@@ -94,14 +95,19 @@ fn open_fds(pid: u32) -> usize {
         .unwrap_or(0)
 }
 
-async fn ws_gauge(api: &Api) -> u64 {
+/// A gauge of `/metrics`.
+async fn gauge(api: &Api, name: &str) -> u64 {
     let r = api.get("/metrics", Some(SUPERVISOR)).await;
     assert_eq!(r.status, 200, "metrics: {}", r.text);
     r.text
         .lines()
-        .find_map(|l| l.strip_prefix("xephang_ws_clients "))
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
         .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no xephang_ws_clients in /metrics:\n{}", r.text))
+        .unwrap_or_else(|| panic!("no {name} in /metrics:\n{}", r.text))
+}
+
+async fn ws_gauge(api: &Api) -> u64 {
+    gauge(api, "xephang_ws_clients").await
 }
 
 /// A phone watching its ticket: reads every frame until cut (aborted) or closed.
@@ -395,6 +401,7 @@ async fn compressed_days_keep_memory_flat_and_stats_true() {
         assert_eq!(r.status, 200, "open {n}: {}", r.text);
     }
     let fds_before = open_fds(pid);
+    let tasks_before = gauge(&api, "xephang_tasks").await;
     let board = Collector::open(&ws_url_with(&d.ws_url(), &[("token", DISPLAY)])).await;
     let mut lobby = Lobby {
         api: api.clone(),
@@ -422,13 +429,13 @@ async fn compressed_days_keep_memory_flat_and_stats_true() {
     }
     drop(board);
     let deadline = Instant::now() + Duration::from_secs(10);
-    let mut gauge = ws_gauge(&api).await;
-    while gauge > 0 && Instant::now() < deadline {
+    let mut ws_left = ws_gauge(&api).await;
+    while ws_left > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        gauge = ws_gauge(&api).await;
+        ws_left = ws_gauge(&api).await;
     }
     assert_eq!(
-        gauge, 0,
+        ws_left, 0,
         "WebSocket clients left open after every socket closed"
     );
     assert_eq!(
@@ -436,11 +443,25 @@ async fn compressed_days_keep_memory_flat_and_stats_true() {
         0,
         "phone connections refused"
     );
-    // Sockets of the HTTP client pool may stay open; the 200 phones' must not.
-    let fds_after = open_fds(pid);
+    // No task or socket outlives its client: once the test's HTTP pool has idled out (5 s),
+    // the daemon is back to its tasks and descriptors from before the first day.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (mut tasks_after, mut fds_after) = (u64::MAX, usize::MAX);
+    while Instant::now() < deadline {
+        tasks_after = gauge(&api, "xephang_tasks").await;
+        fds_after = open_fds(pid);
+        if tasks_after <= tasks_before + 1 && fds_after <= fds_before + 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     assert!(
-        fds_after <= fds_before + 40,
-        "file descriptors: {fds_before} before the day, {fds_after} after (a leak?)"
+        tasks_after <= tasks_before + 1,
+        "tasks: {tasks_before} before the first day, {tasks_after} after (a leak?)"
+    );
+    assert!(
+        fds_after <= fds_before + 1,
+        "file descriptors: {fds_before} before the first day, {fds_after} after (a leak?)"
     );
 
     // Both days' figures equal a recomputation from their journal files.
@@ -458,7 +479,8 @@ async fn compressed_days_keep_memory_flat_and_stats_true() {
     let day2_end = day2.rss_after_storms;
     eprintln!(
         "soak: {} + {} tickets of {tickets} on {day1_date} and {day2_date}, {} called, {} recalled, \
-         {} no-show, {} transferred, {} ratings; {} phone connections ({} frames); day 1 rss \
+         {} no-show, {} transferred, {} ratings; {} phone connections ({} frames); tasks \
+         {tasks_before} → {tasks_after}; day 1 rss \
          hourly {:?} KiB ({per_ticket} KiB per ticket after hour 1), storms {} → {} KiB; day 2 \
          hourly {:?} KiB, storms {} → {} KiB (day 2 end vs day 1 end {:+.1} %); fds \
          {fds_before} → {fds_after}; {:.1} s",
