@@ -153,6 +153,8 @@ pub struct Engine {
     stale: bool,
     /// The business day for which [`Engine::check_purge`] last ran (it runs once a day).
     purge_checked: Option<NaiveDate>,
+    /// Rewrites old day files without the purged personal data, off this thread.
+    compaction: crate::journal::compact::Background,
 }
 
 impl Engine {
@@ -191,6 +193,7 @@ impl Engine {
             clock,
             stale: false,
             purge_checked: None,
+            compaction: Default::default(),
         };
         if events.is_empty() {
             let first = start_of_day(&engine.state, day);
@@ -321,7 +324,7 @@ impl Engine {
     /// Raises and clears supervisor alerts (time-based, so checked on the timer).
     fn check_alerts(&mut self) {
         let now = local_now(&self.spec, &self.clock);
-        if self.stale && !self.reload() {
+        if (self.stale && !self.reload()) || !self.day_is_current(now) {
             return;
         }
         let events = crate::domain::alerts::check(&self.spec, &self.state, now);
@@ -334,11 +337,15 @@ impl Engine {
     /// Erases personal data older than `personal_data_days`: once per business day (at
     /// start-up, then on the first tick of each new day), when a journal day has passed the
     /// horizon. The event records the purge; `State::apply` and the readers of past days'
-    /// files honour it.
+    /// files honour it; then older closed day files are compacted without the personal data,
+    /// off this thread (`journal::compact`).
     fn check_purge(&mut self) {
         let now = local_now(&self.spec, &self.clock);
         let today = now.date_naive();
-        if self.purge_checked == Some(today) || (self.stale && !self.reload()) {
+        if self.purge_checked == Some(today)
+            || (self.stale && !self.reload())
+            || !self.day_is_current(now)
+        {
             return;
         }
         let before = crate::domain::personal::horizon(today, self.spec.personal_data_days);
@@ -346,18 +353,20 @@ impl Engine {
             && crate::journal::days(&self.journal_dir)
                 .first()
                 .is_some_and(|d| *d < before);
-        if !due {
-            self.purge_checked = Some(today);
-            return;
-        }
-        tracing::info!(%before, "purging personal data of earlier visits");
-        match self.commit_now(vec![Event::PersonalDataPurged { before }], now) {
-            Ok(()) => self.purge_checked = Some(today),
-            Err(e) => {
+        if due {
+            tracing::info!(%before, "purging personal data of earlier visits");
+            if let Err(e) = self.commit_now(vec![Event::PersonalDataPurged { before }], now) {
                 tracing::error!(error = %e, "could not journal the personal data purge");
                 self.reload();
+                return;
             }
         }
+        self.purge_checked = Some(today);
+        // Only a purge that is durable (today's, or one already recorded: a crash before the
+        // rewrite is healed here at start-up) leaves the day files, on its own thread.
+        let (dir, open_day) = (&self.journal_dir, self.journal.day());
+        self.compaction
+            .start(dir, self.state.purged_before, open_day);
     }
 
     fn append(&mut self, envs: &[Envelope]) -> Result<(), JournalError> {
@@ -439,6 +448,20 @@ impl Engine {
         let shared: Vec<Arc<Envelope>> = envs.into_iter().map(Arc::new).collect();
         self.hub.publish(&self.spec, &self.state, &shared, now);
         Ok(())
+    }
+
+    /// Starts the new business day if it is due, before anything else is journalled outside a
+    /// command (alerts, purges): once the journal has turned to a new day's file, an event of
+    /// the old day's state must never land in it ahead of `day_started`. False when the day
+    /// could not be started (storage fails); the caller then journals nothing.
+    fn day_is_current(&mut self, now: DateTime<FixedOffset>) -> bool {
+        match self.roll_day(now) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "could not start the new business day");
+                false
+            }
+        }
     }
 
     /// Ends the journal's day and starts today's when the business day has changed: tickets

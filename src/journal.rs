@@ -5,6 +5,9 @@
 //! last line (a write cut by a power loss: no newline, or a checksum that does not match) is
 //! dropped with a warning and cut off the file; a bad line anywhere else stops start-up with
 //! the file and line, because silently skipping it would lose acknowledged data.
+//!
+//! Closed day files older than a recorded `personal_data_purged` are rewritten once with the
+//! personal data blanked ([`compact`]); that is the only change ever made to a closed file.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -16,6 +19,7 @@ use thiserror::Error;
 
 use crate::domain::Envelope;
 
+pub mod compact;
 pub mod fault;
 use fault::Fault;
 
@@ -198,7 +202,8 @@ pub fn day_path(dir: &Path, day: NaiveDate) -> PathBuf {
     dir.join(format!("{}.jsonl", day.format("%Y-%m-%d")))
 }
 
-/// Days that have a journal file, oldest first.
+/// Days that have a journal file, oldest first. Only `YYYY-MM-DD.jsonl` counts: a
+/// compaction's `YYYY-MM-DD.jsonl.tmp` (see [`compact`]) is never taken for a day.
 pub fn days(dir: &Path) -> Vec<NaiveDate> {
     let mut days: Vec<NaiveDate> = fs::read_dir(dir)
         .into_iter()

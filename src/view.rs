@@ -70,6 +70,8 @@ pub fn event(e: &Event, audience: Audience) -> Value {
     if let Some(t) = e.ticket() {
         m.insert("ticket".into(), ticket(t, audience));
     }
+    // A remote ticket's phone tag exists for the journal's per-phone count only.
+    m.remove("client");
     match audience {
         Audience::Public => redact(e, m),
         Audience::Staff => redact_personal(e, m),

@@ -6,9 +6,10 @@
 //! - `GET /api/v1/bookings/{code}/qr.svg` (public): a QR code of a booking code, for the
 //!   kiosk's scanner (it types the code like a keyboard);
 //! - `GET` / `POST /api/v1/remote-tickets` (public): a ticket taken from a phone, for services
-//!   with `remote = true`, within the service's daily `remote_cap` (decided by the engine) and
-//!   `remote_per_client` per client and day (checked here; a client is its address plus the
-//!   signed `xephang_client` cookie, and the counts live in memory like the login lockout);
+//!   with `remote = true`, within the service's daily `remote_cap` and `remote_per_client` per
+//!   client and day, both decided by the engine (a client is its address plus the signed
+//!   `xephang_client` cookie; the journal keeps only a keyed per-day hash of it, so the
+//!   per-client count survives a restart without storing addresses — issue 7);
 //! - `GET /api/v1/reports/callbacks.csv?day=` (supervisor): the day's served tickets with the
 //!   phone number the citizen volunteered (booking or phone page) and their rating or none.
 //!
@@ -19,13 +20,14 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::path::Path as FsPath;
+use std::sync::Mutex;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{Duration, NaiveDate};
-use dashmap::DashMap;
 use rand::RngCore;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -34,7 +36,7 @@ use super::auth::Principal;
 use super::error::{ApiError, ApiJson, ApiResult};
 use super::tickets::{run, ticket_of};
 use super::{openapi, AppState};
-use crate::domain::event::{Booking, Rating, RatingSource};
+use crate::domain::event::{Booking, ClientTag, Event, Rating, RatingSource};
 use crate::domain::ids::{ServiceId, TicketId, CODE_ALPHABET, CODE_LEN};
 use crate::domain::personal::horizon;
 use crate::domain::ticket::{Status, Ticket};
@@ -43,46 +45,86 @@ use crate::view;
 
 /// The cookie that tells one phone from another behind the same address.
 pub const CLIENT_COOKIE: &str = "xephang_client";
-/// Entries kept before the per-client counts of earlier days are dropped.
-const PRUNE_AT: usize = 50_000;
 
-/// Remote tickets taken today per client (`address|cookie id`).
+/// Remote tickets per phone today, for the read side (`GET /api/v1/remote-tickets`): a mirror
+/// of the engine's counts (which alone decide the cap), seeded from the day's journal on first
+/// use, so it is right after a restart, and followed by the tickets this daemon issues.
 #[derive(Default)]
 pub struct RemoteGuard {
-    taken: DashMap<String, (NaiveDate, u32)>,
+    mirror: Mutex<Mirror>,
+}
+
+#[derive(Default)]
+struct Mirror {
+    /// The day `counts` are for; None before the first seeding.
+    day: Option<NaiveDate>,
+    /// Seq of the last event the seeding read: tickets after it are counted as issued.
+    seeded_to: u64,
+    counts: HashMap<ClientTag, u32>,
 }
 
 impl RemoteGuard {
-    /// Tickets `key` took on `day`.
-    pub fn used(&self, key: &str, day: NaiveDate) -> u32 {
-        self.taken
-            .get(key)
-            .filter(|e| e.0 == day)
-            .map_or(0, |e| e.1)
+    fn lock(&self) -> std::sync::MutexGuard<'_, Mirror> {
+        self.mirror.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Counts one more ticket for `key` unless it reached `cap` on `day`.
-    fn reserve(&self, key: &str, day: NaiveDate, cap: u32) -> bool {
-        if self.taken.len() > PRUNE_AT {
-            self.taken.retain(|_, v| v.0 == day);
-        }
-        let mut e = self.taken.entry(key.to_string()).or_insert((day, 0));
-        if e.0 != day {
-            *e = (day, 0);
-        }
-        if e.1 >= cap {
-            return false;
-        }
-        e.1 += 1;
-        true
+    /// Tickets `tag` took on `day`, when the mirror holds that day.
+    fn used_if_seeded(&self, day: NaiveDate, tag: &ClientTag) -> Option<u32> {
+        let m = self.lock();
+        (m.day == Some(day)).then(|| m.counts.get(tag).copied().unwrap_or(0))
     }
 
-    /// Gives back a reservation whose ticket was refused.
-    fn release(&self, key: &str, day: NaiveDate) {
-        if let Some(mut e) = self.taken.get_mut(key) {
-            if e.0 == day && e.1 > 0 {
-                e.1 -= 1;
+    /// Counts the tagged tickets of `day`'s journal (blocking: file I/O). The lock is held
+    /// while reading, so a ticket is counted either here (already in the file) or by
+    /// [`RemoteGuard::issued`] (seq after what was read), never twice or not at all.
+    fn seed(&self, journal_dir: &FsPath, day: NaiveDate) {
+        let mut m = self.lock();
+        if m.day == Some(day) {
+            return;
+        }
+        let events = if crate::journal::day_path(journal_dir, day).exists() {
+            match crate::journal::read_day(journal_dir, day) {
+                Ok(events) => events,
+                Err(e) => {
+                    tracing::warn!(error = %e, "remote tickets per phone: journal not readable");
+                    return;
+                }
             }
+        } else {
+            Vec::new()
+        };
+        let mut counts: HashMap<ClientTag, u32> = HashMap::new();
+        for env in &events {
+            if let Event::TicketIssued {
+                client: Some(tag), ..
+            } = &env.event
+            {
+                *counts.entry(tag.clone()).or_default() += 1;
+            }
+        }
+        *m = Mirror {
+            day: Some(day),
+            seeded_to: events.last().map_or(0, |e| e.seq),
+            counts,
+        };
+    }
+
+    /// Tickets `tag` took on `day` (seeding the mirror first when needed).
+    async fn used(&self, app: &AppState, day: NaiveDate, tag: &ClientTag) -> u32 {
+        if let Some(n) = self.used_if_seeded(day, tag) {
+            return n;
+        }
+        let seeder = app.clone();
+        let dir = app.data_dir.join("journal");
+        let _ = tokio::task::spawn_blocking(move || seeder.remote.seed(&dir, day)).await;
+        self.used_if_seeded(day, tag).unwrap_or(0)
+    }
+
+    /// A ticket the engine issued to `tag` on `day` as event `seq`.
+    fn issued(&self, day: NaiveDate, seq: u64, tag: &ClientTag) {
+        let mut m = self.lock();
+        if m.day == Some(day) && seq > m.seeded_to {
+            *m.counts.entry(tag.clone()).or_default() += 1;
         }
     }
 }
@@ -268,6 +310,13 @@ fn client_of(app: &AppState, peer: &SocketAddr, headers: &HeaderMap) -> (String,
     (key, cookie)
 }
 
+/// The business day a remote ticket asked for now belongs to (the engine never goes back
+/// to an earlier day), and the client's tag for that day.
+fn tag_of(app: &AppState, key: &str) -> (NaiveDate, ClientTag) {
+    let day = app.now().date_naive().max(app.hub.snapshot().day);
+    (day, ClientTag(app.keys.client_tag(day, key)))
+}
+
 /// A `Set-Cookie` for a new client id, when the request had none.
 fn new_cookie(app: &AppState, had: &Option<String>) -> Option<HeaderValue> {
     if had.is_some() {
@@ -311,8 +360,8 @@ pub async fn allowance(
     headers: HeaderMap,
 ) -> Response {
     let (key, cookie) = client_of(&app, &peer, &headers);
-    let day = app.hub.snapshot().day;
-    let used = app.remote.used(&key, day);
+    let (day, tag) = tag_of(&app, &key);
+    let used = app.remote.used(&app, day, &tag).await;
     let cap = app.config.remote_per_client;
     let services: Vec<Value> = app
         .spec
@@ -356,32 +405,31 @@ pub async fn remote_issue(
     ApiJson(body): ApiJson<RemoteBody>,
 ) -> ApiResult<Response> {
     let (key, cookie) = client_of(&app, &peer, &headers);
-    let day = app.hub.snapshot().day;
+    let (day, tag) = tag_of(&app, &key);
     let cap = app.config.remote_per_client;
-    if !app.remote.reserve(&key, day, cap) {
-        tracing::info!(%key, cap, "remote ticket refused: per-client cap");
+    let cmd = Command::IssueRemote {
+        service: ServiceId(body.service),
+        client: tag.clone(),
+        per_client: cap,
+    };
+    let events = run(&app, &Principal::Public, cmd).await?;
+    let Some(seq) = events
+        .iter()
+        .find(|e| matches!(e.event, Event::TicketIssued { .. }))
+        .map(|e| e.seq)
+    else {
+        // No event: the engine found this phone at its cap for today.
+        tracing::info!(client = %tag.0, cap, "remote ticket refused: per-client cap");
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             format!("Mỗi điện thoại chỉ được lấy {cap} số từ xa mỗi ngày; mời lấy số tại ki-ốt."),
             format!("A phone may take {cap} tickets from home per day; please use the kiosk."),
         ));
-    }
-    let cmd = Command::Issue {
-        service: ServiceId(body.service),
-        priority: None,
-        remote: true,
     };
-    match run(&app, &Principal::Public, cmd).await {
-        Ok(events) => {
-            let resp = (StatusCode::CREATED, Json(ticket_of(&app, &events))).into_response();
-            Ok(with_cookie(resp, new_cookie(&app, &cookie)))
-        }
-        Err(e) => {
-            app.remote.release(&key, day);
-            Err(e)
-        }
-    }
+    app.remote.issued(day, seq, &tag);
+    let resp = (StatusCode::CREATED, Json(ticket_of(&app, &events))).into_response();
+    Ok(with_cookie(resp, new_cookie(&app, &cookie)))
 }
 
 /// A CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
@@ -502,29 +550,4 @@ pub async fn callbacks_csv(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_are_quoted_and_never_formulas() {
-        assert_eq!(cell("0912345678"), "0912345678");
-        assert_eq!(cell("+33123456789"), "'+33123456789");
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(cell("Tốt, nhanh"), "\"Tốt, nhanh\"");
-    }
-
-    #[test]
-    fn per_client_counts_reset_each_day() {
-        let g = RemoteGuard::default();
-        let d1 = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
-        let d2 = d1.succ_opt().expect("date");
-        assert!(g.reserve("a", d1, 2));
-        assert!(g.reserve("a", d1, 2));
-        assert!(!g.reserve("a", d1, 2));
-        g.release("a", d1);
-        assert_eq!(g.used("a", d1), 1);
-        assert!(g.reserve("a", d2, 2));
-        assert_eq!(g.used("a", d2), 1);
-        assert_eq!(g.used("a", d1), 0);
-    }
-}
+mod tests;

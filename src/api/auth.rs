@@ -162,6 +162,13 @@ impl Keys {
             .then(|| id.to_string())
     }
 
+    /// An opaque tag of a client for one business day (`remote.<day>.<client key>` under
+    /// the secret, 64 bits): what the journal keeps of a phone that took a remote ticket.
+    /// Without the secret it names no address, and tags of different days do not match.
+    pub fn client_tag(&self, day: chrono::NaiveDate, client_key: &str) -> String {
+        self.mac(&format!("remote.{day}.{client_key}"))[..16].to_string()
+    }
+
     /// Resolves a token to a principal, or None when it is unknown, forged or expired.
     pub fn resolve(&self, token: &str, now_unix: i64) -> Option<Principal> {
         if let Some((role, counter)) = self.devices.get(token) {

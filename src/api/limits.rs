@@ -3,6 +3,12 @@
 //! - **ticket issuing** (`POST /api/v1/tickets`): a token bucket per token and one per client
 //!   address (`issue_per_min_token`, `issue_per_min_ip`); past it, 429 `rate_limited` with
 //!   `Retry-After`. Login has its own lockout (auth.rs).
+//! - **booking codes** (`DELETE /api/v1/bookings/{code}`, `POST /api/v1/checkins`): a code
+//!   is its citizen's capability and has 31⁶ values, so wrong guesses are counted per client
+//!   address and per token; `code_failures` answers `unknown_booking` within `code_window_s`
+//!   lock that address or token out of both routes for `code_lockout_s` (429 `rate_limited`
+//!   with `Retry-After`, whatever the code, right ones included). Right codes neither count
+//!   nor clear the count (see [`CodeGuard`]).
 //! - **WebSockets** (`GET /ws`): at most `ws_total` open sockets (503 `unavailable` past it)
 //!   and `ws_per_ip` from one address (429); a browser page of another site (its `Origin`
 //!   names another host than `Host`) without a token is refused with 403 `forbidden`.
@@ -18,6 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -40,6 +47,7 @@ pub struct Limiter {
     checks: AtomicUsize,
     ws_total: AtomicUsize,
     ws_per_ip: DashMap<IpAddr, usize>,
+    codes: CodeGuard,
 }
 
 /// One open WebSocket's place under the caps; released when dropped.
@@ -68,6 +76,7 @@ impl Limiter {
             checks: AtomicUsize::new(0),
             ws_total: AtomicUsize::new(0),
             ws_per_ip: DashMap::new(),
+            codes: CodeGuard::default(),
         })
     }
 
@@ -123,6 +132,183 @@ impl Limiter {
         }
         Ok(slot)
     }
+}
+
+/// Wrong booking codes per key (`ip:<address>`, `token:<token>`).
+#[derive(Default)]
+pub struct CodeGuard {
+    entries: DashMap<String, CodeEntry>,
+    checks: AtomicUsize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CodeEntry {
+    /// Wrong codes since `since` (reset when the window has passed or a lockout begins).
+    failures: u32,
+    /// Look-ups under way: counted as possible failures, so that a burst of concurrent
+    /// guesses cannot pass the limit before the first answers come back.
+    pending: u32,
+    /// The first wrong code of the window.
+    since: Instant,
+    locked_until: Option<Instant>,
+}
+
+impl CodeEntry {
+    fn idle(&self, now: Instant, window: Duration) -> bool {
+        self.pending == 0
+            && self.locked_until.is_none_or(|u| u <= now)
+            && (self.failures == 0 || now.duration_since(self.since) >= window)
+    }
+}
+
+/// One look-up under way under the code limit, ended when dropped: as a wrong code once
+/// [`CodeAttempt::finish`] saw `unknown_booking`, else (right code, timeout) as not wrong.
+pub struct CodeAttempt {
+    limiter: Arc<Limiter>,
+    keys: Vec<String>,
+    wrong: bool,
+}
+
+impl Drop for CodeAttempt {
+    fn drop(&mut self) {
+        self.limiter.codes_done(&self.keys, self.wrong);
+    }
+}
+
+impl CodeAttempt {
+    /// Counts the answer: `unknown_booking` is a wrong code. Returns the answer unchanged.
+    async fn finish(mut self, resp: Response) -> Response {
+        if resp.status() != StatusCode::NOT_FOUND {
+            return resp;
+        }
+        let (parts, body) = resp.into_parts();
+        let bytes = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .unwrap_or_default();
+        self.wrong = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .is_ok_and(|v| v["error"]["code"] == "unknown_booking");
+        Response::from_parts(parts, Body::from(bytes))
+    }
+}
+
+impl Limiter {
+    /// Starts a booking-code look-up for `keys`; Err(seconds to wait) while one of them is
+    /// locked out, or while the look-ups under way could reach its limit.
+    fn codes_begin(self: &Arc<Self>, keys: Vec<String>) -> Result<CodeAttempt, u64> {
+        let now = Instant::now();
+        let window = Duration::from_secs(u64::from(self.cfg.code_window_s));
+        if self
+            .codes
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(SWEEP_EVERY)
+        {
+            self.codes.entries.retain(|_, e| !e.idle(now, window));
+        }
+        let mut taken: Vec<String> = Vec::with_capacity(keys.len());
+        for key in keys {
+            let mut e = self.codes.entries.entry(key.clone()).or_insert(CodeEntry {
+                failures: 0,
+                pending: 0,
+                since: now,
+                locked_until: None,
+            });
+            let refusal = match e.locked_until {
+                Some(until) if until > now => Some((until - now).as_secs_f64().ceil() as u64),
+                _ => {
+                    e.locked_until = None;
+                    if now.duration_since(e.since) >= window {
+                        e.failures = 0;
+                    }
+                    (e.failures + e.pending >= self.cfg.code_failures).then_some(1)
+                }
+            };
+            if let Some(wait) = refusal {
+                drop(e);
+                self.codes_done(&taken, false);
+                return Err(wait.max(1));
+            }
+            e.pending += 1;
+            taken.push(key);
+        }
+        Ok(CodeAttempt {
+            limiter: self.clone(),
+            keys: taken,
+            wrong: false,
+        })
+    }
+
+    /// Ends look-ups of `keys`; a wrong code counts, and the limit's last one locks out.
+    fn codes_done(&self, keys: &[String], wrong: bool) {
+        let now = Instant::now();
+        let window = Duration::from_secs(u64::from(self.cfg.code_window_s));
+        let lockout = Duration::from_secs(u64::from(self.cfg.code_lockout_s));
+        for key in keys {
+            if let Some(mut e) = self.codes.entries.get_mut(key) {
+                e.pending = e.pending.saturating_sub(1);
+                if wrong {
+                    if e.failures == 0 || now.duration_since(e.since) >= window {
+                        e.failures = 0;
+                        e.since = now;
+                    }
+                    e.failures += 1;
+                    if e.failures >= self.cfg.code_failures {
+                        e.failures = 0;
+                        e.locked_until = Some(now + lockout);
+                        let who = key.split_once(':').map_or("?", |(kind, _)| kind);
+                        let ip = key.strip_prefix("ip:").unwrap_or("-");
+                        tracing::warn!(who, ip, "too many wrong booking codes: locked out");
+                    }
+                }
+            }
+            self.codes
+                .entries
+                .remove_if(key, |_, e| e.idle(now, window));
+        }
+    }
+}
+
+/// Whether a request looks a booking code up: cancelling a booking or checking one in.
+fn code_lookup(req: &Request) -> bool {
+    let path = req.uri().path();
+    match *req.method() {
+        Method::DELETE => path
+            .strip_prefix("/api/v1/bookings/")
+            .is_some_and(|code| !code.is_empty() && !code.contains('/')),
+        Method::POST => path == "/api/v1/checkins",
+        _ => false,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The token of a request as auth.rs reads it: the `Authorization` header, else `?token=`
+/// (percent-decoded, so that spellings of one token share its count).
+fn any_token(req: &Request) -> Option<String> {
+    bearer(req).map(str::to_string).or_else(|| {
+        axum::extract::Query::<TokenQuery>::try_from_uri(req.uri())
+            .ok()
+            .and_then(|q| q.0.token)
+            .filter(|t| !t.is_empty())
+    })
+}
+
+/// 429 for a client locked out of booking codes.
+fn codes_limited(retry_s: u64) -> Response {
+    let mut resp = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("Nhập sai mã lịch hẹn quá nhiều lần; hãy thử lại sau {retry_s} giây."),
+        format!("Too many wrong booking codes; try again in {retry_s} seconds."),
+    )
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&retry_s.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 /// The client's address, when the server was started with connect info.
@@ -192,6 +378,15 @@ pub async fn guard(State(lim): State<Arc<Limiter>>, mut req: Request, next: Next
             }
         }
     }
+    let mut attempt = None;
+    if code_lookup(&req) && !exempt {
+        let mut keys: Vec<String> = ip.map(|ip| format!("ip:{ip}")).into_iter().collect();
+        keys.extend(any_token(&req).map(|t| format!("token:{t}")));
+        match lim.codes_begin(keys) {
+            Ok(a) => attempt = Some(a),
+            Err(wait) => return codes_limited(wait),
+        }
+    }
     if path == "/ws" {
         if foreign_origin(&req) && !has_token(&req) {
             return ApiError::forbidden().into_response();
@@ -205,7 +400,7 @@ pub async fn guard(State(lim): State<Arc<Limiter>>, mut req: Request, next: Next
     }
     let api = path.starts_with("/api/") || path == "/ws";
     let limit = Duration::from_secs(u64::from(lim.cfg.request_timeout_s));
-    match tokio::time::timeout(limit, next.run(req)).await {
+    let resp = match tokio::time::timeout(limit, next.run(req)).await {
         Ok(resp) if api => as_api_error(resp).await,
         Ok(resp) => resp,
         Err(_) => ApiError::new(
@@ -215,6 +410,10 @@ pub async fn guard(State(lim): State<Arc<Limiter>>, mut req: Request, next: Next
             "The request took too long and was abandoned.",
         )
         .into_response(),
+    };
+    match attempt {
+        Some(a) => a.finish(resp).await,
+        None => resp,
     }
 }
 
@@ -250,4 +449,56 @@ async fn as_api_error(resp: Response) -> Response {
     };
     let vi = format!("Yêu cầu không được chấp nhận ({}): {en}", status.as_u16());
     ApiError::new(status, code, vi, en).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limiter(failures: u32) -> Arc<Limiter> {
+        Limiter::new(&Limits {
+            code_failures: failures,
+            code_lockout_s: 60,
+            ..Limits::default()
+        })
+    }
+
+    fn keys(ip: &str) -> Vec<String> {
+        vec![format!("ip:{ip}"), "token:kiosk".to_string()]
+    }
+
+    /// One finished look-up: `wrong` as if it had answered `unknown_booking`.
+    fn look_up(lim: &Arc<Limiter>, k: Vec<String>, wrong: bool) -> Result<(), u64> {
+        let mut a = lim.codes_begin(k)?;
+        a.wrong = wrong;
+        Ok(())
+    }
+
+    #[test]
+    fn wrong_codes_lock_out_and_right_ones_neither_count_nor_clear() {
+        let lim = limiter(3);
+        look_up(&lim, keys("10.0.0.1"), true).expect("1st");
+        look_up(&lim, keys("10.0.0.1"), true).expect("2nd");
+        for _ in 0..5 {
+            look_up(&lim, keys("10.0.0.1"), false).expect("right codes pass");
+        }
+        look_up(&lim, keys("10.0.0.1"), true).expect("3rd wrong is answered");
+        let wait = look_up(&lim, keys("10.0.0.1"), false).expect_err("locked out");
+        assert!((59..=60).contains(&wait), "{wait}");
+        // The token is locked too, from any address; another address without it is not.
+        assert!(look_up(&lim, keys("10.0.0.2"), false).is_err());
+        look_up(&lim, vec!["ip:10.0.0.2".into()], false).expect("address 2 without the token");
+    }
+
+    #[test]
+    fn look_ups_under_way_count_until_answered() {
+        let lim = limiter(2);
+        let first = lim.codes_begin(keys("10.0.0.1")).expect("1st");
+        let second = lim.codes_begin(keys("10.0.0.1")).expect("2nd");
+        assert_eq!(lim.codes_begin(keys("10.0.0.1")).err(), Some(1));
+        // Answered with right codes (or dropped on a timeout): nothing counted, all clean.
+        drop((first, second));
+        assert!(lim.codes.entries.is_empty());
+        look_up(&lim, keys("10.0.0.1"), false).expect("free again");
+    }
 }

@@ -1,5 +1,6 @@
 //! Ticket routes for citizens and kiosks: issue, look up, cancel, requeue, rate, QR code, and
-//! appointments (slots, bookings, check-in).
+//! appointments (slots, bookings, check-in). Guessing booking codes is limited in front of
+//! these handlers, by the `[limits]` middleware (limits.rs).
 
 use std::sync::Arc;
 
@@ -340,6 +341,13 @@ pub async fn book(
     Ok((StatusCode::CREATED, Json(booking.unwrap_or(Value::Null))))
 }
 
+/// The 429 of the routes that look a booking code up (`[limits] code_failures`, limits.rs).
+const CODE_LOCKOUT: &str = "`rate_limited`: too many wrong booking codes from this address or \
+token (`[limits] code_failures` within `code_window_s`); every code is refused until the \
+lockout (`code_lockout_s`) ends";
+
+/// Cancels a booking by its code (the citizen's capability). Wrong codes are counted per
+/// address and token, and too many lock the client out (limits.rs).
 #[utoipa::path(
     delete,
     path = "/api/v1/bookings/{code}",
@@ -350,6 +358,8 @@ pub async fn book(
         (status = 200, body = openapi::BookingCancelled),
         (status = 404, description = "`unknown_booking`", body = openapi::ErrorBody),
         (status = 409, description = "`already_checked_in`, `invalid_state`", body = openapi::ErrorBody),
+        (status = 429, description = CODE_LOCKOUT, body = openapi::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the lockout ends"))),
     ),
 )]
 pub async fn cancel_booking(
@@ -375,6 +385,7 @@ pub struct CheckInBody {
     code: String,
 }
 
+/// Checks a booking in at the kiosk. Wrong codes count as for cancelling (limits.rs).
 #[utoipa::path(
     post,
     path = "/api/v1/checkins",
@@ -386,6 +397,8 @@ pub struct CheckInBody {
         (status = 403, description = "`forbidden`: not a kiosk", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_booking`", body = openapi::ErrorBody),
         (status = 409, description = "`already_checked_in`, `invalid_state`", body = openapi::ErrorBody),
+        (status = 429, description = CODE_LOCKOUT, body = openapi::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the lockout ends"))),
     ),
 )]
 pub async fn check_in(

@@ -16,6 +16,9 @@ pub(super) struct RawLimits {
     pub exempt_loopback: Option<bool>,
     pub request_timeout_s: Option<S<i64>>,
     pub header_timeout_s: Option<S<i64>>,
+    pub code_failures: Option<S<i64>>,
+    pub code_window_s: Option<S<i64>>,
+    pub code_lockout_s: Option<S<i64>>,
 }
 
 /// The validated `[limits]` table.
@@ -36,6 +39,14 @@ pub struct Limits {
     pub request_timeout_s: u32,
     /// A client must send a request's headers within this, or its connection is closed.
     pub header_timeout_s: u32,
+    /// Wrong booking codes (`unknown_booking` from `DELETE /api/v1/bookings/{code}` and
+    /// `POST /api/v1/checkins`) one client address, or one token, may send within
+    /// `code_window_s` before it is locked out of both routes for `code_lockout_s`.
+    pub code_failures: u32,
+    /// The window in which `code_failures` wrong codes lock a client out.
+    pub code_window_s: u32,
+    /// How long a client that sent too many wrong codes is refused (429, even a right code).
+    pub code_lockout_s: u32,
 }
 
 impl Default for Limits {
@@ -48,6 +59,9 @@ impl Default for Limits {
             exempt_loopback: true,
             request_timeout_s: 30,
             header_timeout_s: 10,
+            code_failures: 10,
+            code_window_s: 600,
+            code_lockout_s: 600,
         }
     }
 }
@@ -88,5 +102,71 @@ pub(super) fn limits(raw: Option<&S<RawLimits>>, ctx: &mut Ctx<'_>) -> Limits {
             1,
             3600,
         ),
+        code_failures: ctx.int(
+            &r.code_failures,
+            "limits.code_failures",
+            d.code_failures,
+            1,
+            10_000,
+        ),
+        code_window_s: ctx.int(
+            &r.code_window_s,
+            "limits.code_window_s",
+            d.code_window_s,
+            1,
+            86_400,
+        ),
+        code_lockout_s: ctx.int(
+            &r.code_lockout_s,
+            "limits.code_lockout_s",
+            d.code_lockout_s,
+            1,
+            86_400,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{assert_problem, BASE};
+
+    #[test]
+    fn code_limits_have_defaults_and_are_read() {
+        let c = super::super::parse(BASE, "centre.toml").expect("base parses");
+        assert_eq!(
+            (
+                c.limits.code_failures,
+                c.limits.code_window_s,
+                c.limits.code_lockout_s
+            ),
+            (10, 600, 600)
+        );
+        let text = format!(
+            "{BASE}\n[limits]\ncode_failures = 3\ncode_window_s = 60\ncode_lockout_s = 30\n"
+        );
+        let c = super::super::parse(&text, "centre.toml").expect("parses");
+        assert_eq!(
+            (
+                c.limits.code_failures,
+                c.limits.code_window_s,
+                c.limits.code_lockout_s
+            ),
+            (3, 60, 30)
+        );
+    }
+
+    #[test]
+    fn code_limits_out_of_range_or_misspelt_are_errors() {
+        let zero = format!("{BASE}\n[limits]\ncode_failures = 0\n");
+        assert_problem(&zero, "code_failures", "limits.code_failures", "");
+        let long = format!("{BASE}\n[limits]\ncode_lockout_s = 100000\n");
+        assert_problem(&long, "code_lockout_s", "limits.code_lockout_s", "");
+        let typo = format!("{BASE}\n[limits]\ncode_failure = 3\n");
+        assert_problem(
+            &typo,
+            "code_failure =",
+            "limits.code_failure",
+            "unknown key",
+        );
     }
 }

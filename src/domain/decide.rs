@@ -1,18 +1,21 @@
 //! Commands and the decision function: given the state, a command and the moment, which
 //! events follow — or why none may. Pure: time, fresh ids and the announcement playlist are
-//! passed in by the engine.
+//! passed in by the engine. The decisions about appointments and phones' tickets are in
+//! `decide/appointments.rs`.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset};
 
 use super::error::{DomainError, Names, Reason};
-use super::event::{Booking, ClerkRef, CounterStatus, DossierStats, Event, Rating, RatingSource};
+use super::event::{ClerkRef, ClientTag, CounterStatus, DossierStats, Event, Rating, RatingSource};
 use super::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
-use super::personal::{clean_name, clean_phone};
+use super::personal::clean_phone;
 use super::select::{eta_s, pick_next};
-use super::slots::{booked, slot_starts};
 use super::spec::CentreSpec;
 use super::state::{value_of, State};
-use super::ticket::{format_number, Status, Ticket, APPOINTMENT};
+use super::ticket::{format_number, Status, Ticket};
+
+/// Bookings, check-ins and tickets taken from phones.
+mod appointments;
 
 /// Longest rating comment accepted, in characters.
 pub const MAX_COMMENT: usize = 500;
@@ -24,6 +27,15 @@ pub enum Command {
         service: ServiceId,
         priority: Option<String>,
         remote: bool,
+    },
+    /// A ticket taken from a phone, capped at `per_client` a day for the phone `client`.
+    /// The cap is decided here, atomically with the issue: when the phone has reached it,
+    /// the decision is **no event** (and the caller answers 429), every other refusal is an
+    /// error as for [`Command::Issue`].
+    IssueRemote {
+        service: ServiceId,
+        client: ClientTag,
+        per_client: u32,
     },
     CheckIn {
         code: BookingCode,
@@ -111,7 +123,12 @@ pub fn decide(spec: &CentreSpec, state: &State, cmd: &Command, ctx: &Ctx) -> Dec
             priority,
             remote,
         } => issue(spec, state, service, priority.as_deref(), *remote, ctx),
-        Command::CheckIn { code } => check_in(spec, state, code, ctx),
+        Command::IssueRemote {
+            service,
+            client,
+            per_client,
+        } => appointments::issue_remote(spec, state, service, client, *per_client, ctx),
+        Command::CheckIn { code } => appointments::check_in(spec, state, code, ctx),
         Command::Next { counter } => next(spec, state, *counter, ctx),
         Command::Recall { counter } => {
             let mut t = current(spec, state, *counter)?;
@@ -228,21 +245,8 @@ pub fn decide(spec: &CentreSpec, state: &State, cmd: &Command, ctx: &Ctx) -> Dec
             start,
             name,
             phone,
-        } => book(spec, state, service, *start, name, phone, ctx),
-        Command::CancelBooking { code } => {
-            let b = state
-                .bookings
-                .get(code)
-                .ok_or(DomainError::UnknownBooking)?;
-            if b.checked_in.is_some() {
-                return Err(DomainError::AlreadyCheckedIn);
-            }
-            Ok(vec![Event::BookingCancelled {
-                code: code.clone(),
-                service: b.service.clone(),
-                start: b.start,
-            }])
-        }
+        } => appointments::book(spec, state, service, *start, name, phone, ctx),
+        Command::CancelBooking { code } => appointments::cancel_booking(state, code),
     }
 }
 
@@ -326,6 +330,7 @@ fn issue(
     Ok(vec![Event::TicketIssued {
         ticket: t,
         booking: None,
+        client: None,
     }])
 }
 
@@ -376,36 +381,6 @@ fn new_ticket(
         waiting_ahead: None,
         eta_s: None,
     })
-}
-
-fn check_in(spec: &CentreSpec, state: &State, code: &BookingCode, ctx: &Ctx) -> Decision {
-    let b = state
-        .bookings
-        .get(code)
-        .ok_or(DomainError::UnknownBooking)?;
-    if b.checked_in.is_some() {
-        return Err(DomainError::AlreadyCheckedIn);
-    }
-    if b.start.date_naive() != ctx.now.date_naive() {
-        return Err(DomainError::InvalidState(Reason::BookingNotToday));
-    }
-    let grace = spec
-        .service(&b.service)
-        .and_then(|s| s.appointments.as_ref())
-        .map_or(15, |a| a.grace_min);
-    let on_time = ctx.now <= b.start + Duration::minutes(i64::from(grace));
-    let (priority, slot) = if on_time {
-        (Some(APPOINTMENT.to_string()), Some(b.start))
-    } else {
-        (None, None)
-    };
-    let mut t = new_ticket(spec, state, &b.service, priority, slot, ctx)?;
-    t.booking = Some(code.clone());
-    let t = with_position(spec, state, t, ctx.now);
-    Ok(vec![Event::TicketIssued {
-        ticket: t,
-        booking: Some(code.clone()),
-    }])
 }
 
 fn next(spec: &CentreSpec, state: &State, counter: CounterId, ctx: &Ctx) -> Decision {
@@ -520,48 +495,6 @@ fn rate(
         source,
         phone,
     })])
-}
-
-fn book(
-    spec: &CentreSpec,
-    state: &State,
-    service: &ServiceId,
-    start: DateTime<FixedOffset>,
-    name: &Option<String>,
-    phone: &Option<String>,
-    ctx: &Ctx,
-) -> Decision {
-    let s = spec
-        .service(service)
-        .ok_or_else(|| DomainError::UnknownService(service.0.clone()))?;
-    let name = clean_name(name.as_deref())?;
-    let phone = clean_phone(phone.as_deref())?;
-    let slots = s.appointments.as_ref().ok_or(DomainError::NoSuchSlot)?;
-    let local_day = start.with_timezone(&spec.timezone).date_naive();
-    let today = ctx.now.with_timezone(&spec.timezone).date_naive();
-    let ahead = (local_day - today).num_days();
-    if start <= ctx.now || ahead < 0 || ahead > i64::from(slots.days_ahead) {
-        return Err(DomainError::NoSuchSlot);
-    }
-    if !slot_starts(spec, slots, local_day).contains(&start) {
-        return Err(DomainError::NoSuchSlot);
-    }
-    if booked(state, service, start) >= slots.capacity {
-        return Err(DomainError::SlotFull);
-    }
-    if state.bookings.contains_key(&ctx.new_code) {
-        return Err(DomainError::CodeTaken);
-    }
-    Ok(vec![Event::BookingCreated {
-        booking: Booking {
-            code: ctx.new_code.clone(),
-            service: service.clone(),
-            start,
-            name,
-            phone,
-            checked_in: None,
-        },
-    }])
 }
 
 /// Events that close a business day: every ticket still waiting or at a counter expires.

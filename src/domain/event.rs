@@ -73,6 +73,14 @@ pub struct Booking {
     pub checked_in: Option<TicketId>,
 }
 
+/// An opaque per-day tag of the phone that took a remote ticket: a keyed hash (HMAC with the
+/// daemon's secret) of its address and `xephang_client` cookie and of the day, so the journal
+/// can count a phone's tickets across restarts without holding its address, and a phone's
+/// tickets of different days cannot be linked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClientTag(pub String);
+
 /// What needs a supervisor's attention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -123,6 +131,10 @@ pub enum Event {
         ticket: Ticket,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         booking: Option<BookingCode>,
+        /// The phone that took a remote ticket (for `remote_per_client`); absent otherwise,
+        /// and in journal lines written before the tag existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<ClientTag>,
     },
     TicketCalled {
         ticket: Ticket,
@@ -235,4 +247,42 @@ pub struct Envelope {
     pub seq: u64,
     pub at: DateTime<FixedOffset>,
     pub event: Event,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `ticket_issued` journal line as written before remote tickets carried a client tag.
+    const OLD_LINE: &str = r#"{"seq":7,"at":"2026-11-23T08:00:07+07:00","event":{"type":"ticket_issued","ticket":{"id":"01JD0000000000000000000000","number":"2001","service":"tuxa","origin":"tuxa","priority":null,"status":"waiting","issued_at":"2026-11-23T08:00:07+07:00","called_at":null,"first_called_at":null,"finished_at":null,"counter":null,"clerk":null,"recalls":0,"order":1,"remote":true,"waiting_ahead":0,"eta_s":0}}}"#;
+
+    #[test]
+    fn old_ticket_issued_lines_parse_without_a_client_tag() {
+        let env: Envelope = serde_json::from_str(OLD_LINE).expect("old line parses");
+        let Event::TicketIssued {
+            ticket,
+            booking,
+            client,
+        } = &env.event
+        else {
+            panic!("not ticket_issued: {env:?}");
+        };
+        assert!(ticket.remote);
+        assert_eq!((booking, client), (&None, &None));
+        // Without a tag the line is written as before: no `client` key.
+        let again = serde_json::to_value(&env).expect("serialises");
+        assert!(again["event"].get("client").is_none(), "{again}");
+    }
+
+    #[test]
+    fn the_client_tag_round_trips() {
+        let mut env: Envelope = serde_json::from_str(OLD_LINE).expect("old line parses");
+        if let Event::TicketIssued { client, .. } = &mut env.event {
+            *client = Some(ClientTag("0123456789abcdef".into()));
+        }
+        let json = serde_json::to_value(&env).expect("serialises");
+        assert_eq!(json["event"]["client"], "0123456789abcdef");
+        let back: Envelope = serde_json::from_value(json).expect("parses");
+        assert_eq!(back, env);
+    }
 }

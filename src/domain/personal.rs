@@ -1,11 +1,14 @@
 //! Personal data citizens volunteer: a name and a phone number with a booking, a phone
 //! number for a call-back after the visit. Checked and normalised here, once, before it
 //! enters an event; shown to supervisors only (see `view.rs`); erased after
-//! `personal_data_days` by the `personal_data_purged` event.
+//! `personal_data_days` by the `personal_data_purged` event — from the state by
+//! `State::purge`, from the day files on disk by the journal's compaction, which blanks each
+//! old event with [`blank_event`].
 
 use chrono::{Duration, NaiveDate};
 
 use super::error::DomainError;
+use super::event::{Booking, Event};
 
 /// Longest name accepted, in characters.
 pub const MAX_NAME: usize = 80;
@@ -62,6 +65,39 @@ pub fn horizon(today: NaiveDate, days: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MIN)
 }
 
+/// The `type` tags of the events that may carry personal data: the only ones
+/// [`blank_event`] changes. The journal's compaction decodes just the lines of these types;
+/// an event type that comes to carry personal data must be added here and there.
+pub const PERSONAL_KINDS: [&str; 3] = ["day_started", "booking_created", "rating"];
+
+/// Blanks the name and phone of a booking whose visit is before `before`; whether it held
+/// either.
+pub fn blank_booking(booking: &mut Booking, before: NaiveDate) -> bool {
+    if booking.start.date_naive() >= before {
+        return false;
+    }
+    let held = booking.name.is_some() || booking.phone.is_some();
+    booking.name = None;
+    booking.phone = None;
+    held
+}
+
+/// Erases from one event of the journal of business day `day` what a purge of visits before
+/// `before` erases from the state (`State::purge`, the same rule): the name and phone of
+/// every booking whose slot is on an earlier day (`booking_created`, the bookings carried by
+/// `day_started`), and the call-back number of a rating when `day` itself is earlier.
+/// Everything else is left as it is. Returns whether anything was erased.
+pub fn blank_event(event: &mut Event, day: NaiveDate, before: NaiveDate) -> bool {
+    match event {
+        Event::DayStarted { bookings, .. } => bookings
+            .iter_mut()
+            .fold(false, |any, b| blank_booking(b, before) | any),
+        Event::BookingCreated { booking } => blank_booking(booking, before),
+        Event::Rating(rating) if day < before => rating.phone.take().is_some(),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +144,77 @@ mod tests {
             horizon(d, 30),
             NaiveDate::from_ymd_opt(2026, 1, 31).expect("date")
         );
+    }
+
+    #[test]
+    fn blanking_follows_the_horizon_and_touches_nothing_else() {
+        use crate::domain::event::{Rating, RatingSource};
+        use crate::domain::ids::{BookingCode, ServiceId, TicketId};
+        use chrono::{FixedOffset, TimeZone};
+
+        let day = NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
+        let at = |d: u32| {
+            FixedOffset::east_opt(7 * 3600)
+                .and_then(|tz| tz.with_ymd_and_hms(2026, 3, d, 9, 0, 0).single())
+                .expect("time")
+        };
+        let booking = |d: u32| Booking {
+            code: BookingCode(format!("CODE{d:02}")),
+            service: ServiceId::new("hen"),
+            start: at(d),
+            name: Some("Lê Thị Riêng".into()),
+            phone: Some("0987654321".into()),
+            checked_in: None,
+        };
+        let before = NaiveDate::from_ymd_opt(2026, 3, 4).expect("date");
+        // A slot before the horizon is blanked, one on or after it is kept.
+        let mut started = Event::DayStarted {
+            day,
+            counters: Vec::new(),
+            bookings: vec![booking(2), booking(4)],
+            dossier: None,
+        };
+        assert!(blank_event(&mut started, day, before));
+        let Event::DayStarted { bookings, .. } = &started else {
+            unreachable!()
+        };
+        assert_eq!(
+            (bookings[0].name.as_deref(), bookings[0].phone.as_deref()),
+            (None, None)
+        );
+        assert_eq!(bookings[0].code, booking(2).code, "only name and phone go");
+        assert_eq!(bookings[1], booking(4));
+        assert!(!blank_event(&mut started, day, before), "idempotent");
+        let mut created = Event::BookingCreated {
+            booking: booking(3),
+        };
+        assert!(blank_event(&mut created, day, before));
+        let rating = Rating {
+            ticket: TicketId(ulid::Ulid::nil()),
+            number: "1001".into(),
+            service: ServiceId::new("hen"),
+            counter: None,
+            clerk: None,
+            score: 4,
+            comment: Some("Cảm ơn".into()),
+            source: RatingSource::Phone,
+            phone: Some("0911222333".into()),
+        };
+        let mut rated = Event::Rating(rating.clone());
+        assert!(
+            !blank_event(&mut rated, before, before),
+            "the horizon's day keeps it"
+        );
+        assert!(blank_event(&mut rated, day, before));
+        assert_eq!(
+            rated,
+            Event::Rating(Rating {
+                phone: None,
+                ..rating
+            })
+        );
+        for e in [&started, &created, &rated] {
+            assert!(PERSONAL_KINDS.contains(&e.kind()), "{}", e.kind());
+        }
     }
 }

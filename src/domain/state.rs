@@ -9,7 +9,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use super::event::{
-    Alert, Booking, ClerkRef, CounterCarry, CounterStatus, DossierStats, Envelope, Event, Rating,
+    Alert, Booking, ClerkRef, ClientTag, CounterCarry, CounterStatus, DossierStats, Envelope,
+    Event, Rating,
 };
 use super::ids::{BookingCode, CounterId, ServiceId, TicketId};
 use super::spec::CentreSpec;
@@ -75,6 +76,9 @@ pub struct State {
     pub alerts: BTreeMap<String, Alert>,
     /// Tickets taken from phones today, per service of origin (for `remote_cap`).
     pub remote_issued: HashMap<ServiceId, u32>,
+    /// Tickets taken from phones today, per phone (`remote_per_client`): rebuilt by replay
+    /// from the tags of `ticket_issued`, emptied by `day_started` like the rest of the day.
+    pub remote_by_client: HashMap<ClientTag, u32>,
     /// Personal data of visits before this day has been erased (`personal_data_purged`).
     pub purged_before: Option<NaiveDate>,
 }
@@ -120,6 +124,7 @@ impl State {
             service_time: HashMap::new(),
             alerts: BTreeMap::new(),
             remote_issued: HashMap::new(),
+            remote_by_client: HashMap::new(),
             purged_before: None,
         }
     }
@@ -204,10 +209,17 @@ impl State {
                 }
                 self.dossier = dossier.clone();
             }
-            Event::TicketIssued { ticket, booking } => {
+            Event::TicketIssued {
+                ticket,
+                booking,
+                client,
+            } => {
                 self.issued = self.issued.max(ticket.order);
                 if ticket.remote {
                     *self.remote_issued.entry(ticket.origin.clone()).or_default() += 1;
+                }
+                if let Some(tag) = client {
+                    *self.remote_by_client.entry(tag.clone()).or_default() += 1;
                 }
                 if let Some(code) = booking {
                     if let Some(b) = self.bookings.get_mut(code) {

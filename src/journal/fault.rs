@@ -11,7 +11,9 @@
 //! | `fsync` | writes the batch, then fails at fsync (the batch must be cut back) |
 //! | `torn` | writes half the batch, fails, and the cut-back fails too (the next append must cut) |
 //!
-//! Removing the file heals the "disk". Without the variable nothing here runs. This is how
+//! A count after the word (`eio 1`) makes the fault last that many appends only (the hook
+//! counts down in the file and removes it after the last). Removing the file heals the
+//! "disk". Without the variable nothing here runs. This is how
 //! `tests/storage_faults.rs` proves that nothing undurable is acknowledged and that service
 //! resumes by itself; a real centre never sets the variable.
 
@@ -54,14 +56,32 @@ pub fn configured() -> Option<PathBuf> {
     Some(path)
 }
 
-/// The fault in force now, if the file exists.
+/// The fault in force now, if the file exists. A count after the word (`eio 1`) limits the
+/// fault to that many more appends: each one counts down, and the last removes the file.
 pub fn active(file: &Option<PathBuf>) -> Option<Fault> {
     let path = file.as_ref()?;
     let text = std::fs::read_to_string(path).ok()?;
-    Some(match text.split_whitespace().next().unwrap_or("eio") {
+    let mut words = text.split_whitespace();
+    let word = words.next().unwrap_or("eio");
+    let fault = match word {
         "enospc" => Fault::NoSpace,
         "fsync" => Fault::Fsync,
         "torn" => Fault::Torn,
         _ => Fault::Eio,
-    })
+    };
+    match words.next().and_then(|n| n.parse::<u32>().ok()) {
+        Some(0) => {
+            let _ = std::fs::remove_file(path);
+            None
+        }
+        Some(1) => {
+            let _ = std::fs::remove_file(path);
+            Some(fault)
+        }
+        Some(n) => {
+            let _ = std::fs::write(path, format!("{word} {}", n - 1));
+            Some(fault)
+        }
+        None => Some(fault),
+    }
 }

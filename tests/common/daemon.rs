@@ -124,6 +124,24 @@ impl Daemon {
         }
     }
 
+    /// SIGTERM, wait until the daemon has stopped by itself (graceful shutdown), then start
+    /// again on the same data dir and port.
+    pub fn restart_gracefully(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let sent = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .expect("kill -TERM");
+            assert!(sent.success(), "kill -TERM failed");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while child.try_wait().expect("wait").is_none() {
+                assert!(Instant::now() < deadline, "no stop within 10 s of SIGTERM");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        self.restart();
+    }
+
     /// Kill -9 (if still running) and start again on the same data dir and the same port.
     pub fn restart(&mut self) {
         self.kill9();

@@ -1,0 +1,328 @@
+//! Decisions about appointments and tickets taken from phones: booking a slot, cancelling a
+//! booking, checking one in at the kiosk, and a phone's remote ticket under its daily cap.
+//!
+//! Kept apart from `decide.rs` (issue 7) so that file stays small enough to read; the shared
+//! ticket helpers (`issue`, `new_ticket`, `with_position`) stay there.
+
+use chrono::{DateTime, Duration, FixedOffset};
+
+use super::{issue, new_ticket, with_position, Ctx, Decision};
+use crate::domain::error::{DomainError, Reason};
+use crate::domain::event::{Booking, ClientTag, Event};
+use crate::domain::ids::{BookingCode, ServiceId};
+use crate::domain::personal::{clean_name, clean_phone};
+use crate::domain::slots::{booked, slot_starts};
+use crate::domain::spec::CentreSpec;
+use crate::domain::state::State;
+use crate::domain::ticket::APPOINTMENT;
+
+/// A ticket from the phone `client`: refused like any remote ticket (unknown service, not
+/// `remote`, the service's `remote_cap`, closed hours), and then decided as **no event** when
+/// the phone already took `per_client` tickets today. Checked in the one writer against the
+/// day's state, so two requests of one phone cannot both pass, and rebuilt by replay after a
+/// restart.
+pub(super) fn issue_remote(
+    spec: &CentreSpec,
+    state: &State,
+    service: &ServiceId,
+    client: &ClientTag,
+    per_client: u32,
+    ctx: &Ctx,
+) -> Decision {
+    let mut events = issue(spec, state, service, None, true, ctx)?;
+    if state.remote_by_client.get(client).copied().unwrap_or(0) >= per_client {
+        return Ok(Vec::new());
+    }
+    for e in &mut events {
+        if let Event::TicketIssued { client: tag, .. } = e {
+            *tag = Some(client.clone());
+        }
+    }
+    Ok(events)
+}
+
+pub(super) fn check_in(
+    spec: &CentreSpec,
+    state: &State,
+    code: &BookingCode,
+    ctx: &Ctx,
+) -> Decision {
+    let b = state
+        .bookings
+        .get(code)
+        .ok_or(DomainError::UnknownBooking)?;
+    if b.checked_in.is_some() {
+        return Err(DomainError::AlreadyCheckedIn);
+    }
+    if b.start.date_naive() != ctx.now.date_naive() {
+        return Err(DomainError::InvalidState(Reason::BookingNotToday));
+    }
+    let grace = spec
+        .service(&b.service)
+        .and_then(|s| s.appointments.as_ref())
+        .map_or(15, |a| a.grace_min);
+    let on_time = ctx.now <= b.start + Duration::minutes(i64::from(grace));
+    let (priority, slot) = if on_time {
+        (Some(APPOINTMENT.to_string()), Some(b.start))
+    } else {
+        (None, None)
+    };
+    let mut t = new_ticket(spec, state, &b.service, priority, slot, ctx)?;
+    t.booking = Some(code.clone());
+    let t = with_position(spec, state, t, ctx.now);
+    Ok(vec![Event::TicketIssued {
+        ticket: t,
+        booking: Some(code.clone()),
+        client: None,
+    }])
+}
+
+pub(super) fn cancel_booking(state: &State, code: &BookingCode) -> Decision {
+    let b = state
+        .bookings
+        .get(code)
+        .ok_or(DomainError::UnknownBooking)?;
+    if b.checked_in.is_some() {
+        return Err(DomainError::AlreadyCheckedIn);
+    }
+    Ok(vec![Event::BookingCancelled {
+        code: code.clone(),
+        service: b.service.clone(),
+        start: b.start,
+    }])
+}
+
+pub(super) fn book(
+    spec: &CentreSpec,
+    state: &State,
+    service: &ServiceId,
+    start: DateTime<FixedOffset>,
+    name: &Option<String>,
+    phone: &Option<String>,
+    ctx: &Ctx,
+) -> Decision {
+    let s = spec
+        .service(service)
+        .ok_or_else(|| DomainError::UnknownService(service.0.clone()))?;
+    let name = clean_name(name.as_deref())?;
+    let phone = clean_phone(phone.as_deref())?;
+    let slots = s.appointments.as_ref().ok_or(DomainError::NoSuchSlot)?;
+    let local_day = start.with_timezone(&spec.timezone).date_naive();
+    let today = ctx.now.with_timezone(&spec.timezone).date_naive();
+    let ahead = (local_day - today).num_days();
+    if start <= ctx.now || ahead < 0 || ahead > i64::from(slots.days_ahead) {
+        return Err(DomainError::NoSuchSlot);
+    }
+    if !slot_starts(spec, slots, local_day).contains(&start) {
+        return Err(DomainError::NoSuchSlot);
+    }
+    if booked(state, service, start) >= slots.capacity {
+        return Err(DomainError::SlotFull);
+    }
+    if state.bookings.contains_key(&ctx.new_code) {
+        return Err(DomainError::CodeTaken);
+    }
+    Ok(vec![Event::BookingCreated {
+        booking: Booking {
+            code: ctx.new_code.clone(),
+            service: service.clone(),
+            start,
+            name,
+            phone,
+            checked_in: None,
+        },
+    }])
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, FixedOffset, TimeZone};
+
+    use super::super::{decide, start_of_day, Command};
+    use super::*;
+    use crate::domain::error::Names;
+    use crate::domain::event::Envelope;
+    use crate::domain::ids::{CounterId, TicketId};
+    use crate::domain::spec::{CounterSpec, Mode, OpeningHours, ServiceSpec};
+
+    /// One service, `tuxa`, giving phones 5 tickets a day; one counter.
+    fn spec() -> CentreSpec {
+        CentreSpec {
+            name: "Test".into(),
+            name_en: "Test".into(),
+            timezone: chrono_tz::Asia::Ho_Chi_Minh,
+            services: vec![ServiceSpec {
+                id: ServiceId::new("tuxa"),
+                name: "Trả kết quả".into(),
+                name_en: "Results".into(),
+                prefix: None,
+                first: 2001,
+                last: 2999,
+                target_wait_s: 900,
+                default_service_s: 300,
+                hours: OpeningHours::always(),
+                remote: true,
+                remote_cap: 5,
+                appointments: None,
+            }],
+            counters: vec![CounterSpec {
+                id: CounterId(1),
+                name: "Quầy 1".into(),
+                services: vec![ServiceId::new("tuxa")],
+                mode: Mode::Fifo,
+            }],
+            priorities: Vec::new(),
+            priority_streak: 3,
+            pause_alert_s: 600,
+            personal_data_days: 30,
+        }
+    }
+
+    /// The day's state and its journal, applied as the engine applies them.
+    struct Day {
+        spec: CentreSpec,
+        state: State,
+        now: DateTime<FixedOffset>,
+        log: Vec<Envelope>,
+    }
+
+    impl Day {
+        fn new() -> Day {
+            let now = FixedOffset::east_opt(7 * 3600)
+                .and_then(|tz| tz.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).single())
+                .expect("valid time");
+            let spec = spec();
+            let state = State::new(&spec, now.date_naive());
+            let mut day = Day {
+                spec,
+                state,
+                now,
+                log: Vec::new(),
+            };
+            let first = start_of_day(&day.state, now.date_naive());
+            day.commit(vec![first]);
+            day
+        }
+
+        fn commit(&mut self, events: Vec<Event>) {
+            for event in events {
+                let env = Envelope {
+                    seq: self.state.seq + 1,
+                    at: self.now,
+                    event,
+                };
+                self.state.apply(&self.spec, &env);
+                self.log.push(env);
+            }
+        }
+
+        fn exec(&mut self, cmd: Command) -> Decision {
+            self.now += Duration::seconds(5);
+            let announce = |_: &str, _: CounterId| Vec::new();
+            let ctx = Ctx {
+                now: self.now,
+                new_id: TicketId(ulid::Ulid::new()),
+                new_code: BookingCode("ABCDEF".into()),
+                announce: &announce,
+            };
+            let events = decide(&self.spec, &self.state, &cmd, &ctx)?;
+            self.commit(events.clone());
+            Ok(events)
+        }
+
+        /// A remote ticket for `phone` (cap 2): Ok(true) issued, Ok(false) the phone's cap.
+        fn phone(&mut self, phone: &str) -> Result<bool, DomainError> {
+            let events = self.exec(Command::IssueRemote {
+                service: ServiceId::new("tuxa"),
+                client: ClientTag(phone.into()),
+                per_client: 2,
+            })?;
+            match events.as_slice() {
+                [] => Ok(false),
+                [Event::TicketIssued {
+                    ticket,
+                    booking: None,
+                    client: Some(tag),
+                }] => {
+                    assert!(ticket.remote);
+                    assert_eq!(tag.0, phone);
+                    Ok(true)
+                }
+                other => panic!("unexpected events {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_phone_gets_its_cap_and_no_more() {
+        let mut day = Day::new();
+        assert_eq!(day.phone("a"), Ok(true));
+        assert_eq!(day.phone("a"), Ok(true));
+        let before = day.log.len();
+        assert_eq!(day.phone("a"), Ok(false), "third ticket of one phone");
+        assert_eq!(day.log.len(), before, "a refusal writes nothing");
+        assert_eq!(day.state.remote_by_client[&ClientTag("a".into())], 2);
+        // Another phone is not affected; the service's cap (5) still holds for everyone.
+        assert_eq!(day.phone("b"), Ok(true));
+        assert_eq!(day.phone("b"), Ok(true));
+        assert_eq!(day.phone("c"), Ok(true));
+        let capped = Names {
+            vi: "Trả kết quả".into(),
+            en: "Results".into(),
+        };
+        assert_eq!(day.phone("d"), Err(DomainError::RemoteCapReached(capped)));
+        assert_eq!(day.state.remote_issued[&ServiceId::new("tuxa")], 5);
+    }
+
+    #[test]
+    fn replay_rebuilds_the_counts_per_phone() {
+        let mut day = Day::new();
+        day.phone("a").expect("first");
+        day.phone("a").expect("second");
+        day.phone("b").expect("b");
+        // A restart: a fresh state from the journal alone.
+        let mut replayed = State::new(&day.spec, day.now.date_naive());
+        for env in &day.log {
+            replayed.apply(&day.spec, env);
+        }
+        assert_eq!(replayed.remote_by_client, day.state.remote_by_client);
+        day.state = replayed;
+        assert_eq!(day.phone("a"), Ok(false), "the cap survives the restart");
+        assert_eq!(day.phone("b"), Ok(true));
+    }
+
+    #[test]
+    fn untagged_remote_tickets_count_for_no_phone() {
+        // `Command::Issue { remote: true }` and old journal lines carry no tag.
+        let mut day = Day::new();
+        for _ in 0..3 {
+            day.exec(Command::Issue {
+                service: ServiceId::new("tuxa"),
+                priority: None,
+                remote: true,
+            })
+            .expect("issued");
+        }
+        assert!(day.state.remote_by_client.is_empty());
+        assert_eq!(day.phone("a"), Ok(true));
+    }
+
+    #[test]
+    fn a_new_day_gives_every_phone_its_cap_again() {
+        let mut day = Day::new();
+        day.phone("a").expect("first");
+        day.phone("a").expect("second");
+        assert_eq!(day.phone("a"), Ok(false));
+        day.now += Duration::days(1);
+        let next = day.now.date_naive();
+        let first = start_of_day(&day.state, next);
+        day.commit(vec![first]);
+        assert!(day.state.remote_by_client.is_empty());
+        assert_eq!(
+            day.phone("a"),
+            Ok(true),
+            "a new business day resets the cap"
+        );
+        assert_eq!(day.state.remote_by_client[&ClientTag("a".into())], 1);
+    }
+}
