@@ -173,8 +173,18 @@ impl Engine {
         let previous = crate::journal::days(&journal_dir)
             .into_iter()
             .rfind(|d| *d <= today);
-        let day = previous.unwrap_or(today);
-        let (journal, events) = Journal::open(&journal_dir, day)?;
+        let mut day = previous.unwrap_or(today);
+        let (mut journal, mut events) = Journal::open(&journal_dir, day)?;
+        if events.is_empty() {
+            // A day change cut short by a power cut: the new day's file exists, its first line
+            // never became durable. The state is that of the last day with events;
+            // `roll_day` below starts the new day again from it (seq, bookings, clerks).
+            if let Some((last, _)) = crate::journal::last_day_with_events(&journal_dir, day)? {
+                tracing::warn!(empty = %day, from = %last, "the last day change was cut short: starting it again");
+                (journal, events) = Journal::open(&journal_dir, last)?;
+                day = last;
+            }
+        }
         let mut state = State::new(&spec, day);
         for env in &events {
             state.apply(&spec, env);
@@ -414,13 +424,7 @@ impl Engine {
         if !events.is_empty() {
             return Ok((day, events));
         }
-        match crate::journal::days(&self.journal_dir)
-            .into_iter()
-            .rfind(|d| *d < day)
-        {
-            Some(prev) => Ok((prev, crate::journal::read_day(&self.journal_dir, prev)?)),
-            None => Ok((day, events)),
-        }
+        Ok(crate::journal::last_day_with_events(&self.journal_dir, day)?.unwrap_or((day, events)))
     }
 
     /// Appends, applies and publishes events outside a command (day changes).

@@ -224,6 +224,22 @@ pub fn read_day(dir: &Path, day: NaiveDate) -> Result<Vec<Envelope>, JournalErro
     read_file(&day_path(dir, day)).map(|(events, _)| events)
 }
 
+/// The latest day before `before` whose file holds events, with its events: where the state
+/// stands when the newest day file is still empty (a day change cut short before its first
+/// line was durable).
+pub fn last_day_with_events(
+    dir: &Path,
+    before: NaiveDate,
+) -> Result<Option<(NaiveDate, Vec<Envelope>)>, JournalError> {
+    for day in days(dir).into_iter().rev().filter(|d| *d < before) {
+        let events = read_day(dir, day)?;
+        if !events.is_empty() {
+            return Ok(Some((day, events)));
+        }
+    }
+    Ok(None)
+}
+
 /// Serialises one envelope as a journal line.
 pub fn encode_line(env: &Envelope, buf: &mut Vec<u8>) {
     // Serialising our own types to a Vec cannot fail (no maps with non-string keys).
