@@ -48,6 +48,8 @@ pub struct Limiter {
     ws_total: AtomicUsize,
     ws_per_ip: DashMap<IpAddr, usize>,
     codes: CodeGuard,
+    /// Keys of [`Limiter::token_key`] (random per process).
+    token_hasher: std::collections::hash_map::RandomState,
 }
 
 /// One open WebSocket's place under the caps; released when dropped.
@@ -77,7 +79,25 @@ impl Limiter {
             ws_total: AtomicUsize::new(0),
             ws_per_ip: DashMap::new(),
             codes: CodeGuard::default(),
+            token_hasher: Default::default(),
         })
+    }
+
+    /// A token as a key of the limiter's maps: a keyed hash of fixed size (a client's token
+    /// may be any string up to the header limit; the maps hold neither it nor its length).
+    fn token_key(&self, token: &str) -> String {
+        use std::hash::BuildHasher;
+        format!("{:016x}", self.token_hasher.hash_one(token))
+    }
+
+    /// Whether `key`'s bucket of `per_min` has a token left, without taking it (nor making
+    /// a bucket); Err(seconds to wait) when empty.
+    fn peek(&self, key: &str, per_min: u32) -> Result<(), u64> {
+        let wait = self
+            .buckets
+            .get(key)
+            .and_then(|b| refill(*b, per_min, Instant::now()).1);
+        wait.map_or(Ok(()), Err)
     }
 
     /// Takes one token from `key`'s bucket of `per_min`; Err(seconds to wait) when empty.
@@ -90,18 +110,18 @@ impl Limiter {
             self.buckets
                 .retain(|_, (_, last)| last.elapsed() < BUCKET_IDLE);
         }
-        let cap = f64::from(per_min);
-        let rate = cap / 60.0;
         let now = Instant::now();
-        let mut b = self.buckets.entry(key).or_insert((cap, now));
-        let (tokens, last) = *b;
-        let tokens = (tokens + now.duration_since(last).as_secs_f64() * rate).min(cap);
-        if tokens >= 1.0 {
-            *b = (tokens - 1.0, now);
-            Ok(())
-        } else {
-            *b = (tokens, now);
-            Err(((1.0 - tokens) / rate).ceil().max(1.0) as u64)
+        let mut b = self.buckets.entry(key).or_insert((f64::from(per_min), now));
+        let (tokens, wait) = refill(*b, per_min, now);
+        match wait {
+            None => {
+                *b = (tokens - 1.0, now);
+                Ok(())
+            }
+            Some(wait) => {
+                *b = (tokens, now);
+                Err(wait)
+            }
         }
     }
 
@@ -318,6 +338,16 @@ fn client_ip(req: &Request) -> Option<IpAddr> {
         .map(|c| c.0.ip())
 }
 
+/// A bucket `(tokens, last refill)` of `per_min` refilled up to `now`: the tokens it then
+/// holds, and when less than one, the seconds until there is one.
+fn refill((tokens, last): (f64, Instant), per_min: u32, now: Instant) -> (f64, Option<u64>) {
+    let cap = f64::from(per_min);
+    let rate = cap / 60.0;
+    let tokens = (tokens + now.duration_since(last).as_secs_f64() * rate).min(cap);
+    let wait = (tokens < 1.0).then(|| ((1.0 - tokens) / rate).ceil().max(1.0) as u64);
+    (tokens, wait)
+}
+
 /// The bearer token of the `Authorization` header.
 fn bearer(req: &Request) -> Option<&str> {
     req.headers()
@@ -368,12 +398,21 @@ pub async fn guard(State(lim): State<Arc<Limiter>>, mut req: Request, next: Next
     let exempt = lim.cfg.exempt_loopback && ip.is_none_or(|ip| ip.is_loopback());
     let path = req.uri().path().to_string();
     if req.method() == Method::POST && path == "/api/v1/tickets" && !exempt {
-        let token = bearer(&req).unwrap_or("-").to_string();
+        // The address is looked at first, so that a client sending made-up tokens is stopped
+        // before each of them gets a bucket of its own; it is charged only for a request
+        // that its token's bucket lets through.
+        let ip_key = ip.map(|ip| format!("ip:{ip}"));
+        if let Some(key) = &ip_key {
+            if let Err(wait) = lim.peek(key, lim.cfg.issue_per_min_ip) {
+                return limited(wait);
+            }
+        }
+        let token = lim.token_key(bearer(&req).unwrap_or("-"));
         if let Err(wait) = lim.take(format!("t:{token}"), lim.cfg.issue_per_min_token) {
             return limited(wait);
         }
-        if let Some(ip) = ip {
-            if let Err(wait) = lim.take(format!("ip:{ip}"), lim.cfg.issue_per_min_ip) {
+        if let Some(key) = ip_key {
+            if let Err(wait) = lim.take(key, lim.cfg.issue_per_min_ip) {
                 return limited(wait);
             }
         }
@@ -381,7 +420,7 @@ pub async fn guard(State(lim): State<Arc<Limiter>>, mut req: Request, next: Next
     let mut attempt = None;
     if code_lookup(&req) && !exempt {
         let mut keys: Vec<String> = ip.map(|ip| format!("ip:{ip}")).into_iter().collect();
-        keys.extend(any_token(&req).map(|t| format!("token:{t}")));
+        keys.extend(any_token(&req).map(|t| format!("token:{}", lim.token_key(&t))));
         match lim.codes_begin(keys) {
             Ok(a) => attempt = Some(a),
             Err(wait) => return codes_limited(wait),
@@ -454,6 +493,45 @@ async fn as_api_error(resp: Response) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Made-up tokens from one address stop getting buckets once the address is limited.
+    #[tokio::test]
+    async fn made_up_tokens_do_not_grow_the_buckets_past_the_address_limit() {
+        use tower_service::Service;
+        let lim = Limiter::new(&Limits {
+            issue_per_min_ip: 4,
+            issue_per_min_token: 100,
+            exempt_loopback: false,
+            ..Limits::default()
+        });
+        let mut app = axum::Router::new()
+            .route("/api/v1/tickets", axum::routing::post(|| async { "ok" }))
+            .layer(axum::middleware::from_fn_with_state(lim.clone(), guard));
+        let peer = ConnectInfo(SocketAddr::from(([10, 0, 0, 7], 5000)));
+        let mut statuses = Vec::new();
+        for i in 0..50 {
+            let mut req = Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/tickets")
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer made-up-{i}-{}", "x".repeat(4000)),
+                )
+                .body(Body::empty())
+                .expect("request");
+            req.extensions_mut().insert(peer);
+            let resp = app.call(req).await.expect("infallible");
+            statuses.push(resp.status().as_u16());
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 4);
+        assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 46);
+        // The address's bucket and the four tokens that got through, each a 16-digit key.
+        assert_eq!(lim.buckets.len(), 5);
+        assert!(
+            lim.buckets.iter().all(|b| b.key().len() <= 20),
+            "keys of fixed size"
+        );
+    }
 
     fn limiter(failures: u32) -> Arc<Limiter> {
         Limiter::new(&Limits {
