@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
-use crate::domain::event::{Alert, Booking, ClerkRef, DossierStats, Rating};
+use crate::domain::event::{Alert, Booking, ClerkRef, ClientTag, DossierStats, Rating};
 use crate::domain::ids::{BookingCode, CounterId, ServiceId, TicketId};
 use crate::domain::select::{eta_s, positions};
 use crate::domain::spec::{CentreSpec, Mode, PriorityClass};
@@ -132,6 +132,8 @@ pub struct Hub {
     pub ratings: DashMap<TicketId, Rating>,
     /// Appointment bookings (today's and future ones), by code. Personal data: staff only.
     pub bookings: DashMap<BookingCode, Booking>,
+    /// Tickets each phone took from home today, by its tag (what it may still take).
+    pub remote_by_client: DashMap<ClientTag, u32>,
     /// Today's figures, fed event by event.
     pub stats: Mutex<DayStats>,
     /// Personal data of visits before this day has been purged (the latest
@@ -174,6 +176,7 @@ impl Hub {
             tickets: DashMap::new(),
             ratings: DashMap::new(),
             bookings: DashMap::new(),
+            remote_by_client: DashMap::new(),
             stats: Mutex::new(DayStats::default()),
             purged_before: Mutex::new(None),
         }
@@ -273,6 +276,22 @@ impl Hub {
             }
             for r in state.ratings.values() {
                 self.ratings.insert(r.ticket, r.clone());
+            }
+        }
+        if new_day {
+            self.remote_by_client.clear();
+            for (tag, n) in &state.remote_by_client {
+                self.remote_by_client.insert(tag.clone(), *n);
+            }
+        } else {
+            for env in envs {
+                if let Event::TicketIssued {
+                    client: Some(tag), ..
+                } = &env.event
+                {
+                    let n = state.remote_by_client.get(tag).copied().unwrap_or(0);
+                    self.remote_by_client.insert(tag.clone(), n);
+                }
             }
         }
         let bookings_changed = new_day

@@ -131,7 +131,6 @@ pub async fn run(
         displays_dir,
         shutdown: shutdown_rx,
         clock,
-        remote: Default::default(),
     });
 
     let ticker = {

@@ -20,8 +20,6 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::path::Path as FsPath;
-use std::sync::Mutex;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -36,7 +34,7 @@ use super::auth::Principal;
 use super::error::{ApiError, ApiJson, ApiResult};
 use super::tickets::{run, ticket_of};
 use super::{openapi, AppState};
-use crate::domain::event::{Booking, ClientTag, Event, Rating, RatingSource};
+use crate::domain::event::{Booking, ClientTag, Rating, RatingSource};
 use crate::domain::ids::{ServiceId, TicketId, CODE_ALPHABET, CODE_LEN};
 use crate::domain::personal::horizon;
 use crate::domain::ticket::{Status, Ticket};
@@ -46,88 +44,6 @@ use crate::view;
 /// The cookie that tells one phone from another behind the same address.
 pub const CLIENT_COOKIE: &str = "xephang_client";
 
-/// Remote tickets per phone today, for the read side (`GET /api/v1/remote-tickets`): a mirror
-/// of the engine's counts (which alone decide the cap), seeded from the day's journal on first
-/// use, so it is right after a restart, and followed by the tickets this daemon issues.
-#[derive(Default)]
-pub struct RemoteGuard {
-    mirror: Mutex<Mirror>,
-}
-
-#[derive(Default)]
-struct Mirror {
-    /// The day `counts` are for; None before the first seeding.
-    day: Option<NaiveDate>,
-    /// Seq of the last event the seeding read: tickets after it are counted as issued.
-    seeded_to: u64,
-    counts: HashMap<ClientTag, u32>,
-}
-
-impl RemoteGuard {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Mirror> {
-        self.mirror.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Tickets `tag` took on `day`, when the mirror holds that day.
-    fn used_if_seeded(&self, day: NaiveDate, tag: &ClientTag) -> Option<u32> {
-        let m = self.lock();
-        (m.day == Some(day)).then(|| m.counts.get(tag).copied().unwrap_or(0))
-    }
-
-    /// Counts the tagged tickets of `day`'s journal (blocking: file I/O). The lock is held
-    /// while reading, so a ticket is counted either here (already in the file) or by
-    /// [`RemoteGuard::issued`] (seq after what was read), never twice or not at all.
-    fn seed(&self, journal_dir: &FsPath, day: NaiveDate) {
-        let mut m = self.lock();
-        if m.day == Some(day) {
-            return;
-        }
-        let events = if crate::journal::day_path(journal_dir, day).exists() {
-            match crate::journal::read_day(journal_dir, day) {
-                Ok(events) => events,
-                Err(e) => {
-                    tracing::warn!(error = %e, "remote tickets per phone: journal not readable");
-                    return;
-                }
-            }
-        } else {
-            Vec::new()
-        };
-        let mut counts: HashMap<ClientTag, u32> = HashMap::new();
-        for env in &events {
-            if let Event::TicketIssued {
-                client: Some(tag), ..
-            } = &env.event
-            {
-                *counts.entry(tag.clone()).or_default() += 1;
-            }
-        }
-        *m = Mirror {
-            day: Some(day),
-            seeded_to: events.last().map_or(0, |e| e.seq),
-            counts,
-        };
-    }
-
-    /// Tickets `tag` took on `day` (seeding the mirror first when needed).
-    async fn used(&self, app: &AppState, day: NaiveDate, tag: &ClientTag) -> u32 {
-        if let Some(n) = self.used_if_seeded(day, tag) {
-            return n;
-        }
-        let seeder = app.clone();
-        let dir = app.data_dir.join("journal");
-        let _ = tokio::task::spawn_blocking(move || seeder.remote.seed(&dir, day)).await;
-        self.used_if_seeded(day, tag).unwrap_or(0)
-    }
-
-    /// A ticket the engine issued to `tag` on `day` as event `seq`.
-    fn issued(&self, day: NaiveDate, seq: u64, tag: &ClientTag) {
-        let mut m = self.lock();
-        if m.day == Some(day) && seq > m.seeded_to {
-            *m.counts.entry(tag.clone()).or_default() += 1;
-        }
-    }
-}
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -310,11 +226,11 @@ fn client_of(app: &AppState, peer: &SocketAddr, headers: &HeaderMap) -> (String,
     (key, cookie)
 }
 
-/// The business day a remote ticket asked for now belongs to (the engine never goes back
-/// to an earlier day), and the client's tag for that day.
-fn tag_of(app: &AppState, key: &str) -> (NaiveDate, ClientTag) {
+/// The client's tag for the business day a remote ticket asked for now belongs to (the
+/// engine never goes back to an earlier day).
+fn tag_of(app: &AppState, key: &str) -> ClientTag {
     let day = app.now().date_naive().max(app.hub.snapshot().day);
-    (day, ClientTag(app.keys.client_tag(day, key)))
+    ClientTag(app.keys.client_tag(day, key))
 }
 
 /// A `Set-Cookie` for a new client id, when the request had none.
@@ -360,8 +276,8 @@ pub async fn allowance(
     headers: HeaderMap,
 ) -> Response {
     let (key, cookie) = client_of(&app, &peer, &headers);
-    let (day, tag) = tag_of(&app, &key);
-    let used = app.remote.used(&app, day, &tag).await;
+    let tag = tag_of(&app, &key);
+    let used = app.hub.remote_by_client.get(&tag).map_or(0, |n| *n);
     let cap = app.config.remote_per_client;
     let services: Vec<Value> = app
         .spec
@@ -405,29 +321,12 @@ pub async fn remote_issue(
     ApiJson(body): ApiJson<RemoteBody>,
 ) -> ApiResult<Response> {
     let (key, cookie) = client_of(&app, &peer, &headers);
-    let (day, tag) = tag_of(&app, &key);
-    let cap = app.config.remote_per_client;
     let cmd = Command::IssueRemote {
         service: ServiceId(body.service),
-        client: tag.clone(),
-        per_client: cap,
+        client: tag_of(&app, &key),
+        per_client: app.config.remote_per_client,
     };
     let events = run(&app, &Principal::Public, cmd).await?;
-    let Some(seq) = events
-        .iter()
-        .find(|e| matches!(e.event, Event::TicketIssued { .. }))
-        .map(|e| e.seq)
-    else {
-        // No event: the engine found this phone at its cap for today.
-        tracing::info!(client = %tag.0, cap, "remote ticket refused: per-client cap");
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("Mỗi điện thoại chỉ được lấy {cap} số từ xa mỗi ngày; mời lấy số tại ki-ốt."),
-            format!("A phone may take {cap} tickets from home per day; please use the kiosk."),
-        ));
-    };
-    app.remote.issued(day, seq, &tag);
     let resp = (StatusCode::CREATED, Json(ticket_of(&app, &events))).into_response();
     Ok(with_cookie(resp, new_cookie(&app, &cookie)))
 }

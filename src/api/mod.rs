@@ -47,8 +47,6 @@ pub struct App {
     pub shutdown: watch::Receiver<bool>,
     /// The engine's clock (shifted in tests by `XEPHANG_TEST_CLOCK_OFFSET_S`).
     pub clock: crate::engine::Clock,
-    /// Remote tickets taken today per client.
-    pub remote: appointments::RemoteGuard,
 }
 
 impl App {

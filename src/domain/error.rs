@@ -45,6 +45,9 @@ pub enum DomainError {
     CodeTaken,
     #[error("service {0} has given out all its phone tickets today")]
     RemoteCapReached(Names),
+    /// This phone took its `remote_per_client` tickets today.
+    #[error("this phone took its {0} tickets today")]
+    ClientCapReached(u32),
     #[error("not a phone number")]
     BadPhone,
     #[error("name too long or with control characters")]
@@ -143,7 +146,7 @@ impl DomainError {
             DomainError::UnknownBooking => "unknown_booking",
             DomainError::AlreadyCheckedIn => "already_checked_in",
             DomainError::NotThisCounter => "forbidden",
-            DomainError::RemoteCapReached(_) => "rate_limited",
+            DomainError::RemoteCapReached(_) | DomainError::ClientCapReached(_) => "rate_limited",
         }
     }
 
@@ -225,6 +228,10 @@ impl DomainError {
             DomainError::CodeTaken => (
                 "Mã lịch hẹn bị trùng, hãy thử lại.".into(),
                 "Booking code collision, try again.".into(),
+            ),
+            DomainError::ClientCapReached(cap) => (
+                format!("Mỗi điện thoại chỉ được lấy {cap} số từ xa mỗi ngày; mời lấy số tại ki-ốt."),
+                format!("A phone may take {cap} tickets from home per day; please use the kiosk."),
             ),
             DomainError::RemoteCapReached(s) => (
                 format!(

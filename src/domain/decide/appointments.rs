@@ -17,8 +17,9 @@ use crate::domain::state::State;
 use crate::domain::ticket::APPOINTMENT;
 
 /// A ticket from the phone `client`: refused like any remote ticket (unknown service, not
-/// `remote`, the service's `remote_cap`, closed hours), and then decided as **no event** when
-/// the phone already took `per_client` tickets today. Checked in the one writer against the
+/// `remote`, the service's `remote_cap`, closed hours), and then refused with
+/// `ClientCapReached` when the phone already took `per_client` tickets today. Checked in the
+/// one writer against the
 /// day's state, so two requests of one phone cannot both pass, and rebuilt by replay after a
 /// restart.
 pub(super) fn issue_remote(
@@ -31,7 +32,7 @@ pub(super) fn issue_remote(
 ) -> Decision {
     let mut events = issue(spec, state, service, None, true, ctx)?;
     if state.remote_by_client.get(client).copied().unwrap_or(0) >= per_client {
-        return Ok(Vec::new());
+        return Err(DomainError::ClientCapReached(per_client));
     }
     for e in &mut events {
         if let Event::TicketIssued { client: tag, .. } = e {
@@ -232,13 +233,15 @@ mod tests {
 
         /// A remote ticket for `phone` (cap 2): Ok(true) issued, Ok(false) the phone's cap.
         fn phone(&mut self, phone: &str) -> Result<bool, DomainError> {
-            let events = self.exec(Command::IssueRemote {
+            let events = match self.exec(Command::IssueRemote {
                 service: ServiceId::new("tuxa"),
                 client: ClientTag(phone.into()),
                 per_client: 2,
-            })?;
+            }) {
+                Err(DomainError::ClientCapReached(2)) => return Ok(false),
+                other => other?,
+            };
             match events.as_slice() {
-                [] => Ok(false),
                 [Event::TicketIssued {
                     ticket,
                     booking: None,
