@@ -1,17 +1,20 @@
 //! Starting and stopping the daemon: recover the journal, start the writer, bind, serve,
 //! print the screens' URLs, and on Ctrl-C / SIGTERM close sockets and let the writer finish.
+//! [`build_app`] is the assembly without the socket, shared with the in-process HTTP fuzz
+//! target (tests/fuzz), so that it fuzzes exactly the daemon that [`run`] serves.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::api::{self, App};
+use crate::api::{self, App, AppState};
 use crate::audio::settings::Output;
 use crate::audio::{spawn_player, Announcer};
 use crate::config::{Config, DeviceRole};
@@ -49,17 +52,30 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
-/// Runs the daemon until `stop` resolves.
-pub async fn run(
-    opts: RunOptions,
-    stop: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServerError> {
-    let RunOptions {
-        config,
-        data_dir,
-        bind,
-        displays_dir,
-    } = opts;
+/// The assembled daemon without its socket: what [`build_app`] returns.
+pub struct Built {
+    /// Every route with its middleware (limits, JSON errors, body limit), over [`Built::app`].
+    pub router: axum::Router,
+    /// The shared state behind the router (hub, engine handle, keys, config).
+    pub app: AppState,
+    /// The writer thread; it ends once every [`crate::engine::EngineHandle`] is dropped
+    /// (the router's state holds one).
+    pub writer: JoinHandle<()>,
+    /// Sending `true` tells the WebSocket tasks to close their sockets (shutdown).
+    pub shutdown: watch::Sender<bool>,
+}
+
+/// Builds the daemon for `config` on `data_dir` with `clock`: creates the data directory,
+/// recovers the journal, starts the writer thread, loads the voice clips and the signing
+/// key, and assembles the router. Used by [`run`] and by the in-process HTTP fuzz target
+/// (tests/fuzz), so both exercise the same assembly. Needs no Tokio runtime; starts no
+/// timer, no audio player and no listener (that is [`run`]'s part).
+pub fn build_app(
+    config: Config,
+    data_dir: PathBuf,
+    displays_dir: Option<PathBuf>,
+    clock: Clock,
+) -> Result<Built, ServerError> {
     std::fs::create_dir_all(&data_dir).map_err(|source| ServerError::DataDir {
         path: data_dir.clone(),
         source,
@@ -77,7 +93,6 @@ pub async fn run(
         },
     ));
     let metrics = Arc::new(Metrics::default());
-    let clock: Clock = crate::engine::offset_clock(test_clock_offset());
     let playlist_maker = announcer.clone();
     let announce = Box::new(
         move |number: &str, counter: crate::domain::ids::CounterId| {
@@ -96,9 +111,53 @@ pub async fn run(
     tracing::info!(seq = engine.state().seq, day = %engine.state().day, took_ms = started.elapsed().as_millis() as u64, "state recovered");
     let (handle, writer) = engine.spawn()?;
 
-    if matches!(config.audio.output, Output::Device | Output::Both) {
-        let player = spawn_player(&config.audio, announcer.clone());
-        let (_, mut rx) = hub.subscribe(None);
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let app = Arc::new(App {
+        keys: api::auth::Keys::load(&data_dir, &config.devices)?,
+        config,
+        spec,
+        engine: handle,
+        hub,
+        logins: Default::default(),
+        metrics,
+        announcer: Some(announcer),
+        data_dir,
+        displays_dir,
+        shutdown: shutdown_rx,
+        clock,
+    });
+    Ok(Built {
+        router: api::router(app.clone()),
+        app,
+        writer,
+        shutdown,
+    })
+}
+
+/// Runs the daemon until `stop` resolves.
+pub async fn run(
+    opts: RunOptions,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let RunOptions {
+        config,
+        data_dir,
+        bind,
+        displays_dir,
+    } = opts;
+    let clock: Clock = crate::engine::offset_clock(test_clock_offset());
+    let Built {
+        router,
+        app,
+        writer,
+        shutdown,
+    } = build_app(config, data_dir, displays_dir, clock)?;
+
+    if let (Output::Device | Output::Both, Some(announcer)) =
+        (&app.config.audio.output, &app.announcer)
+    {
+        let player = spawn_player(&app.config.audio, announcer.clone());
+        let (_, mut rx) = app.hub.subscribe(None);
         tokio::spawn(async move {
             use tokio::sync::broadcast::error::RecvError;
             loop {
@@ -117,24 +176,8 @@ pub async fn run(
         });
     }
 
-    let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let app = Arc::new(App {
-        keys: api::auth::Keys::load(&data_dir, &config.devices)?,
-        config: config.clone(),
-        spec,
-        engine: handle.clone(),
-        hub,
-        logins: Default::default(),
-        metrics,
-        announcer: Some(announcer),
-        data_dir,
-        displays_dir,
-        shutdown: shutdown_rx,
-        clock,
-    });
-
     let ticker = {
-        let handle = handle.clone();
+        let handle = app.engine.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(DAY_CHECK);
             loop {
@@ -143,7 +186,9 @@ pub async fn run(
             }
         })
     };
-    drop(handle);
+    let config = app.config.clone();
+    // From here on only the router's state holds the engine's handle (and the ticker's).
+    drop(app);
 
     let listener = TcpListener::bind(&bind)
         .await
@@ -155,9 +200,8 @@ pub async fn run(
     print_urls(&config, addr);
     tracing::info!(%addr, "listening");
 
-    let router = api::router(app);
     let header_timeout = Duration::from_secs(u64::from(config.limits.header_timeout_s));
-    serve(listener, router, header_timeout, shutdown_tx, stop).await;
+    serve(listener, router, header_timeout, shutdown, stop).await;
     ticker.abort();
     // The writer stops once the last handle (held by the router's state) is gone.
     let joined = tokio::task::spawn_blocking(move || writer.join());

@@ -1,6 +1,15 @@
 //! The bodies of the fuzz targets, as plain functions, so that `tests/fuzz_corpus.rs` in the
 //! main crate can replay the committed corpus through exactly the same code without libFuzzer
-//! (the CI smoke; see RELIABILITY.md).
+//! (the CI smoke; see RELIABILITY.md). The `http_request` target lives in its own modules:
+//! its input encoding (`http_input.rs`), the in-process daemon (`http_app.rs`), the harness
+//! (`http_request.rs`) and its oracles (`http_oracles.rs`).
+
+mod http_app;
+pub mod http_input;
+mod http_oracles;
+mod http_request;
+
+pub use http_request::http_request;
 
 use std::str::FromStr;
 
