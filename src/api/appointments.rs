@@ -44,7 +44,6 @@ use crate::view;
 /// The cookie that tells one phone from another behind the same address.
 pub const CLIENT_COOKIE: &str = "xephang_client";
 
-
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DayQuery {
