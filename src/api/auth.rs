@@ -252,37 +252,78 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
-/// Failed login attempts per staff id and per client address.
+/// Failures older than this are forgotten (and their entries dropped by the sweep).
+const FORGET: Duration = Duration::from_secs(600);
+/// Sweep the entries every this many failures.
+const SWEEP_EVERY: usize = 1024;
+
+/// Failed login attempts per staff id and per client address. Only staff ids of the config
+/// get an entry (a made-up id, up to the body limit long, must not grow the map), and
+/// entries neither locked nor failed for [`FORGET`] are swept, so memory stays bounded.
 #[derive(Default)]
 pub struct LoginGuard {
-    failures: DashMap<String, (u32, Option<Instant>)>,
+    failures: DashMap<String, Failures>,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+/// One key's recent failures.
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    locked_until: Option<Instant>,
+    last: Instant,
+}
+
+impl Failures {
+    /// Neither locked out nor failed within [`FORGET`] of `now`.
+    fn stale(&self, now: Instant) -> bool {
+        self.locked_until.is_none_or(|u| u <= now) && now.duration_since(self.last) >= FORGET
+    }
 }
 
 impl LoginGuard {
     /// Refuses when the staff id or the address is locked out.
     pub fn check(&self, staff: &str, ip: IpAddr) -> Result<(), ApiError> {
         for key in [format!("staff:{staff}"), format!("ip:{ip}")] {
-            if let Some(entry) = self.failures.get(&key) {
-                if let (_, Some(until)) = *entry {
-                    let now = Instant::now();
-                    if until > now {
-                        return Err(ApiError::rate_limited((until - now).as_secs().max(1)));
-                    }
+            if let Some(until) = self.failures.get(&key).and_then(|e| e.locked_until) {
+                let now = Instant::now();
+                if until > now {
+                    return Err(ApiError::rate_limited((until - now).as_secs().max(1)));
                 }
             }
         }
         Ok(())
     }
 
-    pub fn failed(&self, staff: &str, ip: IpAddr) {
-        for key in [format!("staff:{staff}"), format!("ip:{ip}")] {
-            let mut e = self.failures.entry(key).or_insert((0, None));
-            if e.1.is_some_and(|until| until <= Instant::now()) {
-                *e = (0, None);
+    /// Counts a wrong PIN or staff id from `ip`; `staff` only when it names a staff member
+    /// of the config.
+    pub fn failed(&self, staff: Option<&str>, ip: IpAddr) {
+        let now = Instant::now();
+        if self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .is_multiple_of(SWEEP_EVERY)
+        {
+            self.failures.retain(|_, e| !e.stale(now));
+        }
+        let keys = staff
+            .map(|s| format!("staff:{s}"))
+            .into_iter()
+            .chain([format!("ip:{ip}")]);
+        for key in keys {
+            let mut e = self.failures.entry(key).or_insert(Failures {
+                count: 0,
+                locked_until: None,
+                last: now,
+            });
+            if e.locked_until.is_some_and(|until| until <= now) || e.stale(now) {
+                e.count = 0;
+                e.locked_until = None;
             }
-            e.0 += 1;
-            if e.0 >= MAX_FAILURES {
-                e.1 = Some(Instant::now() + LOCKOUT);
+            e.count += 1;
+            e.last = now;
+            if e.count >= MAX_FAILURES {
+                e.locked_until = Some(now + LOCKOUT);
             }
         }
     }
@@ -290,5 +331,39 @@ impl LoginGuard {
     pub fn succeeded(&self, staff: &str, ip: IpAddr) {
         self.failures.remove(&format!("staff:{staff}"));
         self.failures.remove(&format!("ip:{ip}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_staff_ids_get_no_entry_and_old_failures_are_forgotten() {
+        let guard = LoginGuard::default();
+        let ip: IpAddr = [10, 0, 0, 9].into();
+        let long = "x".repeat(16_000);
+        for _ in 0..MAX_FAILURES {
+            guard.failed(None, ip);
+        }
+        assert_eq!(guard.failures.len(), 1, "only the address is counted");
+        assert!(guard.check(&long, ip).is_err(), "the address is locked out");
+        guard.failed(Some("nv01"), [10, 0, 0, 10].into());
+        assert!(guard.failures.contains_key("staff:nv01"));
+        assert_eq!(guard.failures.len(), 3);
+
+        let now = Instant::now();
+        let failed = Failures {
+            count: 3,
+            locked_until: None,
+            last: now,
+        };
+        assert!(!failed.stale(now + FORGET / 2));
+        assert!(failed.stale(now + FORGET), "forgotten after FORGET");
+        let locked = Failures {
+            locked_until: Some(now + 2 * FORGET),
+            ..failed
+        };
+        assert!(!locked.stale(now + FORGET), "kept while locked out");
     }
 }

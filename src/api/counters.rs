@@ -292,8 +292,9 @@ pub async fn login(
     })
     .await
     .unwrap_or(false);
+    let known = staff.as_ref().map(|s| s.id.0.clone());
     let Some(staff) = staff.filter(|_| ok) else {
-        app.logins.failed(&body.staff, ip);
+        app.logins.failed(known.as_deref(), ip);
         tracing::info!(staff = %body.staff, %ip, "login refused: wrong staff id or PIN");
         return Err(ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
