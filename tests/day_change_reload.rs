@@ -17,19 +17,19 @@
 //! instants are narrow: the storage fault hook (`XEPHANG_FAULT_FILE`, here also with a count
 //! of appends) is set for this test binary alone, which holds this one test.
 
-use std::path::Path;
-use std::sync::atomic::{AtomicI64, Ordering};
+mod engine_util;
+
+use engine_util::{hand_clock, recover};
+
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone, Utc};
 use xephang::domain::event::{ClerkRef, CounterStatus};
 use xephang::domain::ids::{CounterId, ServiceId, StaffId};
-use xephang::domain::spec::CentreSpec;
 use xephang::domain::{Command, Envelope, Event};
-use xephang::engine::{Actor, Clock, Engine, EngineError, EngineHandle};
-use xephang::hub::{CentreInfo, Hub};
+use xephang::engine::{Actor, EngineError, EngineHandle};
 use xephang::journal;
-use xephang::metrics::Metrics;
 
 const CENTRE: &str = r#"
 [centre]
@@ -49,35 +49,6 @@ id = 1
 name = "Quầy 1"
 services = ["hotich"]
 "#;
-
-/// A clock that the test moves by hand (seconds after the base instant).
-fn hand_clock(base: DateTime<Utc>) -> (Clock, Arc<AtomicI64>) {
-    let offset = Arc::new(AtomicI64::new(0));
-    let o = offset.clone();
-    let clock: Clock = Arc::new(move || base + chrono::Duration::seconds(o.load(Ordering::SeqCst)));
-    (clock, offset)
-}
-
-fn recover(spec: &Arc<CentreSpec>, dir: &Path, clock: &Clock) -> Engine {
-    let hub = Arc::new(Hub::new(
-        spec,
-        CentreInfo {
-            name: spec.name.clone(),
-            name_en: spec.name_en.clone(),
-            logo: None,
-            notice: None,
-        },
-    ));
-    Engine::recover(
-        spec.clone(),
-        dir.to_path_buf(),
-        hub,
-        Arc::new(Metrics::default()),
-        Box::new(|_: &str, _: CounterId| Vec::new()),
-        clock.clone(),
-    )
-    .expect("recover")
-}
 
 fn actor() -> Actor {
     Actor("test".into())

@@ -7,8 +7,11 @@
 //! at random points and at the end the engine is dropped, recovered from its journal, and the
 //! recovered state must equal the model.
 
+mod engine_util;
+
+use engine_util::{hand_clock, recover};
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -16,12 +19,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 use xephang::domain::event::CounterStatus;
 use xephang::domain::ids::{CounterId, ServiceId, TicketId};
-use xephang::domain::spec::CentreSpec;
 use xephang::domain::ticket::Status;
 use xephang::domain::{Command, Event, State};
 use xephang::engine::{Actor, Clock, Engine, EngineHandle, Outcome};
-use xephang::hub::{CentreInfo, Hub};
-use xephang::metrics::Metrics;
 
 /// Service "a" has six numbers only (1001–1006), so wrapping and exhaustion happen.
 const CENTRE: &str = r#"
@@ -301,31 +301,7 @@ fn start_clock() -> (Clock, Arc<AtomicI64>) {
         .with_ymd_and_hms(2026, 11, 25, 2, 0, 0)
         .single()
         .expect("valid start time");
-    let offset = Arc::new(AtomicI64::new(0));
-    let o = offset.clone();
-    let clock: Clock = Arc::new(move || base + chrono::Duration::seconds(o.load(Ordering::SeqCst)));
-    (clock, offset)
-}
-
-fn recover(spec: &Arc<CentreSpec>, dir: &Path, clock: &Clock) -> Engine {
-    let hub = Arc::new(Hub::new(
-        spec,
-        CentreInfo {
-            name: spec.name.clone(),
-            name_en: spec.name_en.clone(),
-            logo: None,
-            notice: None,
-        },
-    ));
-    Engine::recover(
-        spec.clone(),
-        dir.to_path_buf(),
-        hub,
-        Arc::new(Metrics::default()),
-        Box::new(|_: &str, _: CounterId| Vec::new()),
-        clock.clone(),
-    )
-    .expect("recover")
+    hand_clock(base)
 }
 
 fn spawn(engine: Engine) -> Live {

@@ -20,4 +20,4 @@ pub use event::{Envelope, Event};
 pub use state::State;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

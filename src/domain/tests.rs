@@ -65,16 +65,18 @@ fn spec() -> CentreSpec {
     }
 }
 
-/// The domain with a simulated clock, applying what it decides like the engine does.
-struct Sim {
-    spec: CentreSpec,
-    state: State,
-    now: DateTime<FixedOffset>,
-    log: Vec<Envelope>,
+/// The domain with a simulated clock, applying what it decides like the engine does (also
+/// used by the tests of `decide/`).
+pub(crate) struct Sim {
+    pub(crate) spec: CentreSpec,
+    pub(crate) state: State,
+    pub(crate) now: DateTime<FixedOffset>,
+    pub(crate) log: Vec<Envelope>,
 }
 
 impl Sim {
-    fn new(spec: CentreSpec) -> Sim {
+    /// 08:00 on Monday 2026-11-23 in Hà Nội, the day started.
+    pub(crate) fn new(spec: CentreSpec) -> Sim {
         let now = FixedOffset::east_opt(7 * 3600)
             .and_then(|tz| tz.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).single())
             .expect("valid time");
@@ -91,7 +93,7 @@ impl Sim {
         sim
     }
 
-    fn commit(&mut self, events: Vec<Event>) {
+    pub(crate) fn commit(&mut self, events: Vec<Event>) {
         for event in events {
             let env = Envelope {
                 seq: self.state.seq + 1,
@@ -103,7 +105,8 @@ impl Sim {
         }
     }
 
-    fn exec(&mut self, cmd: Command) -> Result<Vec<Event>, DomainError> {
+    /// Decides `cmd` 7 s after the previous one and applies its events.
+    pub(crate) fn exec(&mut self, cmd: Command) -> Result<Vec<Event>, DomainError> {
         self.now += Duration::seconds(7);
         let announce = |n: &str, c: CounterId| vec![format!("{n}@{c}")];
         let ctx = Ctx {

@@ -137,14 +137,14 @@ pub(super) fn book(
 
 #[cfg(test)]
 mod tests {
-    use chrono::{Duration, FixedOffset, TimeZone};
+    use chrono::Duration;
 
-    use super::super::{decide, start_of_day, Command};
+    use super::super::{start_of_day, Command};
     use super::*;
     use crate::domain::error::Names;
-    use crate::domain::event::Envelope;
-    use crate::domain::ids::{CounterId, TicketId};
+    use crate::domain::ids::CounterId;
     use crate::domain::spec::{CounterSpec, Mode, OpeningHours, ServiceSpec};
+    use crate::domain::tests::Sim;
 
     /// One service, `tuxa`, giving phones 5 tickets a day; one counter.
     fn spec() -> CentreSpec {
@@ -179,58 +179,16 @@ mod tests {
         }
     }
 
-    /// The day's state and its journal, applied as the engine applies them.
-    struct Day {
-        spec: CentreSpec,
-        state: State,
-        now: DateTime<FixedOffset>,
-        log: Vec<Envelope>,
+    fn day() -> Sim {
+        Sim::new(spec())
     }
 
-    impl Day {
-        fn new() -> Day {
-            let now = FixedOffset::east_opt(7 * 3600)
-                .and_then(|tz| tz.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).single())
-                .expect("valid time");
-            let spec = spec();
-            let state = State::new(&spec, now.date_naive());
-            let mut day = Day {
-                spec,
-                state,
-                now,
-                log: Vec::new(),
-            };
-            let first = start_of_day(&day.state, now.date_naive());
-            day.commit(vec![first]);
-            day
-        }
+    /// A remote ticket for a phone, the one thing these tests do.
+    trait Phone {
+        fn phone(&mut self, phone: &str) -> Result<bool, DomainError>;
+    }
 
-        fn commit(&mut self, events: Vec<Event>) {
-            for event in events {
-                let env = Envelope {
-                    seq: self.state.seq + 1,
-                    at: self.now,
-                    event,
-                };
-                self.state.apply(&self.spec, &env);
-                self.log.push(env);
-            }
-        }
-
-        fn exec(&mut self, cmd: Command) -> Decision {
-            self.now += Duration::seconds(5);
-            let announce = |_: &str, _: CounterId| Vec::new();
-            let ctx = Ctx {
-                now: self.now,
-                new_id: TicketId(ulid::Ulid::new()),
-                new_code: BookingCode("ABCDEF".into()),
-                announce: &announce,
-            };
-            let events = decide(&self.spec, &self.state, &cmd, &ctx)?;
-            self.commit(events.clone());
-            Ok(events)
-        }
-
+    impl Phone for Sim {
         /// A remote ticket for `phone` (cap 2): Ok(true) issued, Ok(false) the phone's cap.
         fn phone(&mut self, phone: &str) -> Result<bool, DomainError> {
             let events = match self.exec(Command::IssueRemote {
@@ -258,7 +216,7 @@ mod tests {
 
     #[test]
     fn a_phone_gets_its_cap_and_no_more() {
-        let mut day = Day::new();
+        let mut day = day();
         assert_eq!(day.phone("a"), Ok(true));
         assert_eq!(day.phone("a"), Ok(true));
         let before = day.log.len();
@@ -279,7 +237,7 @@ mod tests {
 
     #[test]
     fn replay_rebuilds_the_counts_per_phone() {
-        let mut day = Day::new();
+        let mut day = day();
         day.phone("a").expect("first");
         day.phone("a").expect("second");
         day.phone("b").expect("b");
@@ -297,7 +255,7 @@ mod tests {
     #[test]
     fn untagged_remote_tickets_count_for_no_phone() {
         // `Command::Issue { remote: true }` and old journal lines carry no tag.
-        let mut day = Day::new();
+        let mut day = day();
         for _ in 0..3 {
             day.exec(Command::Issue {
                 service: ServiceId::new("tuxa"),
@@ -312,7 +270,7 @@ mod tests {
 
     #[test]
     fn a_new_day_gives_every_phone_its_cap_again() {
-        let mut day = Day::new();
+        let mut day = day();
         day.phone("a").expect("first");
         day.phone("a").expect("second");
         assert_eq!(day.phone("a"), Ok(false));

@@ -1,0 +1,44 @@
+//! The real engine in-process, for tests that need to drive its clock by hand (the model
+//! test, the day change under storage faults): a clock the test moves, and recovery of an
+//! engine from a journal directory with a silent announcer.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use xephang::domain::ids::CounterId;
+use xephang::domain::spec::CentreSpec;
+use xephang::engine::{Clock, Engine};
+use xephang::hub::{CentreInfo, Hub};
+use xephang::metrics::Metrics;
+
+/// A clock at `base` plus the seconds the test stores in the returned counter.
+pub fn hand_clock(base: DateTime<Utc>) -> (Clock, Arc<AtomicI64>) {
+    let offset = Arc::new(AtomicI64::new(0));
+    let o = offset.clone();
+    let clock: Clock = Arc::new(move || base + chrono::Duration::seconds(o.load(Ordering::SeqCst)));
+    (clock, offset)
+}
+
+/// The engine recovered from the journal in `dir` (created when missing).
+pub fn recover(spec: &Arc<CentreSpec>, dir: &Path, clock: &Clock) -> Engine {
+    let hub = Arc::new(Hub::new(
+        spec,
+        CentreInfo {
+            name: spec.name.clone(),
+            name_en: spec.name_en.clone(),
+            logo: None,
+            notice: None,
+        },
+    ));
+    Engine::recover(
+        spec.clone(),
+        dir.to_path_buf(),
+        hub,
+        Arc::new(Metrics::default()),
+        Box::new(|_: &str, _: CounterId| Vec::new()),
+        clock.clone(),
+    )
+    .expect("recover")
+}
