@@ -14,17 +14,15 @@ use std::time::Duration;
 use common::*;
 use serde_json::{json, Value};
 
-const CLOCK: &str = "XEPHANG_TEST_CLOCK_OFFSET_S";
 /// The day the daemon's clock is set to (08:00 there), so slots and days are fixed.
 const DAY: &str = "2031-05-05";
-const SLOTS: &str = "[services.appointments]\nslot_min = 30\ncapacity = 1\ndays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\nhours = [\"00:00-23:59\"]\ngrace_min = 15\n";
 /// Codes no booking has (well-formed, and not).
 const WRONG: [&str; 4] = ["ZZZZZZ", "YYYYYY", "nope", "XXXXXX"];
 
 /// `hen` takes appointments, `tuxa` gives phones tickets (2 per phone, 50 in all).
 fn centre(limits: &str) -> String {
     let services = [
-        service_toml("hen", "Tiếp nhận theo lịch hẹn", 1001, 1999, SLOTS),
+        service_toml("hen", "Tiếp nhận theo lịch hẹn", 1001, 1999, ALL_DAY_SLOTS),
         service_toml(
             "tuxa",
             "Trả kết quả",
@@ -39,7 +37,7 @@ fn centre(limits: &str) -> String {
 }
 
 fn clock_offset() -> String {
-    (rfc3339_epoch(&format!("{DAY}T08:00:00+07:00")) - now_epoch()).to_string()
+    clock_at(&format!("{DAY}T08:00:00+07:00"))
 }
 
 fn start(limits: &str) -> Daemon {

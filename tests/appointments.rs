@@ -14,19 +14,14 @@ use std::time::Duration;
 use common::*;
 use serde_json::{json, Value};
 
-/// The test clock's variable (README: test only).
-const CLOCK: &str = "XEPHANG_TEST_CLOCK_OFFSET_S";
 /// The fixed day the clock is set to (a Monday; the slots below cover every day anyway).
 const DAY: &str = "2031-05-05";
-
-/// 30-minute slots of capacity 1, every day, all day, 15 minutes' grace.
-const SLOTS: &str = "[services.appointments]\nslot_min = 30\ncapacity = 1\ndays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\nhours = [\"00:00-23:59\"]\ngrace_min = 15\n";
 
 /// `hen` takes appointments (and walk-ins), `tuxa` gives tickets to phones (3 a day),
 /// `hotich` neither. Counter 1 serves hen and hotich, counter 2 tuxa.
 fn centre(centre_keys: &str) -> String {
     let services = [
-        service_toml("hen", "Tiếp nhận theo lịch hẹn", 1001, 1999, SLOTS),
+        service_toml("hen", "Tiếp nhận theo lịch hẹn", 1001, 1999, ALL_DAY_SLOTS),
         service_toml(
             "tuxa",
             "Trả kết quả",
@@ -42,11 +37,6 @@ fn centre(centre_keys: &str) -> String {
         &format!("timezone = \"Asia/Ho_Chi_Minh\"\n{centre_keys}"),
         1,
     )
-}
-
-/// The clock offset that makes the daemon's now `local` ("2031-05-05T08:00:00+07:00").
-fn clock_at(local: &str) -> String {
-    (rfc3339_epoch(local) - now_epoch()).to_string()
 }
 
 fn at(day: &str, hm: &str) -> String {

@@ -10,13 +10,6 @@ use common::*;
 use serde_json::Value;
 use std::time::Duration;
 
-const CLOCK: &str = "XEPHANG_TEST_CLOCK_OFFSET_S";
-
-/// The clock offset that makes the daemon's now `local` (RFC 3339).
-fn clock_at(local: &str) -> String {
-    (rfc3339_epoch(local) - now_epoch()).to_string()
-}
-
 /// The envelopes of one day's journal file, in order.
 fn day_file(d: &Daemon, day: &str) -> Vec<Value> {
     let path = d.data_dir().join("journal").join(format!("{day}.jsonl"));
@@ -217,16 +210,13 @@ async fn a_running_daemon_starts_the_new_day_at_midnight() {
     assert_eq!(new[0]["seq"].as_u64(), Some(seq));
 }
 
-/// 30-minute slots of capacity 1, every day, all day.
-const SLOTS: &str = "[services.appointments]\nslot_min = 30\ncapacity = 1\ndays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\nhours = [\"00:00-23:59\"]\ngrace_min = 15\n";
-
 /// A power cut in the middle of a day change: the new day's file exists but its first line
 /// (`day_started`) never reached the disk (or was torn and dropped). The restart must start
 /// that day again from the last day that has events — the seq continuing, tomorrow's
 /// bookings and the clerks on duty carried — not from an empty state.
 #[tokio::test]
 async fn a_power_cut_between_the_new_file_and_its_first_line_loses_nothing() {
-    let services = service_toml("hen", "Tiếp nhận theo lịch hẹn", 1001, 1999, SLOTS);
+    let services = service_toml("hen", "Tiếp nhận theo lịch hẹn", 1001, 1999, ALL_DAY_SLOTS);
     let toml = centre_toml(&services, &[(1, &["hen"])]);
     let mut d = Daemon::start_with_env(&toml, &[(CLOCK, &clock_at("2031-05-05T16:00:00+07:00"))]);
     let api = d.api();

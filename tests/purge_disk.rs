@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use serde_json::{json, Value};
 
-const CLOCK: &str = "XEPHANG_TEST_CLOCK_OFFSET_S";
 /// The early day of the visit.
 const DAY: &str = "2031-05-05";
 const NAME: &str = "Lê Thị Riêng Tư";
@@ -24,12 +23,9 @@ const PHONE: &str = "0987654321";
 const CALLBACK: &str = "0911222333";
 const SECRETS: [&str; 3] = [NAME, PHONE, CALLBACK];
 
-/// 30-minute slots of capacity 1, every day, all day.
-const SLOTS: &str = "[services.appointments]\nslot_min = 30\ncapacity = 1\ndays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\nhours = [\"00:00-23:59\"]\ngrace_min = 15\n";
-
 /// One service taking appointments and walk-ins at counter 1; personal data kept 2 days.
 fn centre() -> String {
-    let services = service_toml("hen", "Tiếp nhận theo lịch hẹn", 1001, 1999, SLOTS);
+    let services = service_toml("hen", "Tiếp nhận theo lịch hẹn", 1001, 1999, ALL_DAY_SLOTS);
     centre_toml(&services, &[(1, &["hen"])]).replacen(
         "timezone = \"Asia/Ho_Chi_Minh\"\n",
         "timezone = \"Asia/Ho_Chi_Minh\"\npersonal_data_days = 2\n",
@@ -37,8 +33,8 @@ fn centre() -> String {
     )
 }
 
-fn clock_at(day: &str, hm: &str) -> String {
-    (rfc3339_epoch(&format!("{day}T{hm}:00+07:00")) - now_epoch()).to_string()
+fn clock_on(day: &str, hm: &str) -> String {
+    clock_at(&format!("{day}T{hm}:00+07:00"))
 }
 
 /// Every file under `dir`, recursively.
@@ -128,7 +124,7 @@ fn journal_reads_back(data_dir: &Path) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn purged_personal_data_leaves_every_file_and_the_figures_stay() {
-    let mut d = Daemon::start_with_env(&centre(), &[(CLOCK, &clock_at(DAY, "08:00"))]);
+    let mut d = Daemon::start_with_env(&centre(), &[(CLOCK, &clock_on(DAY, "08:00"))]);
     let api = d.api();
     assert_eq!(api.state(None).await["day"], DAY, "the test clock is on");
     let booked = api
@@ -146,7 +142,7 @@ async fn purged_personal_data_leaves_every_file_and_the_figures_stay() {
 
     // 08:35: check-in, a walk-in; both served; the booked citizen rates from the phone and
     // leaves a call-back number.
-    d.set_env(CLOCK, &clock_at(DAY, "08:35"));
+    d.set_env(CLOCK, &clock_on(DAY, "08:35"));
     d.restart();
     let clerk = api.clerk(1).await;
     let t = api
@@ -164,7 +160,7 @@ async fn purged_personal_data_leaves_every_file_and_the_figures_stay() {
 
     // The next day, within the 2 days: the day's figures as read from its file, which still
     // holds the data (else the test would prove nothing).
-    d.set_env(CLOCK, &clock_at(&add_days(DAY, 1), "09:00"));
+    d.set_env(CLOCK, &clock_on(&add_days(DAY, 1), "09:00"));
     d.restart();
     let before = figures(&api).await;
     assert_eq!(before.0["totals"]["issued"], 2, "{}", before.0);
@@ -179,7 +175,7 @@ async fn purged_personal_data_leaves_every_file_and_the_figures_stay() {
     }
 
     // Five days later: purged, and gone from every file of the data dir.
-    d.set_env(CLOCK, &clock_at(&add_days(DAY, 5), "08:00"));
+    d.set_env(CLOCK, &clock_on(&add_days(DAY, 5), "08:00"));
     d.restart();
     wait_until_gone(&d).await;
     journal_reads_back(d.data_dir());
@@ -210,7 +206,7 @@ async fn purged_personal_data_leaves_every_file_and_the_figures_stay() {
         .join("journal")
         .join(format!("{DAY}.jsonl.tmp"));
     std::fs::write(&tmp, &compacted[..compacted.len() / 2]).expect("half a tmp");
-    d.set_env(CLOCK, &clock_at(&add_days(DAY, 5), "08:10"));
+    d.set_env(CLOCK, &clock_on(&add_days(DAY, 5), "08:10"));
     d.restart();
     wait_until_gone(&d).await;
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -29,6 +29,10 @@ pub fn default_staff_toml() -> String {
     out
 }
 
+/// `[services.appointments]` of a service taking bookings every day at any hour: 30-minute
+/// slots of capacity 1, 15 minutes' grace (the tests' clocks may be set to any instant).
+pub const ALL_DAY_SLOTS: &str = "[services.appointments]\nslot_min = 30\ncapacity = 1\ndays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\nhours = [\"00:00-23:59\"]\ngrace_min = 15\n";
+
 /// One `[[services]]` table; `extra` is appended verbatim (hours, slots, prefix…).
 pub fn service_toml(id: &str, name: &str, first: u32, last: u32, extra: &str) -> String {
     format!(

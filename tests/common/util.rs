@@ -95,3 +95,11 @@ impl Rng {
         lo + self.next_u64() % (hi - lo)
     }
 }
+
+/// The environment variable that shifts the daemon's clock (test only).
+pub const CLOCK: &str = "XEPHANG_TEST_CLOCK_OFFSET_S";
+
+/// The value of [`CLOCK`] that makes the daemon's now `local` ("2031-05-05T08:00:00+07:00").
+pub fn clock_at(local: &str) -> String {
+    (rfc3339_epoch(local) - now_epoch()).to_string()
+}
