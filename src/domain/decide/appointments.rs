@@ -48,13 +48,7 @@ pub(super) fn check_in(
     code: &BookingCode,
     ctx: &Ctx,
 ) -> Decision {
-    let b = state
-        .bookings
-        .get(code)
-        .ok_or(DomainError::UnknownBooking)?;
-    if b.checked_in.is_some() {
-        return Err(DomainError::AlreadyCheckedIn);
-    }
+    let b = open_booking(state, code)?;
     if b.start.date_naive() != ctx.now.date_naive() {
         return Err(DomainError::InvalidState(Reason::BookingNotToday));
     }
@@ -78,7 +72,8 @@ pub(super) fn check_in(
     }])
 }
 
-pub(super) fn cancel_booking(state: &State, code: &BookingCode) -> Decision {
+/// The booking of `code`, when it exists and has not been checked in yet.
+fn open_booking<'a>(state: &'a State, code: &BookingCode) -> Result<&'a Booking, DomainError> {
     let b = state
         .bookings
         .get(code)
@@ -86,6 +81,11 @@ pub(super) fn cancel_booking(state: &State, code: &BookingCode) -> Decision {
     if b.checked_in.is_some() {
         return Err(DomainError::AlreadyCheckedIn);
     }
+    Ok(b)
+}
+
+pub(super) fn cancel_booking(state: &State, code: &BookingCode) -> Decision {
+    let b = open_booking(state, code)?;
     Ok(vec![Event::BookingCancelled {
         code: code.clone(),
         service: b.service.clone(),
