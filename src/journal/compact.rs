@@ -15,8 +15,8 @@
 //! day's file (the only one ever appended to) is never touched.
 //!
 //! Cost: scanning is cheap (only lines of [`PERSONAL_KINDS`] are decoded), but a first run
-//! over months of files rewrites, checks and fsyncs each of them (90 files of 2 MB: 3.8 s
-//! for the first run, 0.3 s for the daily scan, release build; `tests/purge_disk.rs`), so
+//! over months of files rewrites, checks and fsyncs each of them (90 files of 2 MB: 4.4 s
+//! for the first run, 0.3 s for the daily scan, release build; `cargo bench --bench purge`), so
 //! the engine runs it on a thread of its own ([`Background`]), never on the writer's.
 
 use std::fs::{self, File};
