@@ -19,6 +19,7 @@ let busy = false;
 let quietUntil = 0;
 let last = null;           // {ticket, at}
 let showTimer = null;
+let showUntil = 0;         // when the issued ticket leaves the screen (ms since epoch)
 let idleTimer = null;
 let code = '';
 let svToken = null;
@@ -110,22 +111,34 @@ function showTicket(t) {
   $('#t-time').textContent = fmtTime(t.issued_at);
   $('#t-qr').src = `/api/v1/tickets/${encodeURIComponent(t.id)}/qr.svg`;
   $('#issued').hidden = false;
-  let left = SHOW_MS / 1000;
-  $('#t-count').textContent = left;
+  // A deadline, not a count of ticks: a print that holds the page's thread (a misconfigured
+  // kiosk without --kiosk-printing, a slow driver) delays the timers, and the ticket must
+  // still leave the screen on time, or at the latest the moment the page runs again.
+  showUntil = Date.now() + SHOW_MS;
   clearInterval(showTimer);
-  showTimer = setInterval(() => {
-    left -= 1;
-    $('#t-count').textContent = Math.max(left, 0);
-    if (left <= 0) closeTicket();
-  }, 1000);
+  showTimer = setInterval(tickTicket, 250);
+  tickTicket();
+}
+
+function tickTicket() {
+  const left = Math.ceil((showUntil - Date.now()) / 1000);
+  $('#t-count').textContent = Math.max(left, 0);
+  if (left <= 0) closeTicket();
 }
 
 function closeTicket() {
   clearInterval(showTimer);
+  showUntil = 0;
   $('#issued').hidden = true;
 }
 
-/** Fills the 80 mm layout and prints it once the QR image has loaded. */
+/**
+ * Fills the 80 mm layout and prints it once the QR image has loaded. Printing never holds
+ * the kiosk: the print runs in a task of its own after the screen has been drawn, a print
+ * that throws is logged and forgotten, and the on-screen ticket keeps its deadline however
+ * long the print held the page. `data-printed` on
+ * the body names the ticket last handed to the printer (for the tests and the IT person).
+ */
 async function printTicket(t) {
   const c = model.centre || {};
   const s = model.services.find((x) => x.id === t.service);
@@ -141,9 +154,32 @@ async function printTicket(t) {
   try {
     await Promise.race([img.decode(), new Promise((r) => setTimeout(r, 2500))]);
   } catch { /* print without the QR rather than not at all */ }
-  document.body.dataset.printed = t.number; // for the tests: what went to the printer last
-  window.print();
+  pendingPrint = t.number;
+  startPrint();
 }
+
+let pendingPrint = null;   // the number waiting for the printer
+let printQueued = false;
+
+function startPrint() {
+  if (printQueued) return; // one print task at a time; it prints the newest ticket
+  printQueued = true;
+  setTimeout(() => {
+    printQueued = false;
+    if (pendingPrint === null) return;
+    document.body.dataset.printed = pendingPrint;
+    pendingPrint = null;
+    try {
+      window.print();
+    } catch (err) {
+      console.warn('print failed', err);
+    }
+    // window.print() may hold the page until the printer took the job; the ticket on
+    // screen leaves at its deadline or right now if that has passed meanwhile.
+    if (showUntil) tickTicket();
+  }, 0);
+}
+window.addEventListener('afterprint', () => { if (showUntil) tickTicket(); });
 
 // ---------------------------------------------------------------- appointment check-in
 const KEYS = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'.split(''); // the daemon's code alphabet (no look-alikes)

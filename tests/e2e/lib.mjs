@@ -101,11 +101,32 @@ export async function launch() {
 }
 
 /**
- * A page of its own (own context: own localStorage) with a viewport; every request and
- * WebSocket it opens is appended to `log`, page errors to `errors`.
+ * Replaces `window.print` in every page of a context before any script runs, so that no test
+ * depends on how a given headless chromium build treats the native print (some hold the page
+ * "being printed" for seconds, and `page.pdf()` then fails). Each call is recorded in
+ * `window.__prints` as the `data-printed` number of the body at the time of the call.
+ * `printer`: 'record' (default) returns at once; 'throw' throws like a print with no printer;
+ * a number holds the page's thread that many ms (a slow driver) before returning.
  */
-export async function openPage(browser, { width, height, log, errors, name }) {
+export async function stubPrint(context, printer = 'record') {
+  await context.addInitScript((mode) => {
+    window.__prints = [];
+    window.print = () => {
+      window.__prints.push(document.body?.dataset.printed ?? null);
+      if (mode === 'throw') throw new Error('no printer (test)');
+      if (typeof mode === 'number') { const end = Date.now() + mode; while (Date.now() < end) { /* held */ } }
+    };
+  }, printer);
+}
+
+/**
+ * A page of its own (own context: own localStorage) with a viewport; every request and
+ * WebSocket it opens is appended to `log`, page errors to `errors`. `window.print` is
+ * stubbed (see stubPrint; `printer` chooses how it behaves).
+ */
+export async function openPage(browser, { width, height, log, errors, name, printer }) {
   const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
+  await stubPrint(context, printer);
   context.on('request', (r) => log.push({ page: name, url: r.url() }));
   const page = await context.newPage();
   page.on('websocket', (ws) => log.push({ page: name, url: ws.url() }));
