@@ -185,10 +185,7 @@ impl Engine {
                 day = last;
             }
         }
-        let mut state = State::new(&spec, day);
-        for env in &events {
-            state.apply(&spec, env);
-        }
+        let state = State::replay(&spec, day, &events);
         tracing::info!(file = %journal.path().display(), events = events.len(), seq = state.seq, "journal replayed");
         *hub.stats.lock().unwrap_or_else(|p| p.into_inner()) =
             crate::stats::DayStats::from_events(&spec, &events);
@@ -286,13 +283,7 @@ impl Engine {
             let outcome = decision.map(|events| {
                 let start = envs.len();
                 for event in events {
-                    let env = Envelope {
-                        seq: self.state.seq + 1,
-                        at: now,
-                        event,
-                    };
-                    self.state.apply(&self.spec, &env);
-                    envs.push(env);
+                    envs.push(self.state.commit(&self.spec, event, now));
                 }
                 start..envs.len()
             });
@@ -393,11 +384,7 @@ impl Engine {
     fn reload(&mut self) -> bool {
         match self.durable_events() {
             Ok((day, events)) => {
-                let mut state = State::new(&self.spec, day);
-                for env in &events {
-                    state.apply(&self.spec, env);
-                }
-                self.state = state;
+                self.state = State::replay(&self.spec, day, &events);
                 if self.stale {
                     tracing::info!(
                         seq = self.state.seq,

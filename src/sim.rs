@@ -122,12 +122,7 @@ impl Lobby {
         };
         let events = decide(&self.spec, &self.state, &cmd, &ctx).unwrap_or_default();
         for e in &events {
-            let env = Envelope {
-                seq: self.state.seq + 1,
-                at: now,
-                event: e.clone(),
-            };
-            self.state.apply(&self.spec, &env);
+            self.state.commit(&self.spec, e.clone(), now);
         }
         events
     }

@@ -30,12 +30,7 @@ struct Day {
 impl Day {
     fn commit(&mut self, now: DateTime<FixedOffset>, events: Vec<Event>) -> Vec<Event> {
         for e in &events {
-            let env = Envelope {
-                seq: self.state.seq + 1,
-                at: now,
-                event: e.clone(),
-            };
-            self.state.apply(&self.spec, &env);
+            let env = self.state.commit(&self.spec, e.clone(), now);
             self.log.push(env);
         }
         events

@@ -12,7 +12,7 @@ use xephang::config;
 use xephang::domain::decide::start_of_day;
 use xephang::domain::event::ClerkRef;
 use xephang::domain::ids::{BookingCode, CounterId, ServiceId, TicketId};
-use xephang::domain::{decide, Command, Ctx, Envelope, State};
+use xephang::domain::{decide, Command, Ctx, State};
 
 use super::daemon::{tempdir, Daemon};
 use super::http::ISSUABLE;
@@ -58,12 +58,7 @@ pub fn generate(target: usize) -> Result<(chrono::NaiveDate, Vec<u8>, usize), St
     let mut out = Vec::with_capacity(target * 600);
     let mut count = 0usize;
     let push = |state: &mut State, event, count: &mut usize, out: &mut Vec<u8>| {
-        let env = Envelope {
-            seq: state.seq + 1,
-            at: at_of(*count),
-            event,
-        };
-        state.apply(spec, &env);
+        let env = state.commit(spec, event, at_of(*count));
         xephang::journal::encode_line(&env, out);
         *count += 1;
     };

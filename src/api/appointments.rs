@@ -109,23 +109,21 @@ fn day_data(app: &AppState, day: Option<NaiveDate>) -> ApiResult<DayData> {
     }
     let events =
         crate::journal::read_day(&dir, day).map_err(|e| ApiError::unavailable(&e.to_string()))?;
-    let mut state = DayState::new(&app.spec, day);
-    for env in &events {
-        state.apply(&app.spec, env);
-    }
+    let mut state = DayState::replay(&app.spec, day, &events);
     let keep_from = purge_horizon(app, today);
     if day < keep_from {
         state.purge(keep_from);
     }
     Ok(DayData {
         day,
-        tickets: state.tickets.into_values().collect(),
+        tickets: state.tickets.into_iter().map(|(_, t)| t).collect(),
         bookings: state
             .bookings
-            .into_values()
+            .into_iter()
+            .map(|(_, b)| b)
             .filter(|b| b.start.date_naive() == day)
             .collect(),
-        ratings: state.ratings,
+        ratings: state.ratings.into_iter().collect(),
     })
 }
 

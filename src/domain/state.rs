@@ -3,7 +3,9 @@
 //! Replaying a day's journal through `apply` rebuilds exactly the state the engine had, so
 //! every invariant here must follow from the events alone.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use imbl::{HashMap as PMap, HashSet as PSet, OrdMap};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
@@ -56,20 +58,20 @@ pub struct State {
     pub day: NaiveDate,
     /// Seq of the last applied event (0 before any).
     pub seq: u64,
-    pub tickets: HashMap<TicketId, Ticket>,
+    pub tickets: PMap<TicketId, Ticket>,
     /// Waiting tickets per service, in queue order.
-    pub queues: HashMap<ServiceId, BTreeMap<QueueKey, TicketId>>,
+    pub queues: HashMap<ServiceId, OrdMap<QueueKey, TicketId>>,
     /// Printed numbers of live tickets: never given to a second ticket.
-    pub live_numbers: HashSet<String>,
+    pub live_numbers: PSet<String>,
     /// Next value to try per service (the range's first at the start of a day).
     pub next_value: HashMap<ServiceId, u32>,
     /// Tickets issued today (the issue order of the next one is this + 1).
     pub issued: u64,
     pub counters: BTreeMap<CounterId, CounterState>,
-    pub ratings: HashMap<TicketId, Rating>,
+    pub ratings: PMap<TicketId, Rating>,
     pub recent_calls: VecDeque<RecentCall>,
     pub dossier: Option<DossierStats>,
-    pub bookings: HashMap<BookingCode, Booking>,
+    pub bookings: PMap<BookingCode, Booking>,
     /// Decaying average of service time per service, in seconds.
     pub service_time: HashMap<ServiceId, f64>,
     /// Alerts raised and not yet cleared, by key.
@@ -78,7 +80,7 @@ pub struct State {
     pub remote_issued: HashMap<ServiceId, u32>,
     /// Tickets taken from phones today, per phone (`remote_per_client`): rebuilt by replay
     /// from the tags of `ticket_issued`, emptied by `day_started` like the rest of the day.
-    pub remote_by_client: HashMap<ClientTag, u32>,
+    pub remote_by_client: PMap<ClientTag, u32>,
     /// Personal data of visits before this day has been erased (`personal_data_purged`).
     pub purged_before: Option<NaiveDate>,
 }
@@ -107,24 +109,24 @@ impl State {
         State {
             day,
             seq: 0,
-            tickets: HashMap::new(),
+            tickets: PMap::new(),
             queues: spec
                 .services
                 .iter()
-                .map(|s| (s.id.clone(), BTreeMap::new()))
+                .map(|s| (s.id.clone(), OrdMap::new()))
                 .collect(),
-            live_numbers: HashSet::new(),
+            live_numbers: PSet::new(),
             next_value: HashMap::new(),
             issued: 0,
             counters,
-            ratings: HashMap::new(),
+            ratings: PMap::new(),
             recent_calls: VecDeque::new(),
             dossier: None,
-            bookings: HashMap::new(),
+            bookings: PMap::new(),
             service_time: HashMap::new(),
             alerts: BTreeMap::new(),
             remote_issued: HashMap::new(),
-            remote_by_client: HashMap::new(),
+            remote_by_client: PMap::new(),
             purged_before: None,
         }
     }
@@ -182,6 +184,37 @@ impl State {
                     .is_some_and(|s| s.status == CounterStatus::Open)
             })
             .count()
+    }
+
+    /// The state of `day` after `events`: what the engine had when it wrote them. The one
+    /// way a day is rebuilt from its journal (start-up, reload, past days' reports, tests).
+    pub fn replay<'a>(
+        spec: &CentreSpec,
+        day: NaiveDate,
+        events: impl IntoIterator<Item = &'a Envelope>,
+    ) -> State {
+        let mut state = State::new(spec, day);
+        for env in events {
+            state.apply(spec, env);
+        }
+        state
+    }
+
+    /// Stamps `event` with the next seq and the time `at`, applies it and returns it: the one
+    /// way a decided event becomes part of the day (engine, simulations, tests, benches).
+    pub fn commit(
+        &mut self,
+        spec: &CentreSpec,
+        event: Event,
+        at: DateTime<FixedOffset>,
+    ) -> Envelope {
+        let env = Envelope {
+            seq: self.seq + 1,
+            at,
+            event,
+        };
+        self.apply(spec, &env);
+        env
     }
 
     /// Applies one journaled event. Never fails: the engine decided it was valid, and replay
@@ -333,14 +366,14 @@ impl State {
     /// on an earlier day, and call-back numbers left on an earlier business day.
     pub fn purge(&mut self, before: NaiveDate) {
         self.purged_before = self.purged_before.max(Some(before));
-        for b in self.bookings.values_mut() {
+        for b in self.bookings.iter_mut().map(|(_, b)| b) {
             if b.start.date_naive() < before {
                 b.name = None;
                 b.phone = None;
             }
         }
         if self.day < before {
-            for r in self.ratings.values_mut() {
+            for r in self.ratings.iter_mut().map(|(_, r)| r) {
                 r.phone = None;
             }
         }

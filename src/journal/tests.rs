@@ -517,12 +517,9 @@ mod compaction {
         let dir = journal_dir();
         let dir = dir.path();
         let replay = |events: &[Envelope]| {
-            let mut state = crate::domain::State::new(&config.spec, old_day());
-            for env in events {
-                state.apply(&config.spec, env);
-            }
+            let mut state = crate::domain::State::replay(&config.spec, old_day(), events);
             state.purge(today());
-            let mut bookings: Vec<Booking> = state.bookings.into_values().collect();
+            let mut bookings: Vec<Booking> = state.bookings.into_iter().map(|(_, b)| b).collect();
             bookings.sort_by(|a, b| a.code.0.cmp(&b.code.0));
             let mut ratings: Vec<(TicketId, Rating)> = state.ratings.into_iter().collect();
             ratings.sort_by_key(|(t, _)| *t);

@@ -242,10 +242,7 @@ mod tests {
         day.phone("a").expect("second");
         day.phone("b").expect("b");
         // A restart: a fresh state from the journal alone.
-        let mut replayed = State::new(&day.spec, day.now.date_naive());
-        for env in &day.log {
-            replayed.apply(&day.spec, env);
-        }
+        let replayed = State::replay(&day.spec, day.now.date_naive(), &day.log);
         assert_eq!(replayed.remote_by_client, day.state.remote_by_client);
         day.state = replayed;
         assert_eq!(day.phone("a"), Ok(false), "the cap survives the restart");

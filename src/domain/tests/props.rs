@@ -97,8 +97,7 @@ proptest! {
         let mut sim = Sim::new(spec());
         for c in 1..=3 { sim.open(c); }
         run_ops(&mut sim, &ops);
-        let mut replay = State::new(&sim.spec, sim.state.day);
-        for env in &sim.log { replay.apply(&sim.spec, env); }
+        let replay = State::replay(&sim.spec, sim.state.day, &sim.log);
         prop_assert_eq!(&replay.tickets, &sim.state.tickets);
         prop_assert_eq!(&replay.counters, &sim.state.counters);
         prop_assert_eq!(&replay.live_numbers, &sim.state.live_numbers);
