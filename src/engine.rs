@@ -17,11 +17,11 @@ use rand::Rng;
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::broadcast::Broadcaster;
 use crate::domain::decide::{end_of_day, start_of_day};
 use crate::domain::ids::{BookingCode, CounterId, TicketId, CODE_ALPHABET, CODE_LEN};
 use crate::domain::spec::CentreSpec;
 use crate::domain::{decide, Command, Ctx, DomainError, Envelope, Event, State};
-use crate::hub::Hub;
 use crate::journal::{Journal, JournalError};
 use crate::metrics::Metrics;
 
@@ -144,7 +144,7 @@ pub struct Engine {
     state: State,
     journal: Journal,
     journal_dir: PathBuf,
-    hub: Arc<Hub>,
+    read: Arc<Broadcaster>,
     metrics: Arc<Metrics>,
     announce: Announce,
     clock: Clock,
@@ -163,7 +163,7 @@ impl Engine {
     pub fn recover(
         spec: Arc<CentreSpec>,
         journal_dir: PathBuf,
-        hub: Arc<Hub>,
+        read: Arc<Broadcaster>,
         metrics: Arc<Metrics>,
         announce: Announce,
         clock: Clock,
@@ -187,14 +187,13 @@ impl Engine {
         }
         let state = State::replay(&spec, day, &events);
         tracing::info!(file = %journal.path().display(), events = events.len(), seq = state.seq, "journal replayed");
-        *hub.stats.lock().unwrap_or_else(|p| p.into_inner()) =
-            crate::stats::DayStats::from_events(&spec, &events);
+        read.reset(read.current().rebuilt(day, &events, now));
         let mut engine = Engine {
             spec,
             state,
             journal,
             journal_dir,
-            hub,
+            read,
             metrics,
             announce,
             clock,
@@ -208,7 +207,7 @@ impl Engine {
         }
         engine.roll_day(now)?;
         engine.check_purge();
-        engine.hub.publish(&engine.spec, &engine.state, &[], now);
+        engine.read.refresh(now);
         Ok(engine)
     }
 
@@ -298,7 +297,7 @@ impl Engine {
             Ok(()) => {
                 let shared: Vec<Arc<Envelope>> = envs.into_iter().map(Arc::new).collect();
                 if !shared.is_empty() {
-                    self.hub.publish(&self.spec, &self.state, &shared, now);
+                    self.read.publish(&shared, now);
                 }
                 for (req, outcome) in results {
                     log_command(&req, &outcome, &shared);
@@ -437,7 +436,7 @@ impl Engine {
             self.state.apply(&self.spec, env);
         }
         let shared: Vec<Arc<Envelope>> = envs.into_iter().map(Arc::new).collect();
-        self.hub.publish(&self.spec, &self.state, &shared, now);
+        self.read.publish(&shared, now);
         Ok(())
     }
 

@@ -3,16 +3,18 @@
 //! One process runs a whole lobby: kiosks issue numbered tickets, clerks call them, wall TVs
 //! and phones follow live over WebSockets, a voice announces each call. See DESIGN.md for
 //! the architecture: one writer ([`engine`]) journals every event ([`journal`]) before it
-//! is acknowledged, the read side ([`hub`]) serves everyone else without waiting for it.
+//! is acknowledged, the read model ([`read`]) published by the broadcaster ([`broadcast`])
+//! serves everyone else without waiting for it.
 
 pub mod api;
 pub mod audio;
+pub mod broadcast;
 pub mod config;
 pub mod domain;
 pub mod engine;
-pub mod hub;
 pub mod journal;
 pub mod metrics;
+pub mod read;
 pub mod report;
 pub mod server;
 pub mod sim;

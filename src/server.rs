@@ -17,10 +17,11 @@ use tokio::sync::watch;
 use crate::api::{self, App, AppState};
 use crate::audio::settings::Output;
 use crate::audio::{spawn_player, Announcer};
+use crate::broadcast::Broadcaster;
 use crate::config::{Config, DeviceRole};
 use crate::engine::{Clock, Engine};
-use crate::hub::{CentreInfo, Hub};
 use crate::metrics::Metrics;
+use crate::read::{CentreInfo, ReadModel};
 
 /// How often the engine checks whether a new business day has begun.
 const DAY_CHECK: Duration = Duration::from_secs(10);
@@ -56,7 +57,7 @@ pub enum ServerError {
 pub struct Built {
     /// Every route with its middleware (limits, JSON errors, body limit), over [`Built::app`].
     pub router: axum::Router,
-    /// The shared state behind the router (hub, engine handle, keys, config).
+    /// The shared state behind the router (read side, engine handle, keys, config).
     pub app: AppState,
     /// The writer thread; it ends once every [`crate::engine::EngineHandle`] is dropped
     /// (the router's state holds one).
@@ -83,15 +84,18 @@ pub fn build_app(
     let config = Arc::new(config);
     let spec = Arc::new(config.spec.clone());
     let announcer = Announcer::new(&config.audio)?;
-    let hub = Arc::new(Hub::new(
-        &spec,
-        CentreInfo {
-            name: spec.name.clone(),
-            name_en: spec.name_en.clone(),
-            logo: config.logo.clone(),
-            notice: config.notice.clone(),
-        },
-    ));
+    let centre = Arc::new(CentreInfo {
+        name: spec.name.clone(),
+        name_en: spec.name_en.clone(),
+        logo: config.logo.clone(),
+        notice: config.notice.clone(),
+    });
+    // Recovery replaces this empty model with the journal's day.
+    let read = Arc::new(Broadcaster::new(ReadModel::new(
+        spec.clone(),
+        centre,
+        chrono::NaiveDate::default(),
+    )));
     let metrics = Arc::new(Metrics::default());
     let playlist_maker = announcer.clone();
     let announce = Box::new(
@@ -103,7 +107,7 @@ pub fn build_app(
     let engine = Engine::recover(
         spec.clone(),
         data_dir.join("journal"),
-        hub.clone(),
+        read.clone(),
         metrics.clone(),
         announce,
         clock.clone(),
@@ -117,7 +121,7 @@ pub fn build_app(
         config,
         spec,
         engine: handle,
-        hub,
+        read,
         logins: Default::default(),
         metrics,
         announcer: Some(announcer),
@@ -157,7 +161,7 @@ pub async fn run(
         (&app.config.audio.output, &app.announcer)
     {
         let player = spawn_player(&app.config.audio, announcer.clone());
-        let (_, mut rx) = app.hub.subscribe(None);
+        let (_, mut rx) = app.read.subscribe(None);
         tokio::spawn(async move {
             use tokio::sync::broadcast::error::RecvError;
             loop {

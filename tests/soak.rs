@@ -39,7 +39,7 @@ const LONG_BUDGET: Duration = Duration::from_secs(3600);
 const DAY_GROWTH: f64 = 1.05;
 /// Storms after the day: every phone drops and reconnects, with no event in between.
 const STORMS: usize = 5;
-/// Growth allowed per ticket after the warm-up hours: the day's ticket table and the hub's
+/// Growth allowed per ticket after the warm-up hours: the day's ticket table and the read model's
 /// ring of the last frames (kept for `since` resumption) grow with the day until the
 /// ring is full (about 12 KiB per ticket in debug; see RELIABILITY.md).
 const KIB_PER_TICKET: u64 = 24;

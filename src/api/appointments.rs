@@ -20,6 +20,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -38,7 +39,8 @@ use crate::domain::event::{Booking, ClientTag, Rating, RatingSource};
 use crate::domain::ids::{ServiceId, TicketId, CODE_ALPHABET, CODE_LEN};
 use crate::domain::personal::horizon;
 use crate::domain::ticket::{Status, Ticket};
-use crate::domain::{Command, State as DayState};
+use crate::domain::Command;
+use crate::read::history::model_of_day;
 use crate::view;
 
 /// The cookie that tells one phone from another behind the same address.
@@ -63,67 +65,48 @@ struct DayData {
 /// The first day whose personal data may still be shown: the later of the last
 /// `personal_data_purged` and what the config says today (in case the timer has not run yet).
 fn purge_horizon(app: &AppState, today: NaiveDate) -> NaiveDate {
-    let event = *app
-        .hub
-        .purged_before
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let event = app.read.current().purged_before();
     let configured = horizon(today, app.spec.personal_data_days);
     event.map_or(configured, |e| e.max(configured))
 }
 
 /// Today and later from memory; a past day replayed from its journal file.
 fn day_data(app: &AppState, day: Option<NaiveDate>) -> ApiResult<DayData> {
-    let today = app.hub.snapshot().day;
+    let current = app.read.current();
+    let today = current.day();
     let day = day.unwrap_or(today);
-    if day >= today {
-        let bookings = app
-            .hub
-            .bookings
-            .iter()
-            .filter(|b| b.start.date_naive() == day)
-            .map(|b| b.clone())
-            .collect();
-        let (tickets, ratings) = if day == today {
-            let tickets = app.hub.tickets.iter().map(|t| t.clone()).collect();
-            let ratings = app
-                .hub
-                .ratings
-                .iter()
-                .map(|r| (*r.key(), r.clone()))
-                .collect();
-            (tickets, ratings)
-        } else {
-            (Vec::new(), HashMap::new())
-        };
+    // A future day's bookings are in today's model; a past day is replayed from its file.
+    let model = if day > today {
+        current
+    } else {
+        model_of_day(current, &app.data_dir.join("journal"), day, app.now())
+            .map_err(|e| ApiError::unavailable(&e.to_string()))?
+            .ok_or_else(ApiError::not_found)?
+    };
+    let keep_from = purge_horizon(app, today);
+    let model = if day < keep_from {
+        Arc::new(model.without_personal_data_before(keep_from))
+    } else {
+        model
+    };
+    let bookings = model
+        .bookings()
+        .filter(|b| b.start.date_naive() == day)
+        .cloned()
+        .collect();
+    if day > today {
         return Ok(DayData {
             day,
-            tickets,
+            tickets: Vec::new(),
             bookings,
-            ratings,
+            ratings: HashMap::new(),
         });
-    }
-    let dir = app.data_dir.join("journal");
-    if !crate::journal::day_path(&dir, day).exists() {
-        return Err(ApiError::not_found());
-    }
-    let events =
-        crate::journal::read_day(&dir, day).map_err(|e| ApiError::unavailable(&e.to_string()))?;
-    let mut state = DayState::replay(&app.spec, day, &events);
-    let keep_from = purge_horizon(app, today);
-    if day < keep_from {
-        state.purge(keep_from);
     }
     Ok(DayData {
         day,
-        tickets: state.tickets.into_iter().map(|(_, t)| t).collect(),
-        bookings: state
-            .bookings
-            .into_iter()
-            .map(|(_, b)| b)
-            .filter(|b| b.start.date_naive() == day)
-            .collect(),
-        ratings: state.ratings.into_iter().collect(),
+        tickets: model.tickets().cloned().collect(),
+        bookings,
+        ratings: model.ratings().map(|r| (r.ticket, r.clone())).collect(),
     })
 }
 
@@ -226,7 +209,7 @@ fn client_of(app: &AppState, peer: &SocketAddr, headers: &HeaderMap) -> (String,
 /// The client's tag for the business day a remote ticket asked for now belongs to (the
 /// engine never goes back to an earlier day).
 fn tag_of(app: &AppState, key: &str) -> ClientTag {
-    let day = app.now().date_naive().max(app.hub.snapshot().day);
+    let day = app.now().date_naive().max(app.read.day());
     ClientTag(app.keys.client_tag(day, key))
 }
 
@@ -253,11 +236,7 @@ fn with_cookie(mut resp: Response, cookie: Option<HeaderValue>) -> Response {
 
 /// Remote tickets of a service today (for what is left of its `remote_cap`).
 fn remote_taken(app: &AppState, service: &ServiceId) -> u32 {
-    app.hub
-        .tickets
-        .iter()
-        .filter(|t| t.remote && &t.origin == service)
-        .count() as u32
+    app.read.current().remote_issued(service)
 }
 
 /// `GET /api/v1/remote-tickets`: what this phone may still take today, per service.
@@ -274,7 +253,7 @@ pub async fn allowance(
 ) -> Response {
     let (key, cookie) = client_of(&app, &peer, &headers);
     let tag = tag_of(&app, &key);
-    let used = app.hub.remote_by_client.get(&tag).map_or(0, |n| *n);
+    let used = app.read.current().remote_count(&tag);
     let cap = app.config.remote_per_client;
     let services: Vec<Value> = app
         .spec

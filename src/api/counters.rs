@@ -29,11 +29,10 @@ fn authorize(app: &AppState, who: &Principal, n: u32) -> ApiResult<CounterId> {
             staff,
             counter: own,
         } if *own == counter => {
-            let snap = app.hub.snapshot();
-            let on_duty = snap
-                .counters
-                .iter()
-                .find(|c| c.id == counter)
+            let model = app.read.current();
+            let on_duty = model
+                .snapshot()
+                .counter(counter)
                 .and_then(|c| c.clerk.as_ref())
                 .is_some_and(|c| &c.id == staff);
             if on_duty {
@@ -235,17 +234,14 @@ pub async fn status(
 
 /// A counter as the snapshot shows it.
 pub fn counter_json(app: &AppState, counter: CounterId, audience: Audience) -> Value {
-    let snap = app.hub.snapshot();
-    snap.counters
-        .iter()
-        .find(|c| c.id == counter)
-        .map_or(Value::Null, |c| {
-            json!({
-                "id": c.id, "name": c.name, "status": c.status, "services": c.services,
-                "mode": c.mode, "clerk": c.clerk, "served": c.served,
-                "current": c.current.as_ref().map(|t| view::ticket(t, audience)),
-            })
+    let model = app.read.current();
+    model.snapshot().counter(counter).map_or(Value::Null, |c| {
+        json!({
+            "id": c.id, "name": c.name, "status": c.status, "services": c.services,
+            "mode": c.mode, "clerk": c.clerk, "served": c.served,
+            "current": c.current.as_ref().map(|t| view::ticket(t, audience)),
         })
+    })
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -384,21 +380,18 @@ pub async fn rating_target(
         Principal::Supervisor { .. } => {}
         other => return Err(other.refusal()),
     }
-    let snap = app.hub.snapshot();
-    let c = snap
-        .counters
-        .iter()
-        .find(|c| c.id == counter)
+    let model = app.read.current();
+    let c = model
+        .snapshot()
+        .counter(counter)
         .ok_or(DomainError::UnknownCounter(n))?;
-    let ticket = c
-        .last_served
-        .and_then(|id| app.hub.tickets.get(&id).map(|t| t.clone()));
+    let ticket = c.last_served.and_then(|id| model.ticket(&id));
     Ok(Json(json!({
         "counter": counter,
         "clerk": c.clerk,
         "ticket": ticket.map(|t| json!({
             "number": t.number, "service": t.service, "finished_at": t.finished_at,
-            "clerk": t.clerk, "rated": app.hub.ratings.contains_key(&t.id),
+            "clerk": t.clerk, "rated": model.rating(&t.id).is_some(),
         })),
     })))
 }

@@ -21,10 +21,10 @@ use axum::{middleware, Router};
 use tokio::sync::watch;
 
 use crate::audio::Announcer;
+use crate::broadcast::Broadcaster;
 use crate::config::Config;
 use crate::domain::spec::CentreSpec;
 use crate::engine::EngineHandle;
-use crate::hub::Hub;
 use crate::metrics::Metrics;
 
 /// Request bodies larger than this are refused with 413 `payload_too_large`.
@@ -35,7 +35,8 @@ pub struct App {
     pub config: Arc<Config>,
     pub spec: Arc<CentreSpec>,
     pub engine: EngineHandle,
-    pub hub: Arc<Hub>,
+    /// The read side: the latest read model, and the event frames for sockets.
+    pub read: Arc<Broadcaster>,
     pub keys: auth::Keys,
     pub logins: auth::LoginGuard,
     pub metrics: Arc<Metrics>,

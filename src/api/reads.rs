@@ -14,7 +14,7 @@ use super::error::{ApiError, ApiJson, ApiResult};
 use super::tickets::run;
 use super::{openapi, AppState};
 use crate::domain::Command;
-use crate::stats::DayStats;
+use crate::read::history::model_of_day;
 use crate::view::{self, Audience};
 
 #[utoipa::path(
@@ -24,7 +24,7 @@ use crate::view::{self, Audience};
     responses((status = 200, body = openapi::Health)),
 )]
 pub async fn healthz(State(app): State<AppState>) -> Json<Value> {
-    Json(json!({"status": "ok", "seq": app.hub.snapshot().seq}))
+    Json(json!({"status": "ok", "seq": app.read.current().seq()}))
 }
 
 fn now(app: &AppState) -> DateTime<FixedOffset> {
@@ -51,8 +51,7 @@ pub fn audience(who: &Principal) -> Audience {
     responses((status = 200, body = openapi::Snapshot)),
 )]
 pub async fn state(State(app): State<AppState>, who: Principal) -> Response {
-    let snap = app.hub.snapshot();
-    let body = app.hub.snapshot_json(&snap, audience(&who), now(&app));
+    let body = app.read.current().snapshot_json(audience(&who), now(&app));
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
@@ -78,25 +77,20 @@ pub async fn me(State(app): State<AppState>, who: Principal) -> ApiResult<Json<V
         .as_ref()
         .and_then(|s| app.config.staff.iter().find(|k| &k.id == s))
         .map(|k| k.name.clone());
-    let mut served = 0u32;
-    let mut total_s = 0i64;
-    if let Some(s) = &staff {
-        for t in app.hub.tickets.iter() {
-            if t.clerk.as_ref() == Some(s) && t.status == crate::domain::ticket::Status::Done {
-                served += 1;
-                if let (Some(c), Some(f)) = (t.called_at, t.finished_at) {
-                    total_s += (f - c).num_seconds().max(0);
-                }
-            }
-        }
-    }
-    let current = counter.and_then(|c| {
-        let snap = app.hub.snapshot();
-        snap.counters
-            .iter()
-            .find(|k| k.id == c)
-            .and_then(|k| k.current.clone())
-    });
+    let model = app.read.current();
+    // Today's figures of this clerk (the day's stats count each finished ticket once).
+    let (served, total_s) = staff
+        .as_ref()
+        .and_then(|s| model.stats().clerks.get(s))
+        .map_or((0, 0), |a| {
+            (
+                a.served,
+                a.service_times.iter().map(|&t| i64::from(t)).sum::<i64>(),
+            )
+        });
+    let current = counter
+        .and_then(|c| model.snapshot().counter(c))
+        .and_then(|k| k.current.clone());
     Ok(Json(json!({
         "role": who.role(),
         "staff": staff.map(|id| json!({"id": id, "name": name})),
@@ -116,27 +110,23 @@ pub struct DayQuery {
 
 /// Today's figures from memory; a past day's from its journal.
 fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
-    let today = app.hub.snapshot().day;
+    let current = app.read.current();
+    let today = current.day();
+    let now = now(app);
     let day = day.unwrap_or(today);
+    let model = model_of_day(current, &app.data_dir.join("journal"), day, now)
+        .map_err(|e| ApiError::unavailable(&e.to_string()))?
+        .ok_or_else(ApiError::not_found)?;
+    // Live figures only: the longest wait of a ticket still waiting, per service.
+    let mut longest = std::collections::BTreeMap::new();
     if day == today {
-        let snap = app.hub.snapshot();
-        let now = now(app);
-        let mut longest = std::collections::BTreeMap::new();
-        for t in &snap.waiting {
+        for t in model.snapshot().waiting() {
             let wait = (now - t.issued_at).num_seconds().max(0) as u32;
             let e = longest.entry(t.service.clone()).or_insert(0);
             *e = (*e).max(wait);
         }
-        let stats = app.hub.stats.lock().unwrap_or_else(|p| p.into_inner());
-        return Ok(stats.to_json(&app.spec, &longest));
     }
-    let dir = app.data_dir.join("journal");
-    if !crate::journal::day_path(&dir, day).exists() {
-        return Err(ApiError::not_found());
-    }
-    let events =
-        crate::journal::read_day(&dir, day).map_err(|e| ApiError::unavailable(&e.to_string()))?;
-    Ok(DayStats::from_events(&app.spec, &events).to_json(&app.spec, &Default::default()))
+    Ok(model.stats().to_json(&app.spec, &longest))
 }
 
 /// [`day_stats`] off the async workers (a past day replays its journal file).
@@ -260,28 +250,28 @@ pub async fn metrics(State(app): State<AppState>, who: Principal) -> ApiResult<R
     who.require_supervisor()?;
     let mut out = String::new();
     app.metrics.render(&mut out);
-    let snap = app.hub.snapshot();
+    let model = app.read.current();
+    let snap = model.snapshot();
     out.push_str(
         "# HELP xephang_waiting Tickets waiting per service.\n# TYPE xephang_waiting gauge\n",
     );
-    for s in &snap.services {
+    for s in snap.services() {
         out.push_str(&format!(
             "xephang_waiting{{service=\"{}\"}} {}\n",
             s.id, s.waiting
         ));
     }
     let open = snap
-        .counters
+        .counters()
         .iter()
         .filter(|c| c.status == crate::domain::event::CounterStatus::Open)
         .count();
     out.push_str(&format!(
         "# HELP xephang_counters_open Counters open.\n# TYPE xephang_counters_open gauge\nxephang_counters_open {open}\n# HELP xephang_seq Last event sequence number.\n# TYPE xephang_seq gauge\nxephang_seq {}\n",
-        snap.seq
+        snap.seq()
     ));
     {
-        let stats = app.hub.stats.lock().unwrap_or_else(|p| p.into_inner());
-        crate::metrics::render_day(&stats, &mut out);
+        crate::metrics::render_day(model.stats(), &mut out);
     }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
@@ -320,7 +310,7 @@ pub async fn dossier(
         as_of: body.as_of.unwrap_or_else(|| now(&app)),
     };
     run(&app, &who, cmd).await?;
-    Ok(Json(json!(app.hub.snapshot().dossier)))
+    Ok(Json(json!(app.read.current().snapshot().dossier())))
 }
 
 pub async fn api_not_found() -> ApiError {

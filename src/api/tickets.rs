@@ -41,8 +41,8 @@ pub fn ticket_of(app: &AppState, events: &[Arc<Envelope>]) -> Value {
         .rev()
         .find_map(|e| e.event.ticket())
         .map_or(Value::Null, |t| {
-            let fresh = app.hub.tickets.get(&t.id).map(|r| r.clone());
-            view::own_ticket(fresh.as_ref().unwrap_or(t))
+            let model = app.read.current();
+            view::own_ticket(model.ticket(&t.id).unwrap_or(t))
         })
 }
 
@@ -104,10 +104,11 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = parse_ticket_id(&id)?;
-    let t = app.hub.tickets.get(&id).ok_or_else(ApiError::not_found)?;
-    let mut v = view::own_ticket(&t);
+    let model = app.read.current();
+    let t = model.ticket(&id).ok_or_else(ApiError::not_found)?;
+    let mut v = view::own_ticket(t);
     if let Value::Object(m) = &mut v {
-        let rated = app.hub.ratings.contains_key(&id);
+        let rated = model.rating(&id).is_some();
         m.insert("rated".into(), json!(rated));
     }
     Ok(Json(v))
@@ -179,7 +180,7 @@ pub async fn qr(
     headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
     let id = parse_ticket_id(&id)?;
-    if !app.hub.tickets.contains_key(&id) {
+    if app.read.current().ticket(&id).is_none() {
         return Err(ApiError::not_found());
     }
     let host = headers
@@ -278,11 +279,11 @@ pub async fn slots(
     if app.spec.service(&service).is_none() {
         return Err(crate::domain::DomainError::UnknownService(service.0).into());
     }
-    let day = q.day.unwrap_or_else(|| app.hub.snapshot().day);
+    let model = app.read.current();
+    let day = q.day.unwrap_or_else(|| model.day());
     let taken = |start: DateTime<FixedOffset>| {
-        app.hub
-            .bookings
-            .iter()
+        model
+            .bookings()
             .filter(|b| b.service == service && b.start == start)
             .count() as u32
     };

@@ -21,8 +21,8 @@ use super::auth::Principal;
 use super::error::ApiResult;
 use super::reads::audience;
 use super::AppState;
+use crate::broadcast::Start;
 use crate::domain::ids::TicketId;
-use crate::hub::Start;
 use crate::view::{self, Audience};
 
 pub const PING_EVERY: Duration = Duration::from_secs(20);
@@ -99,8 +99,8 @@ pub async fn upgrade(
 type Seen = Option<serde_json::Value>;
 
 fn ticket_frame(app: &AppState, id: &TicketId, seen: &mut Seen) -> Option<Utf8Bytes> {
-    let t = app.hub.tickets.get(id)?;
-    let v = view::own_ticket(&t);
+    let model = app.read.current();
+    let v = view::own_ticket(model.ticket(id)?);
     if seen.as_ref() == Some(&v) {
         return None;
     }
@@ -129,19 +129,19 @@ async fn serve(
     since: Option<u64>,
     ticket: Option<TicketId>,
 ) -> &'static str {
-    let (start, mut rx) = app.hub.subscribe(since);
+    let (start, mut rx) = app.read.subscribe(since);
     let mut last_seq = match start {
         Start::Snapshot(snap) => {
             let now = app.now();
-            let state = app.hub.snapshot_json(&snap, aud, now);
+            let state = snap.snapshot_json(aud, now);
             let msg = format!(
                 "{{\"type\":\"snapshot\",\"seq\":{},\"state\":{state}}}",
-                snap.seq
+                snap.seq()
             );
             if !send(&mut socket, Message::Text(msg.into())).await {
                 return "send failed";
             }
-            snap.seq
+            snap.seq()
         }
         Start::Replay(frames) => {
             let mut last = since.unwrap_or(0);

@@ -7,11 +7,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use xephang::broadcast::Broadcaster;
 use xephang::domain::ids::CounterId;
 use xephang::domain::spec::CentreSpec;
 use xephang::engine::{Clock, Engine};
-use xephang::hub::{CentreInfo, Hub};
 use xephang::metrics::Metrics;
+use xephang::read::{CentreInfo, ReadModel};
 
 /// A clock at `base` plus the seconds the test stores in the returned counter.
 pub fn hand_clock(base: DateTime<Utc>) -> (Clock, Arc<AtomicI64>) {
@@ -23,19 +24,21 @@ pub fn hand_clock(base: DateTime<Utc>) -> (Clock, Arc<AtomicI64>) {
 
 /// The engine recovered from the journal in `dir` (created when missing).
 pub fn recover(spec: &Arc<CentreSpec>, dir: &Path, clock: &Clock) -> Engine {
-    let hub = Arc::new(Hub::new(
-        spec,
-        CentreInfo {
-            name: spec.name.clone(),
-            name_en: spec.name_en.clone(),
-            logo: None,
-            notice: None,
-        },
-    ));
+    let centre = Arc::new(CentreInfo {
+        name: spec.name.clone(),
+        name_en: spec.name_en.clone(),
+        logo: None,
+        notice: None,
+    });
+    let read = Arc::new(Broadcaster::new(ReadModel::new(
+        spec.clone(),
+        centre,
+        chrono::NaiveDate::default(),
+    )));
     Engine::recover(
         spec.clone(),
         dir.to_path_buf(),
-        hub,
+        read,
         Arc::new(Metrics::default()),
         Box::new(|_: &str, _: CounterId| Vec::new()),
         clock.clone(),

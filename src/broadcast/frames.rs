@@ -1,0 +1,71 @@
+//! Frame encoding: each committed event serialised once per audience (public, staff,
+//! supervisor) and shared by every socket of that audience.
+
+use axum::extract::ws::Utf8Bytes;
+use serde_json::{json, Value};
+
+use crate::domain::ids::TicketId;
+use crate::domain::{Envelope, Event};
+use crate::view::{self, Audience};
+
+/// One event, serialised once per audience.
+#[derive(Debug)]
+pub struct Frame {
+    pub seq: u64,
+    pub public: Utf8Bytes,
+    pub staff: Utf8Bytes,
+    /// The staff frame plus personal data (the same bytes as `staff` when there is none).
+    pub supervisor: Utf8Bytes,
+    /// The ticket the event is about (phones watching it re-check their ticket).
+    pub ticket: Option<TicketId>,
+    /// The announcement of a call or recall, for the device player.
+    pub audio: Option<Vec<String>>,
+}
+
+impl Frame {
+    /// The frame of `env`; ticket events carry `queue`, every service's queue in brief.
+    pub fn encode(env: &Envelope, queue: &Value) -> Frame {
+        let ticket_event = env.event.ticket().is_some();
+        let make = |a: Audience| {
+            let mut v = json!({
+                "type": "event",
+                "seq": env.seq,
+                "at": env.at,
+                "event": view::event(&env.event, a),
+            });
+            if ticket_event {
+                if let Value::Object(m) = &mut v {
+                    m.insert("services".into(), queue.clone());
+                }
+            }
+            Utf8Bytes::from(v.to_string())
+        };
+        let staff = make(Audience::Staff);
+        let supervisor = if view::has_personal_data(&env.event) {
+            make(Audience::Supervisor)
+        } else {
+            staff.clone()
+        };
+        Frame {
+            seq: env.seq,
+            public: make(Audience::Public),
+            staff,
+            supervisor,
+            ticket: env.event.ticket().map(|t| t.id),
+            audio: match &env.event {
+                Event::TicketCalled { audio, .. } | Event::TicketRecalled { audio, .. } => {
+                    Some(audio.clone())
+                }
+                _ => None,
+            },
+        }
+    }
+
+    pub fn for_audience(&self, a: Audience) -> &Utf8Bytes {
+        match a {
+            Audience::Public => &self.public,
+            Audience::Staff => &self.staff,
+            Audience::Supervisor => &self.supervisor,
+        }
+    }
+}

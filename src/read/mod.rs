@@ -1,0 +1,223 @@
+//! The read side: what readers see without ever waiting for the writer.
+//!
+//! [`ReadModel`] is the lobby at one seq, folded from committed events alone, one projection
+//! per concern (each with an `apply`, the read-model pattern of event-sourced systems such as
+//! cqrs-es's `View::update`):
+//! - the day's lobby state (the domain's own fold, [`crate::domain::State::apply`]): tickets,
+//!   queues, counters, ratings, bookings, per-phone counts;
+//! - the day's figures ([`crate::stats::DayStats::apply`]);
+//! - the waiting lines with places and estimates ([`lines`]);
+//! - the personal-data horizon;
+//! - the snapshot the screens get ([`snapshot`]), rebuilt once per batch.
+//!
+//! A model is immutable once published: the broadcaster ([`crate::broadcast`]) applies each
+//! batch to its own working copy and publishes a clone behind a swapped `Arc`, so a reader
+//! holds one consistent seq for as long as it likes and never sees half a batch. The day's
+//! large maps are persistent (imbl), so that clone costs O(1), not a copy of every ticket.
+//!
+//! Nothing here knows about HTTP or the lobby's engine: the province hub builds the same
+//! model for each centre from that centre's event stream ([`ReadModel::replay`]).
+
+pub mod history;
+mod lines;
+pub mod snapshot;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use crate::domain::event::{Booking, ClientTag, Rating};
+use crate::domain::ids::{BookingCode, TicketId};
+use crate::domain::spec::CentreSpec;
+use crate::domain::ticket::Ticket;
+use crate::domain::{Envelope, Event, State};
+use crate::stats::DayStats;
+use crate::view::Audience;
+
+use lines::{Lines, Touched};
+pub use snapshot::{CentreInfo, CounterView, ServiceSummary, Snapshot};
+
+/// The lobby at one seq (see the module documentation).
+#[derive(Clone)]
+pub struct ReadModel {
+    spec: Arc<CentreSpec>,
+    centre: Arc<CentreInfo>,
+    lobby: State,
+    stats: Arc<DayStats>,
+    lines: Lines,
+    /// Personal data of visits before this day has been purged (the latest
+    /// `personal_data_purged`, kept across days); readers of past journals blank it.
+    purged_before: Option<NaiveDate>,
+    snapshot: Arc<Snapshot>,
+}
+
+impl ReadModel {
+    /// An empty lobby on `day` (no event yet).
+    pub fn new(spec: Arc<CentreSpec>, centre: Arc<CentreInfo>, day: NaiveDate) -> ReadModel {
+        let lobby = State::new(&spec, day);
+        let snapshot = Arc::new(Snapshot::build(
+            &spec,
+            &lobby,
+            Vec::new(),
+            day_start(&spec, day),
+        ));
+        ReadModel {
+            spec,
+            centre,
+            lobby,
+            stats: Arc::new(DayStats::default()),
+            lines: Lines::default(),
+            purged_before: None,
+            snapshot,
+        }
+    }
+
+    /// The model of a centre from its events alone (a day's journal from its `day_started`,
+    /// or any stream that begins with one), as of `now`.
+    pub fn replay<'a>(
+        spec: Arc<CentreSpec>,
+        centre: Arc<CentreInfo>,
+        day: NaiveDate,
+        events: impl IntoIterator<Item = &'a Envelope>,
+        now: DateTime<FixedOffset>,
+    ) -> ReadModel {
+        let mut model = ReadModel::new(spec, centre, day);
+        for env in events {
+            model.fold(env);
+        }
+        model.refresh(now);
+        model
+    }
+
+    /// The model of the same centre rebuilt from `events` of `day` alone.
+    pub fn rebuilt<'a>(
+        &self,
+        day: NaiveDate,
+        events: impl IntoIterator<Item = &'a Envelope>,
+        now: DateTime<FixedOffset>,
+    ) -> ReadModel {
+        ReadModel::replay(self.spec.clone(), self.centre.clone(), day, events, now)
+    }
+
+    /// A copy with the names and phone numbers of visits before `before` erased (what
+    /// `personal_data_purged` does), for showing a past day replayed from an old file.
+    pub fn without_personal_data_before(&self, before: NaiveDate) -> ReadModel {
+        let mut copy = self.clone();
+        copy.lobby.purge(before);
+        copy
+    }
+
+    /// Applies a committed batch and refreshes what depends on it (lines, snapshot).
+    pub fn apply(&mut self, envs: &[Arc<Envelope>], now: DateTime<FixedOffset>) {
+        for env in envs {
+            self.fold(env);
+        }
+        let touched = Touched::by(&self.spec, envs);
+        self.lines.refresh(&self.spec, &self.lobby, &touched, now);
+        self.rebuild_snapshot(now);
+    }
+
+    /// Recomputes every line and the snapshot at `now` (estimates and opening hours move
+    /// with the clock even when no event happens).
+    pub fn refresh(&mut self, now: DateTime<FixedOffset>) {
+        self.lines
+            .refresh(&self.spec, &self.lobby, &Touched::All, now);
+        self.rebuild_snapshot(now);
+    }
+
+    /// One event into every projection that folds events.
+    fn fold(&mut self, env: &Envelope) {
+        self.lobby.apply(&self.spec, env);
+        Arc::make_mut(&mut self.stats).apply(&self.spec, env);
+        if let Event::PersonalDataPurged { before } = &env.event {
+            self.purged_before = self.purged_before.max(Some(*before));
+        }
+        self.purged_before = self.purged_before.max(self.lobby.purged_before);
+    }
+
+    fn rebuild_snapshot(&mut self, now: DateTime<FixedOffset>) {
+        let waiting = self.lines.waiting(&self.spec);
+        self.snapshot = Arc::new(Snapshot::build(&self.spec, &self.lobby, waiting, now));
+    }
+
+    pub fn seq(&self) -> u64 {
+        self.lobby.seq
+    }
+
+    pub fn day(&self) -> NaiveDate {
+        self.lobby.day
+    }
+
+    pub fn spec(&self) -> &CentreSpec {
+        &self.spec
+    }
+
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// The snapshot as JSON for an audience, with the server's `now`.
+    pub fn snapshot_json(&self, audience: Audience, now: DateTime<FixedOffset>) -> String {
+        self.snapshot
+            .to_json(&self.centre, &self.spec.priorities, audience, now)
+    }
+
+    /// A ticket of the day; a waiting one with its place in line and estimated wait.
+    pub fn ticket(&self, id: &TicketId) -> Option<&Ticket> {
+        self.lines.placed(id).or_else(|| self.lobby.ticket(id))
+    }
+
+    /// Every ticket of the day (waiting ones without their place).
+    pub fn tickets(&self) -> impl Iterator<Item = &Ticket> {
+        self.lobby.tickets.values()
+    }
+
+    pub fn rating(&self, ticket: &TicketId) -> Option<&Rating> {
+        self.lobby.ratings.get(ticket)
+    }
+
+    /// Every rating of the day.
+    pub fn ratings(&self) -> impl Iterator<Item = &Rating> {
+        self.lobby.ratings.values()
+    }
+
+    pub fn booking(&self, code: &BookingCode) -> Option<&Booking> {
+        self.lobby.bookings.get(code)
+    }
+
+    /// Today's and future bookings.
+    pub fn bookings(&self) -> impl Iterator<Item = &Booking> {
+        self.lobby.bookings.values()
+    }
+
+    /// Remote tickets the phone with this tag took today.
+    pub fn remote_count(&self, tag: &ClientTag) -> u32 {
+        self.lobby.remote_by_client.get(tag).copied().unwrap_or(0)
+    }
+
+    /// Remote tickets taken today for a service (its `remote_cap` counts these).
+    pub fn remote_issued(&self, service: &crate::domain::ids::ServiceId) -> u32 {
+        self.lobby.remote_issued.get(service).copied().unwrap_or(0)
+    }
+
+    /// Today's figures.
+    pub fn stats(&self) -> &DayStats {
+        &self.stats
+    }
+
+    /// Personal data of visits before this day has been purged.
+    pub fn purged_before(&self) -> Option<NaiveDate> {
+        self.purged_before
+    }
+}
+
+/// Midnight of `day` in the centre's timezone, for a model that has seen no event yet (its
+/// snapshot is rebuilt with the real clock at the first batch or refresh).
+fn day_start(spec: &CentreSpec, day: NaiveDate) -> DateTime<FixedOffset> {
+    use chrono::TimeZone;
+    spec.timezone
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.fixed_offset())
+        .unwrap_or_default()
+}

@@ -1,0 +1,237 @@
+//! The lobby as screens see it at one seq: services with their queues and estimates,
+//! counters with their clerk and current ticket, recent calls, the waiting list. Built from
+//! the read model once per committed batch, serialised lazily and at most once per audience.
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::domain::event::{Alert, ClerkRef, CounterStatus, DossierStats};
+use crate::domain::ids::{CounterId, ServiceId, TicketId};
+use crate::domain::select::eta_s;
+use crate::domain::spec::{CentreSpec, Mode, PriorityClass};
+use crate::domain::state::RecentCall;
+use crate::domain::ticket::Ticket;
+use crate::domain::State;
+use crate::view::{self, Audience};
+
+/// Centre facts that never change while running.
+#[derive(Debug, Clone, Serialize)]
+pub struct CentreInfo {
+    pub name: String,
+    pub name_en: String,
+    pub logo: Option<String>,
+    pub notice: Option<String>,
+}
+
+/// One service's queue as the board and the kiosk show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceSummary {
+    pub id: ServiceId,
+    pub name: String,
+    pub name_en: String,
+    pub prefix: Option<String>,
+    pub waiting: usize,
+    pub eta_s: u32,
+    pub open: bool,
+    pub target_wait_s: u32,
+    pub remote: bool,
+    pub appointments: bool,
+    /// How many days ahead a slot may be booked (services that take appointments only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appointment_days_ahead: Option<u32>,
+    /// Only booked citizens are served (no walk-in tickets at the kiosk).
+    pub appointment_only: bool,
+}
+
+/// One counter as screens show it.
+#[derive(Debug, Clone)]
+pub struct CounterView {
+    pub id: CounterId,
+    pub name: String,
+    pub status: CounterStatus,
+    pub services: Vec<ServiceId>,
+    pub mode: Mode,
+    pub clerk: Option<ClerkRef>,
+    pub current: Option<Ticket>,
+    pub served: u32,
+    pub last_served: Option<TicketId>,
+}
+
+/// The lobby at one seq.
+#[derive(Debug)]
+pub struct Snapshot {
+    seq: u64,
+    day: NaiveDate,
+    services: Vec<ServiceSummary>,
+    counters: Vec<CounterView>,
+    recent_calls: Vec<RecentCall>,
+    dossier: Option<DossierStats>,
+    /// Every waiting ticket in call order, service by service.
+    waiting: Vec<Ticket>,
+    /// Active supervisor alerts (staff only).
+    alerts: Vec<Alert>,
+    public_json: OnceLock<String>,
+    staff_json: OnceLock<String>,
+}
+
+impl Snapshot {
+    /// The snapshot of `state`, whose waiting lines (with places and estimates) are `waiting`.
+    pub(super) fn build(
+        spec: &CentreSpec,
+        state: &State,
+        waiting: Vec<Ticket>,
+        now: DateTime<FixedOffset>,
+    ) -> Snapshot {
+        let services = spec
+            .services
+            .iter()
+            .map(|s| {
+                let count = state.queues.get(&s.id).map_or(0, |q| q.len());
+                let appointment_only = s.appointments.as_ref().is_some_and(|a| a.appointment_only);
+                ServiceSummary {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    name_en: s.name_en.clone(),
+                    prefix: s.prefix.clone(),
+                    waiting: count,
+                    eta_s: eta_s(spec, state, &s.id, count),
+                    open: s.hours.is_open(now.weekday(), now.time()) && !appointment_only,
+                    target_wait_s: s.target_wait_s,
+                    remote: s.remote,
+                    appointments: s.appointments.is_some(),
+                    appointment_days_ahead: s.appointments.as_ref().map(|a| a.days_ahead),
+                    appointment_only,
+                }
+            })
+            .collect();
+        let counters = spec
+            .counters
+            .iter()
+            .filter_map(|c| {
+                let st = state.counters.get(&c.id)?;
+                Some(CounterView {
+                    id: c.id,
+                    name: c.name.clone(),
+                    status: st.status,
+                    services: c.services.clone(),
+                    mode: c.mode,
+                    clerk: st.clerk.clone(),
+                    current: st.current.and_then(|id| state.ticket(&id)).cloned(),
+                    served: st.served,
+                    last_served: st.last_served,
+                })
+            })
+            .collect();
+        Snapshot {
+            seq: state.seq,
+            day: state.day,
+            services,
+            counters,
+            recent_calls: state.recent_calls.iter().cloned().collect(),
+            dossier: state.dossier.clone(),
+            waiting,
+            alerts: state.alerts.values().cloned().collect(),
+            public_json: OnceLock::new(),
+            staff_json: OnceLock::new(),
+        }
+    }
+
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    pub fn day(&self) -> NaiveDate {
+        self.day
+    }
+
+    pub fn services(&self) -> &[ServiceSummary] {
+        &self.services
+    }
+
+    pub fn counters(&self) -> &[CounterView] {
+        &self.counters
+    }
+
+    pub fn counter(&self, id: CounterId) -> Option<&CounterView> {
+        self.counters.iter().find(|c| c.id == id)
+    }
+
+    /// Every waiting ticket in call order, service by service.
+    pub fn waiting(&self) -> &[Ticket] {
+        &self.waiting
+    }
+
+    pub fn dossier(&self) -> Option<&DossierStats> {
+        self.dossier.as_ref()
+    }
+
+    /// What the event frames of ticket events carry: each service's queue in brief.
+    pub fn queue_summary(&self) -> Value {
+        self.services
+            .iter()
+            .map(|s| json!({"id": s.id, "waiting": s.waiting, "eta_s": s.eta_s, "open": s.open}))
+            .collect()
+    }
+
+    /// The snapshot as JSON for an audience, with the server's `now` first.
+    pub fn to_json(
+        &self,
+        centre: &CentreInfo,
+        priorities: &[PriorityClass],
+        audience: Audience,
+        now: DateTime<FixedOffset>,
+    ) -> String {
+        let cell = match audience {
+            Audience::Public => &self.public_json,
+            Audience::Staff | Audience::Supervisor => &self.staff_json,
+        };
+        let body = cell.get_or_init(|| self.render(centre, priorities, audience));
+        let now = json!(now).to_string();
+        format!("{{\"now\":{now},{}", body.strip_prefix('{').unwrap_or(body))
+    }
+
+    fn render(
+        &self,
+        centre: &CentreInfo,
+        priorities: &[PriorityClass],
+        audience: Audience,
+    ) -> String {
+        let counters: Vec<Value> = self
+            .counters
+            .iter()
+            .map(|c| {
+                json!({
+                    "id": c.id, "name": c.name, "status": c.status, "services": c.services,
+                    "mode": c.mode, "clerk": c.clerk,
+                    "current": c.current.as_ref().map(|t| view::ticket(t, audience)),
+                    "served": c.served,
+                })
+            })
+            .collect();
+        let mut v = json!({
+            "seq": self.seq,
+            "day": self.day,
+            "centre": centre,
+            "priorities": priorities,
+            "services": self.services,
+            "counters": counters,
+            "recent_calls": self.recent_calls,
+            "dossier": self.dossier,
+        });
+        if audience.is_staff() {
+            if let Value::Object(m) = &mut v {
+                let waiting: Vec<Value> = self
+                    .waiting
+                    .iter()
+                    .map(|t| view::ticket(t, Audience::Staff))
+                    .collect();
+                m.insert("waiting".into(), Value::Array(waiting));
+                m.insert("alerts".into(), json!(self.alerts));
+            }
+        }
+        v.to_string()
+    }
+}
