@@ -45,6 +45,10 @@ pub struct Config {
     pub notice: Option<String>,
     /// `[centre] logo`: URL path of the logo shown on the board.
     pub logo: Option<String>,
+    /// `[centre] public_url`: the address phones use to reach this lobby's pages (e.g.
+    /// `https://xephang.tinh.gov.vn`), without a trailing slash. QR codes and ticket links
+    /// point at it; without it they point at whatever address the kiosk used.
+    pub public_url: Option<String>,
     /// `[centre] photos_dir`: folder of clerk photos; a relative path in the file is
     /// resolved against the folder of the config file.
     pub photos_dir: Option<PathBuf>,

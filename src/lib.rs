@@ -1,7 +1,7 @@
 //! xephang — the lobby daemon of a Vietnamese one-stop public service centre.
 //!
 //! One process runs a whole lobby: kiosks issue numbered tickets, clerks call them, wall TVs
-//! and phones follow live over WebSockets, a voice announces each call. See DESIGN.md for
+//! and phones follow live over WebSockets, a voice announces each call. See docs/ARCHITECTURE.md for
 //! the architecture: one writer ([`engine`]) journals every event ([`journal`]) before it
 //! is acknowledged, the read model ([`read`]) published by the broadcaster ([`broadcast`])
 //! serves everyone else without waiting for it.
@@ -10,6 +10,7 @@ pub mod api;
 pub mod audio;
 pub mod broadcast;
 pub mod config;
+pub mod csv;
 pub mod domain;
 pub mod engine;
 pub mod journal;

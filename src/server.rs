@@ -202,6 +202,13 @@ pub async fn run(
         })?;
     let addr = listener.local_addr()?;
     print_urls(&config, addr);
+    if config.public_url.is_none() {
+        tracing::warn!(
+            "[centre] public_url is not set: QR codes on tickets point at the address each kiosk \
+             used (127.0.0.1 on the server PC, a LAN address elsewhere), which phones on 4G cannot \
+             open. Chưa đặt [centre] public_url: mã QR trên phiếu trỏ tới địa chỉ mà kiosk dùng."
+        );
+    }
     tracing::info!(%addr, "listening");
 
     let header_timeout = Duration::from_secs(u64::from(config.limits.header_timeout_s));

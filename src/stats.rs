@@ -2,7 +2,7 @@
 //! event), `GET /api/v1/stats` for past days (fed by replaying the day's journal) and the CSV
 //! report therefore always agree.
 //!
-//! Definitions (DESIGN.md): wait = first call − issue; service time = finish − (last) call;
+//! Definitions (docs/ARCHITECTURE.md): wait = first call − issue; service time = finish − (last) call;
 //! on time = wait ≤ the service's target; satisfaction = share of scores 3 and 4.
 
 use std::collections::BTreeMap;
@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use chrono::Timelike;
 use serde_json::{json, Value};
 
+use crate::csv::value_cell as cell;
 use crate::domain::event::{Event, RatingSource};
 use crate::domain::ids::{CounterId, ServiceId, StaffId};
 use crate::domain::spec::CentreSpec;
@@ -425,18 +426,4 @@ pub fn to_csv(doc: &Value) -> String {
         }
     }
     out
-}
-
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => {
-            if s.contains([',', '"', '\n']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.clone()
-            }
-        }
-        other => other.to_string(),
-    }
 }

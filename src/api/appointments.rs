@@ -33,8 +33,10 @@ use serde_json::{json, Value};
 
 use super::auth::Principal;
 use super::error::{ApiError, ApiJson, ApiResult};
+use super::links::Links;
 use super::tickets::{run, ticket_of};
 use super::{openapi, AppState};
+use crate::csv::cell;
 use crate::domain::event::{Booking, ClientTag, Rating, RatingSource};
 use crate::domain::ids::{ServiceId, TicketId, CODE_ALPHABET, CODE_LEN};
 use crate::domain::personal::horizon;
@@ -292,6 +294,7 @@ pub struct RemoteBody {
 )]
 pub async fn remote_issue(
     State(app): State<AppState>,
+    links: Links,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<RemoteBody>,
@@ -303,22 +306,8 @@ pub async fn remote_issue(
         per_client: app.config.remote_per_client,
     };
     let events = run(&app, &Principal::Public, cmd).await?;
-    let resp = (StatusCode::CREATED, Json(ticket_of(&app, &events))).into_response();
+    let resp = (StatusCode::CREATED, Json(ticket_of(&app, &links, &events))).into_response();
     Ok(with_cookie(resp, new_cookie(&app, &cookie)))
-}
-
-/// A CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
-fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
 }
 
 const LEVELS: [&str; 4] = ["Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"];
@@ -423,6 +412,3 @@ pub async fn callbacks_csv(
     let name = format!("xephang-goi-lai-{}.csv", data.day);
     Ok(super::reads::attachment(super::reads::CSV, &name, csv))
 }
-
-#[cfg(test)]
-mod tests;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::auth::Principal;
 use super::error::{ApiError, ApiJson, ApiResult};
-use super::tickets::{run, ticket_of};
+use super::tickets::{own_ticket_of, run};
 use super::{openapi, AppState};
 use crate::domain::event::{ClerkRef, CounterStatus, Event};
 use crate::domain::ids::{CounterId, ServiceId, StaffId};
@@ -90,7 +90,9 @@ async fn simple(
 ) -> ApiResult<Json<Value>> {
     let counter = authorize(&app, &who, n)?;
     let events = run(&app, &who, make(counter)).await?;
-    Ok(Json(json!({"ticket": ticket_of(&app, &events)})))
+    Ok(Json(
+        json!({"ticket": own_ticket_of(&app, &events).map(|(_, v)| v)}),
+    ))
 }
 
 #[utoipa::path(
@@ -189,7 +191,9 @@ pub async fn transfer(
         service: ServiceId(body.service),
     };
     let events = run(&app, &who, cmd).await?;
-    Ok(Json(json!({"ticket": ticket_of(&app, &events)})))
+    Ok(Json(
+        json!({"ticket": own_ticket_of(&app, &events).map(|(_, v)| v)}),
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -11,6 +11,7 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use crate::domain::error::Refusal;
 use crate::domain::DomainError;
 use crate::engine::EngineError;
 
@@ -101,17 +102,14 @@ impl ApiError {
 
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
-        let code = e.code();
-        let status = match code {
-            "bad_request" => StatusCode::BAD_REQUEST,
-            "forbidden" => StatusCode::FORBIDDEN,
-            "not_found" | "unknown_service" | "unknown_counter" | "unknown_booking" => {
-                StatusCode::NOT_FOUND
-            }
-            "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
-            _ => StatusCode::CONFLICT,
+        let status = match e.refusal() {
+            Refusal::BadRequest => StatusCode::BAD_REQUEST,
+            Refusal::Forbidden => StatusCode::FORBIDDEN,
+            Refusal::NotFound => StatusCode::NOT_FOUND,
+            Refusal::Conflict => StatusCode::CONFLICT,
+            Refusal::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         };
-        ApiError::new(status, code, e.message(false), e.message(true))
+        ApiError::new(status, e.code(), e.message(false), e.message(true))
     }
 }
 

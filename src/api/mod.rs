@@ -6,6 +6,7 @@ pub mod auth;
 pub mod counters;
 pub mod error;
 pub mod limits;
+pub mod links;
 pub mod openapi;
 pub mod pages;
 pub mod reads;

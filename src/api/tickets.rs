@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::auth::Principal;
 use super::error::{ApiError, ApiJson, ApiResult};
+use super::links::Links;
 use super::{openapi, AppState};
 use crate::domain::event::{Event, RatingSource};
 use crate::domain::ids::{BookingCode, ServiceId, TicketId};
@@ -35,15 +36,23 @@ pub async fn run(app: &AppState, who: &Principal, cmd: Command) -> ApiResult<Vec
 
 /// The ticket of the last event that carries one, as its holder sees it, with its current
 /// place in line from the read side.
-pub fn ticket_of(app: &AppState, events: &[Arc<Envelope>]) -> Value {
-    events
-        .iter()
-        .rev()
-        .find_map(|e| e.event.ticket())
-        .map_or(Value::Null, |t| {
-            let model = app.read.current();
-            view::own_ticket(model.ticket(&t.id).unwrap_or(t))
-        })
+pub fn own_ticket_of(app: &AppState, events: &[Arc<Envelope>]) -> Option<(TicketId, Value)> {
+    let t = events.iter().rev().find_map(|e| e.event.ticket())?;
+    let model = app.read.current();
+    Some((t.id, view::own_ticket(model.ticket(&t.id).unwrap_or(t))))
+}
+
+/// [`own_ticket_of`] with its `url` (what a citizen's answer carries), or null.
+pub fn ticket_of(app: &AppState, links: &Links, events: &[Arc<Envelope>]) -> Value {
+    own_ticket_of(app, events).map_or(Value::Null, |(id, v)| with_url(v, links, &id))
+}
+
+/// A ticket's JSON with `url`, the address its QR code encodes.
+pub fn with_url(mut v: Value, links: &Links, id: &TicketId) -> Value {
+    if let Value::Object(m) = &mut v {
+        m.insert("url".into(), json!(links.ticket(id)));
+    }
+    v
 }
 
 pub fn parse_ticket_id(id: &str) -> ApiResult<TicketId> {
@@ -76,6 +85,7 @@ pub struct IssueBody {
 )]
 pub async fn issue(
     State(app): State<AppState>,
+    links: Links,
     who: Principal,
     ApiJson(body): ApiJson<IssueBody>,
 ) -> ApiResult<impl IntoResponse> {
@@ -86,7 +96,7 @@ pub async fn issue(
         remote: false,
     };
     let events = run(&app, &who, cmd).await?;
-    Ok((StatusCode::CREATED, Json(ticket_of(&app, &events))))
+    Ok((StatusCode::CREATED, Json(ticket_of(&app, &links, &events))))
 }
 
 #[utoipa::path(
@@ -101,12 +111,13 @@ pub async fn issue(
 )]
 pub async fn get_one(
     State(app): State<AppState>,
+    links: Links,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = parse_ticket_id(&id)?;
     let model = app.read.current();
     let t = model.ticket(&id).ok_or_else(ApiError::not_found)?;
-    let mut v = view::own_ticket(t);
+    let mut v = with_url(view::own_ticket(t), &links, &id);
     if let Value::Object(m) = &mut v {
         let rated = model.rating(&id).is_some();
         m.insert("rated".into(), json!(rated));
@@ -129,12 +140,13 @@ pub async fn get_one(
 )]
 pub async fn cancel(
     State(app): State<AppState>,
+    links: Links,
     who: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let ticket = parse_ticket_id(&id)?;
     let events = run(&app, &who, Command::Cancel { ticket }).await?;
-    Ok(Json(ticket_of(&app, &events)))
+    Ok(Json(ticket_of(&app, &links, &events)))
 }
 
 #[utoipa::path(
@@ -152,6 +164,7 @@ pub async fn cancel(
 )]
 pub async fn requeue(
     State(app): State<AppState>,
+    links: Links,
     who: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
@@ -160,7 +173,7 @@ pub async fn requeue(
     }
     let ticket = parse_ticket_id(&id)?;
     let events = run(&app, &who, Command::Requeue { ticket }).await?;
-    Ok(Json(ticket_of(&app, &events)))
+    Ok(Json(ticket_of(&app, &links, &events)))
 }
 
 /// A QR code (SVG) of the ticket's phone page, made locally.
@@ -176,18 +189,14 @@ pub async fn requeue(
 )]
 pub async fn qr(
     State(app): State<AppState>,
+    links: Links,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> ApiResult<impl IntoResponse> {
     let id = parse_ticket_id(&id)?;
     if app.read.current().ticket(&id).is_none() {
         return Err(ApiError::not_found());
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let url = format!("http://{host}/t/{id}");
+    let url = links.ticket(&id);
     let code = qrcode::QrCode::new(url.as_bytes())
         .map_err(|e| ApiError::bad_request(format!("QR: {e}")))?;
     let svg = code
@@ -404,11 +413,12 @@ pub struct CheckInBody {
 )]
 pub async fn check_in(
     State(app): State<AppState>,
+    links: Links,
     who: Principal,
     ApiJson(body): ApiJson<CheckInBody>,
 ) -> ApiResult<impl IntoResponse> {
     who.require_kiosk()?;
     let code = BookingCode(body.code.trim().to_ascii_uppercase());
     let events = run(&app, &who, Command::CheckIn { code }).await?;
-    Ok((StatusCode::CREATED, Json(ticket_of(&app, &events))))
+    Ok((StatusCode::CREATED, Json(ticket_of(&app, &links, &events))))
 }

@@ -41,6 +41,7 @@ pub(super) struct RawCentre {
     pub timezone: Option<S<String>>,
     pub notice: Option<S<String>>,
     pub logo: Option<S<String>>,
+    pub public_url: Option<S<String>>,
     pub photos_dir: Option<S<String>>,
     pub priority_streak: Option<S<i64>>,
     pub pause_alert_min: Option<S<i64>>,

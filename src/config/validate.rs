@@ -70,6 +70,7 @@ pub(super) fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, base: Option<&Path>) -
         remote_per_client: centre.remote_per_client,
         notice: centre.notice,
         logo: centre.logo,
+        public_url: centre.public_url,
         photos_dir: centre.photos_dir,
         staff,
         devices,
@@ -88,6 +89,7 @@ struct Centre {
     personal_data_days: u32,
     notice: Option<String>,
     logo: Option<String>,
+    public_url: Option<String>,
     photos_dir: Option<PathBuf>,
 }
 
@@ -108,6 +110,7 @@ fn centre(c: Option<&S<RawCentre>>, ctx: &mut Ctx<'_>, base: Option<&Path>) -> C
             personal_data_days: 30,
             notice: None,
             logo: None,
+            public_url: None,
             photos_dir: None,
         };
     };
@@ -150,7 +153,37 @@ fn centre(c: Option<&S<RawCentre>>, ctx: &mut Ctx<'_>, base: Option<&Path>) -> C
         ),
         notice: ctx.optional(&c.notice, "centre.notice"),
         logo: ctx.optional(&c.logo, "centre.logo"),
+        public_url: public_url(&c.public_url, ctx),
         photos_dir,
+    }
+}
+
+/// `[centre] public_url`: an absolute http(s) base address, kept without a trailing slash.
+fn public_url(v: &Option<S<String>>, ctx: &mut Ctx<'_>) -> Option<String> {
+    let raw = v.as_ref()?;
+    let url = raw.get_ref().trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host)
+            if !host.is_empty()
+                && !host.contains(char::is_whitespace)
+                && !host.contains(['?', '#']) =>
+        {
+            Some(url.to_string())
+        }
+        _ => {
+            ctx.report(
+                Some(raw.span()),
+                "centre.public_url",
+                format!(
+                    "\"{}\" is not an http:// or https:// address (e.g. \"https://xephang.tinh.gov.vn\")",
+                    raw.get_ref()
+                ),
+            );
+            None
+        }
     }
 }
 

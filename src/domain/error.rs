@@ -122,7 +122,52 @@ impl Reason {
     }
 }
 
+/// What kind of refusal an error is, for the API's status code (the domain knows no HTTP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The request itself is malformed or out of range (400).
+    BadRequest,
+    /// The caller may not do this (403).
+    Forbidden,
+    /// What it names does not exist (404).
+    NotFound,
+    /// It conflicts with the current state (409).
+    Conflict,
+    /// A cap was reached; later may work (429).
+    RateLimited,
+}
+
 impl DomainError {
+    /// The kind of refusal: one exhaustive match, so a new error must choose its status.
+    pub fn refusal(&self) -> Refusal {
+        match self {
+            DomainError::UnknownPriority(_)
+            | DomainError::BadScore
+            | DomainError::CommentTooLong
+            | DomainError::NoSuchSlot
+            | DomainError::BadPhone
+            | DomainError::BadName => Refusal::BadRequest,
+            DomainError::NotThisCounter => Refusal::Forbidden,
+            DomainError::UnknownService(_)
+            | DomainError::UnknownCounter(_)
+            | DomainError::UnknownBooking
+            | DomainError::TicketNotFound => Refusal::NotFound,
+            DomainError::RemoteCapReached(_) | DomainError::ClientCapReached(_) => {
+                Refusal::RateLimited
+            }
+            DomainError::ServiceClosed(_)
+            | DomainError::AppointmentOnly(_)
+            | DomainError::NotRemote(_)
+            | DomainError::NoCurrentTicket
+            | DomainError::AlreadyRated
+            | DomainError::InvalidState(_)
+            | DomainError::CodeTaken
+            | DomainError::RangeExhausted(_)
+            | DomainError::SlotFull
+            | DomainError::AlreadyCheckedIn => Refusal::Conflict,
+        }
+    }
+
     /// The API error code (API.md).
     pub fn code(&self) -> &'static str {
         match self {

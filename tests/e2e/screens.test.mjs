@@ -80,7 +80,8 @@ test('the print layout is one 80 mm page with the number and a QR code to the ph
   assert.ok(Math.abs(width - (80 / 25.4) * 96) < 2, `print layout is 80 mm wide (${width}px)`);
   await kiosk.locator('#print').screenshot({ path: path.join(SHOTS, 'kiosk-print-80mm.png') });
   const qrPng = await kiosk.locator('#p-qr').screenshot();
-  assert.equal(decodeQr(qrPng), `${daemon.origin}/t/${ticket.id}`);
+  assert.equal(ticket.url, `${daemon.origin}/t/${ticket.id}`, "the ticket names the address its QR encodes");
+  assert.equal(decodeQr(qrPng), ticket.url);
   const pdf = await kiosk.pdf({ preferCSSPageSize: true, printBackground: true });
   writeFileSync(path.join(SHOTS, 'kiosk-ticket.pdf'), pdf);
   const box = /MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/.exec(pdf.toString('latin1'));
