@@ -78,6 +78,8 @@ pub struct Ticket {
     pub remote: Option<bool>,
     /// `GET /api/v1/tickets/{id}` only: whether it was rated.
     pub rated: Option<bool>,
+    /// Citizens' answers: the address of its phone page, what its QR code encodes.
+    pub url: Option<String>,
 }
 
 #[derive(ToSchema)]

@@ -23,9 +23,15 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// The frame of `env`; ticket events carry `queue`, every service's queue in brief.
+    /// The frame of `env`. Events that move a queue or whether it is served (ticket events,
+    /// a counter opening, pausing or closing, a clerk's login) carry `queue`, every
+    /// service's queue in brief.
     pub fn encode(env: &Envelope, queue: &Value) -> Frame {
-        let ticket_event = env.event.ticket().is_some();
+        let ticket_event = env.event.ticket().is_some()
+            || matches!(
+                env.event,
+                Event::CounterStatus { .. } | Event::ClerkLogin { .. }
+            );
         let make = |a: Audience| {
             let mut v = json!({
                 "type": "event",

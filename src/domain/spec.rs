@@ -72,6 +72,19 @@ impl OpeningHours {
         }
     }
 
+    /// When the service next starts issuing later the same day (the start of the next
+    /// window after `at`), if it is closed at `at` and opens again before midnight.
+    pub fn reopens_at(&self, day: Weekday, at: NaiveTime) -> Option<NaiveTime> {
+        if !self.days.contains(&day) || self.is_open(day, at) {
+            return None;
+        }
+        self.windows
+            .iter()
+            .map(|w| w.start)
+            .filter(|s| *s > at)
+            .min()
+    }
+
     /// Whether the service issues tickets on `day` at local time `at`.
     pub fn is_open(&self, day: Weekday, at: NaiveTime) -> bool {
         self.days.contains(&day)

@@ -3,7 +3,7 @@
 //! Replaying a day's journal through `apply` rebuilds exactly the state the engine had, so
 //! every invariant here must follow from the events alone.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use imbl::{HashMap as PMap, HashSet as PSet, OrdMap};
 
@@ -67,7 +67,7 @@ pub struct State {
     pub next_value: HashMap<ServiceId, u32>,
     /// Tickets issued today (the issue order of the next one is this + 1).
     pub issued: u64,
-    pub counters: BTreeMap<CounterId, CounterState>,
+    pub counters: OrdMap<CounterId, CounterState>,
     pub ratings: PMap<TicketId, Rating>,
     pub recent_calls: VecDeque<RecentCall>,
     pub dossier: Option<DossierStats>,
@@ -75,7 +75,7 @@ pub struct State {
     /// Decaying average of service time per service, in seconds.
     pub service_time: HashMap<ServiceId, f64>,
     /// Alerts raised and not yet cleared, by key.
-    pub alerts: BTreeMap<String, Alert>,
+    pub alerts: OrdMap<String, Alert>,
     /// Tickets taken from phones today, per service of origin (for `remote_cap`).
     pub remote_issued: HashMap<ServiceId, u32>,
     /// Tickets taken from phones today, per phone (`remote_per_client`): rebuilt by replay
@@ -124,7 +124,7 @@ impl State {
             dossier: None,
             bookings: PMap::new(),
             service_time: HashMap::new(),
-            alerts: BTreeMap::new(),
+            alerts: OrdMap::new(),
             remote_issued: HashMap::new(),
             remote_by_client: PMap::new(),
             purged_before: None,
@@ -320,8 +320,14 @@ impl State {
             | Event::TicketCancelled { ticket }
             | Event::TicketRequeued { ticket }
             | Event::TicketTransferred { ticket, .. } => {
-                for c in self.counters.values_mut() {
-                    if c.current == Some(ticket.id) {
+                let holding: Vec<CounterId> = self
+                    .counters
+                    .iter()
+                    .filter(|(_, c)| c.current == Some(ticket.id))
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in holding {
+                    if let Some(c) = self.counters.get_mut(&id) {
                         c.current = None;
                     }
                 }

@@ -96,14 +96,19 @@ impl Lines {
             self.placed = PMap::new();
         }
         for s in spec.services.iter().filter(|s| touched.contains(&s.id)) {
+            let line = positions(spec, state, &s.id, now);
             if let Some(old) = self.lines.get(&s.id) {
-                for t in old.iter() {
+                let still: HashSet<TicketId> = line.iter().map(|t| t.id).collect();
+                for t in old.iter().filter(|t| !still.contains(&t.id)) {
                     self.placed.remove(&t.id);
                 }
             }
-            let line = positions(spec, state, &s.id, now);
             for t in &line {
-                self.placed.insert(t.id, t.clone());
+                // Most of a line is unchanged by a batch (a new ticket joins at the end):
+                // comparing costs no allocation, replacing every entry would.
+                if self.placed.get(&t.id) != Some(t) {
+                    self.placed.insert(t.id, t.clone());
+                }
             }
             self.lines.insert(s.id.clone(), Arc::new(line));
         }

@@ -36,6 +36,12 @@ pub struct ServiceSummary {
     pub waiting: usize,
     pub eta_s: u32,
     pub open: bool,
+    /// An open counter serves it now: without one, `eta_s` means nothing and screens say
+    /// "chưa có quầy phục vụ" instead of a wait.
+    pub staffed: bool,
+    /// Closed now, it issues again later today from this time ("Nhận lại từ 13:30").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reopens_at: Option<String>,
     pub target_wait_s: u32,
     pub remote: bool,
     pub appointments: bool,
@@ -99,6 +105,11 @@ impl Snapshot {
                     waiting: count,
                     eta_s: eta_s(spec, state, &s.id, count),
                     open: s.hours.is_open(now.weekday(), now.time()) && !appointment_only,
+                    staffed: state.open_counters_for(spec, &s.id) > 0,
+                    reopens_at: s
+                        .hours
+                        .reopens_at(now.weekday(), now.time())
+                        .map(|t| t.format("%H:%M").to_string()),
                     target_wait_s: s.target_wait_s,
                     remote: s.remote,
                     appointments: s.appointments.is_some(),
@@ -172,7 +183,10 @@ impl Snapshot {
     pub fn queue_summary(&self) -> Value {
         self.services
             .iter()
-            .map(|s| json!({"id": s.id, "waiting": s.waiting, "eta_s": s.eta_s, "open": s.open}))
+            .map(|s| {
+                json!({"id": s.id, "waiting": s.waiting, "eta_s": s.eta_s, "open": s.open,
+                       "staffed": s.staffed})
+            })
             .collect()
     }
 
