@@ -3,7 +3,7 @@
 // large on screen (and, with ?audio=1, its own announcement, one at a time, in order).
 import {
   connect, model, qs, token, esc, bi, L, i18n, applyStatic, svcName, counterName,
-  fmtTime, fmtDate, fmtDur, everySecond, serverNow, onLang, $,
+  fmtTime, fmtDate, waitText, everySecond, serverNow, onLang, $,
 } from '/assets/client.js';
 
 const DWELL_MS = 5000;        // a call alone stays highlighted this long (at least)
@@ -156,13 +156,13 @@ function renderServices() {
   box.style.setProperty('--sscale', `${Math.min(1, 7 / Math.max(model.services.length, 1)).toFixed(3)}rem`);
   box.innerHTML = model.services.map((s) => {
     const closed = s.open === false;
-    const eta = closed ? L('Ngoài giờ', 'Closed') : s.waiting ? `~${fmtDur(s.eta_s)}` : L('Không chờ', 'No wait');
+    const eta = waitText(s);
     const bump = lastWaiting.has(s.id) && lastWaiting.get(s.id) !== s.waiting ? ' bump' : '';
     lastWaiting.set(s.id, s.waiting);
     return `<div class="svc${closed ? ' closed' : ''}${bump}" data-service="${esc(s.id)}">
       <div class="name">${bi(s.name, s.name_en || s.name)}</div>
       <div class="count num waiting">${esc(s.waiting ?? 0)}</div>
-      <div class="eta${!closed && !s.waiting ? ' none' : ''}">${esc(eta)}</div></div>`;
+      <div class="eta${!closed && (!s.waiting || s.staffed === false) ? ' none' : ''}">${esc(eta)}</div></div>`;
   }).join('');
 }
 

@@ -141,6 +141,23 @@ export function fmtDur(s) {
   const h = Math.floor(m / 60), r = m % 60;
   return L(`${h} giờ ${r ? r + ' phút' : ''}`, `${h} h ${r ? r + ' min' : ''}`).trim();
 }
+/**
+ * What a citizen is told about waiting for service `s` (the one wording of every screen):
+ * closed (and when it opens again today), no counter open (no number then: an estimate
+ * with nobody serving means nothing), no wait, or the estimate ("dưới 1 phút", "~12 phút").
+ * `eta` and `waiting` default to the service's own; a ticket passes its own.
+ */
+export function waitText(s, eta = s?.eta_s, waiting = s?.waiting) {
+  if (!s) return '—';
+  if (s.open === false) {
+    return s.reopens_at ? L(`Nhận lại từ ${s.reopens_at}`, `Opens again at ${s.reopens_at}`)
+      : L('Ngoài giờ tiếp nhận', 'Closed now');
+  }
+  if (s.staffed === false) return L('Chưa có quầy phục vụ', 'No counter open yet');
+  if (!waiting) return L('Không phải chờ', 'No wait');
+  return eta < 60 ? L('dưới 1 phút', 'under 1 min') : `~${fmtDur(eta)}`;
+}
+
 /** A duration as m:ss (or h:mm:ss). */
 export function fmtClock(s) {
   if (s == null || Number.isNaN(s)) return '—';

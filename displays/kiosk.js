@@ -5,7 +5,7 @@
 // scanner); a supervisor-only settings overlay.
 import {
   connect, model, api, token, esc, bi, L, i18n, setLang, applyStatic, onLang, langToggle,
-  fmtTime, fmtDate, fmtDur, everySecond, prioName, $, $$,
+  fmtTime, fmtDate, waitText, everySecond, prioName, $, $$,
 } from '/assets/client.js';
 
 const SHOW_MS = 10000;     // the issued ticket stays on screen this long
@@ -50,9 +50,8 @@ function render() {
     const closed = s.open === false;
     b.classList.toggle('closed', closed);
     b.disabled = closed || busy;
-    const meta = closed ? esc(L('Ngoài giờ tiếp nhận', 'Closed now'))
-      : `<b class="num">${esc(s.waiting ?? 0)}</b>${esc(L('đang chờ', 'waiting'))}<br>${
-        s.waiting ? esc(`~${fmtDur(s.eta_s)}`) : esc(L('Không phải chờ', 'No wait'))}`;
+    const meta = closed ? esc(waitText(s))
+      : `<b class="num">${esc(s.waiting ?? 0)}</b>${esc(L('đang chờ', 'waiting'))}<br>${esc(waitText(s))}`;
     const m = b.querySelector('.meta');
     if (m.innerHTML !== meta) m.innerHTML = meta;
   }
@@ -102,12 +101,18 @@ function done(t) {
   setTimeout(renderReprint, REPRINT_MS + 50);
 }
 
+/** The wait printed and shown for a ticket just issued: its own place and estimate. */
+function ticketWait(t) {
+  const s = model.services.find((x) => x.id === t.service);
+  return waitText(s ? { ...s, open: true } : null, t.eta_s ?? 0, t.waiting_ahead ?? 0);
+}
+
 function showTicket(t) {
   $('#t-number').textContent = t.number;
   const s = model.services.find((x) => x.id === t.service);
   $('#t-service').innerHTML = s ? bi(s.name, s.name_en || s.name) : esc(t.service);
   $('#t-ahead').textContent = t.waiting_ahead ?? 0;
-  $('#t-eta').textContent = t.eta_s ? `~${fmtDur(t.eta_s)}` : L('Không phải chờ', 'No wait');
+  $('#t-eta').textContent = ticketWait(t);
   $('#t-time').textContent = fmtTime(t.issued_at);
   $('#t-qr').src = `/api/v1/tickets/${encodeURIComponent(t.id)}/qr.svg`;
   $('#issued').hidden = false;
@@ -148,7 +153,7 @@ async function printTicket(t) {
   $('#p-prio').textContent = t.priority ? `${L('Ưu tiên', 'Priority')}: ${prioName(t.priority)}` : '';
   $('#p-time').textContent = `${fmtTime(t.issued_at)} · ${fmtDate(t.issued_at).split(', ')[1]}`;
   $('#p-ahead').textContent = String(t.waiting_ahead ?? 0);
-  $('#p-eta').textContent = t.eta_s ? `~${fmtDur(t.eta_s)}` : L('Không phải chờ', 'No wait');
+  $('#p-eta').textContent = ticketWait(t);
   const img = $('#p-qr');
   img.src = `/api/v1/tickets/${encodeURIComponent(t.id)}/qr.svg`;
   try {

@@ -5,7 +5,7 @@
 // `remote` (POST /api/v1/remote-tickets) and then opens its page like a kiosk ticket's.
 import {
   connect, model, api, pathParam, esc, bi, L, applyStatic, onLang, langToggle, svcName,
-  counterName, fmtTime, fmtDur, i18n, $, $$,
+  counterName, fmtTime, fmtDur, waitText, i18n, $, $$,
 } from '/assets/client.js';
 import { LEVELS, face } from '/assets/faces.js';
 
@@ -42,7 +42,9 @@ function render() {
   $('#f-ahead').hidden = !waiting;
   $('#f-eta').hidden = !waiting;
   $('#ahead').textContent = ticket.waiting_ahead ?? '—';
-  $('#eta').textContent = ticket.eta_s == null ? '—' : ticket.eta_s < 60 ? L('Sắp đến lượt', 'Very soon') : `~${fmtDur(ticket.eta_s)}`;
+  $('#eta').textContent = ticket.eta_s == null ? '—'
+    : s?.staffed === false ? waitText({ ...s, open: true })
+      : ticket.eta_s < 60 ? L('Sắp đến lượt', 'Very soon') : `~${fmtDur(ticket.eta_s)}`;
   $('#f-counter').hidden = !ticket.counter;
   $('#counter').textContent = ticket.counter ? counterName(ticket.counter) : '—';
   $('#issued').textContent = fmtTime(ticket.issued_at);
@@ -203,8 +205,8 @@ function renderRemote() {
     if (!s) continue;
     const none = left.get(s.id) === 0;
     b.disabled = s.open === false || none || busy;
-    const meta = s.open === false ? esc(L('Ngoài giờ tiếp nhận', 'Closed now')) : none ? esc(L('Hết lượt hôm nay', 'None left today'))
-      : `${esc(L(`${s.waiting ?? 0} đang chờ`, `${s.waiting ?? 0} waiting`))}<br>${esc(s.waiting ? `~${fmtDur(s.eta_s)}` : L('Không phải chờ', 'No wait'))}`;
+    const meta = s.open === false ? esc(waitText(s)) : none ? esc(L('Hết lượt hôm nay', 'None left today'))
+      : `${esc(L(`${s.waiting ?? 0} đang chờ`, `${s.waiting ?? 0} waiting`))}<br>${esc(waitText(s))}`;
     const m = b.querySelector('small');
     if (m.innerHTML !== meta) m.innerHTML = meta;
   }
