@@ -123,6 +123,11 @@ test('every page of an empty centre, in both languages', async () => {
     await until(p, () => document.querySelector('#checkin-err').textContent.length > 0);
   }
   found.push(...await auditBoth(kiosk, 'kiosk-checkin-error'));
+  // A landscape kiosk (1920×1080): the same page in two columns.
+  const wide = await both('kiosk-wide', 1920, 1080, `/kiosk?token=${TOKENS.kiosk}`);
+  await Promise.all(pages(wide).map(([, p]) => until(p, () => document.querySelector('.svc[data-service="hotich"]:not(:disabled)'))));
+  found.push(...await auditBoth(wide, 'kiosk-landscape'));
+  for (const [lang, p] of pages(wide)) found.push(...await smallTargets(p, `kiosk-landscape-${lang}`));
 
   const rating = await both('rating', 1280, 800, `/rating/1?token=${TOKENS.rating(1)}`);
   await Promise.all(pages(rating).map(([, p]) => until(p, () => document.querySelector('#counter-name')?.textContent.length > 0
@@ -164,8 +169,14 @@ test('every page of an empty centre, in both languages', async () => {
   await Promise.all(pages(remote).map(([, p]) => until(p, () => document.querySelector('#remote-services button small')?.textContent.length > 0
     && document.querySelector('#remote-left').textContent.length > 0)));
   found.push(...await auditBoth(remote, 'phone-new'));
+  for (const [lang, p] of pages(remote)) found.push(...await smallTargets(p, `phone-new-${lang}`));
 
-  await closeAll(index, board, display, kiosk, rating, clerk, supLogin, sup, book, remote);
+  // A phone page whose ticket does not exist (a mistyped address).
+  const missing = await both('phone-missing', 390, 844, '/t/01NOSUCHTICKET');
+  await Promise.all(pages(missing).map(([, p]) => until(p, () => !document.querySelector('#missing').hidden)));
+  found.push(...await auditBoth(missing, 'phone-missing'));
+
+  await closeAll(index, board, display, kiosk, wide, rating, clerk, supLogin, sup, book, remote, missing);
   noViolations(found);
 });
 
@@ -426,6 +437,6 @@ test('the phone page lets the citizen zoom; the kiosk and the rating tablet say 
 test('every page/state was audited; no page error', async () => {
   await closeAll(s.board, s.display, s.kiosk, s.phone, s.sup, s.clerk, s.rating, s.phone2);
   console.log(`axe audited ${audited.length} page states:\n${audited.join(', ')}`);
-  assert.ok(audited.length >= 60, `${audited.length} page states audited`);
+  assert.ok(audited.length >= 66, `${audited.length} page states audited`);
   assert.deepEqual(errors.filter((e) => !/Failed to load resource.*(404|photos|sounds)/.test(e)), []);
 });
