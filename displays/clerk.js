@@ -162,7 +162,10 @@ function showError(err) {
 async function act(action, body) {
   if (inFlight || !session) return;
   inFlight = true;
-  document.activeElement?.blur?.(); // Space must not also "click" the last focused button
+  // A button clicked with the mouse keeps the focus: drop it, so that Space stays "next"
+  // (a button reached with the keyboard keeps it, and gets it back after the request).
+  const kept = document.activeElement?.matches?.(':focus-visible') ? document.activeElement : null;
+  if (!kept) document.activeElement?.blur?.();
   render();
   showError(null);
   try {
@@ -180,6 +183,7 @@ async function act(action, body) {
   } finally {
     inFlight = false;
     render();
+    if (kept?.isConnected && !kept.disabled && document.activeElement === document.body) kept.focus();
   }
 }
 
@@ -216,6 +220,7 @@ document.addEventListener('keydown', (e) => {
     return;
   }
   if (e.target.closest('input, select, textarea')) return;
+  if ((e.key === ' ' || e.key === 'Enter') && e.target.matches?.(':focus-visible')) return; // a keyboard-focused control: its own
   const action = KEYS[e.key.length === 1 ? e.key.toLowerCase() : e.key];
   if (!action) return;
   e.preventDefault();

@@ -34,10 +34,12 @@ i18n.defaultLang = i18n.lang;
 /** The text in the current language. */
 export const L = (vi, en) => (i18n.lang === 'en' ? en : vi);
 
-/** Both languages as HTML: the current one first, the other one smaller. */
+/** Both languages as HTML: the current one first, the other one smaller; each marked with
+ * its language, so a screen reader reads the English line with an English voice. */
 export function bi(vi, en) {
   const [p, s] = i18n.lang === 'en' ? [en, vi] : [vi, en];
-  return `<span class="p">${esc(p)}</span><span class="s">${esc(s)}</span>`;
+  const [lp, ls] = i18n.lang === 'en' ? ['en', 'vi'] : ['vi', 'en'];
+  return `<span class="p" lang="${lp}">${esc(p)}</span><span class="s" lang="${ls}">${esc(s)}</span>`;
 }
 
 /** Static markup: `data-en` swaps text, `data-bi` shows both, `data-en-ph` a placeholder. */

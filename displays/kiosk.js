@@ -217,7 +217,7 @@ document.addEventListener('keydown', (e) => {
     code = (code + k).slice(0, 8);
   } else if (open && k === 'Backspace') {
     code = code.slice(0, -1);
-  } else if (open && k === 'Enter') {
+  } else if (open && k === 'Enter' && !e.target.closest?.('#checkin button')) { // a focused key or button: its own
     e.preventDefault();
     $('#checkin-ok').click();
     return;

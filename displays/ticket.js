@@ -3,6 +3,8 @@
 // called or recalled; cancel while waiting; rate the visit once it is done (a face, then an
 // optional comment and call-back number). /t/new takes a ticket from home for services with
 // `remote` (POST /api/v1/remote-tickets) and then opens its page like a kiosk ticket's.
+// Screen readers hear the ticket through two live regions (ticket.html): the number, status
+// and people ahead when one of them changes (polite), and the call (assertive).
 import {
   connect, model, api, pathParam, esc, bi, L, applyStatic, onLang, langToggle, svcName,
   counterName, fmtTime, fmtDur, waitText, i18n, $, $$,
@@ -56,6 +58,32 @@ function render() {
   $('#c-number').textContent = ticket.number;
   $('#c-counter').textContent = ticket.counter ? counterName(ticket.counter) : '';
   document.title = `${ticket.number} — ${svcName(ticket.service)}`;
+  speak(ticket);
+}
+
+/** The polite live region: number, status, people ahead (and the counter once called); set
+ * only when that sentence changes, so the wait estimate ticking down says nothing. */
+function speak(t) {
+  const parts = [L(`Số ${t.number}.`, `Number ${t.number}.`), `${L(...(STATUS[t.status] || [t.status, t.status]))}.`];
+  if (t.status === 'waiting') {
+    const n = t.waiting_ahead ?? 0;
+    parts.push(L(`${n} người chờ trước bạn.`, `${n} ${n === 1 ? 'person' : 'people'} ahead of you.`));
+  }
+  if (t.status === 'called' && t.counter) parts.push(L(`Mời đến ${counterName(t.counter)}.`, `Please go to ${counterName(t.counter)}.`));
+  const text = parts.join(' ');
+  const el = $('#live');
+  if (el.textContent !== text) el.textContent = text;
+  if (t.status !== 'called') $('#live-call').textContent = '';
+}
+
+/** The assertive live region: the call, said again on every recall (emptied first). */
+function speakCall(t) {
+  const el = $('#live-call');
+  const where = t.counter ? counterName(t.counter) : '';
+  el.textContent = '';
+  setTimeout(() => {
+    el.textContent = L(`Đến lượt bạn! Số ${t.number}, xin mời đến ${where}.`, `It is your turn! Number ${t.number}, please go to ${where}.`);
+  }, 50);
 }
 
 function update(t, initial) {
@@ -74,6 +102,7 @@ function update(t, initial) {
 
 function showCalled(notify) {
   $('#called').hidden = false;
+  speakCall(ticket);
   if (!notify) return;
   try { navigator.vibrate?.([400, 150, 400, 150, 800]); } catch { /* not allowed yet */ }
   if (armed && audioCtx) beep();

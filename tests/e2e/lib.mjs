@@ -169,3 +169,19 @@ export function foreignRequests(log, host) {
     try { return new URL(url).host !== host; } catch { return true; }
   });
 }
+
+/**
+ * Like openPage, but the page's Content-Security-Policy is bypassed so that a test can inject
+ * a script of its own into it (axe-core through page.addScriptTag; the daemon's CSP allows
+ * no inline script). Only for audits: the pages' own behaviour is unchanged.
+ */
+export async function openAuditPage(browser, { width, height, log, errors, name, printer }) {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1, bypassCSP: true });
+  await stubPrint(context, printer);
+  context.on('request', (r) => log.push({ page: name, url: r.url() }));
+  const page = await context.newPage();
+  page.on('websocket', (ws) => log.push({ page: name, url: ws.url() }));
+  page.on('pageerror', (e) => errors.push(`${name}: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`${name} console: ${m.text()}`); });
+  return page;
+}
