@@ -18,3 +18,4 @@ pub mod server;
 pub mod sim;
 pub mod stats;
 pub mod view;
+pub mod voice;
