@@ -341,3 +341,7 @@ mod tests {
         assert!(opus_head(None).is_err());
     }
 }
+
+#[cfg(test)]
+#[path = "decode_tests.rs"]
+mod opus_tests;

@@ -221,4 +221,4 @@ fn fade(samples: &mut [f32]) {
 
 #[cfg(test)]
 #[path = "process_tests.rs"]
-mod tests;
+pub(crate) mod tests;

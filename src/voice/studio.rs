@@ -444,4 +444,4 @@ impl Studio {
 
 #[cfg(test)]
 #[path = "studio_tests.rs"]
-mod tests;
+pub(crate) mod tests;
