@@ -52,11 +52,15 @@ fn counter_of(i: usize) -> u32 {
 fn announcer(dir: &Path, recorded: bool) -> Announcer {
     let announcer = Announcer::new(&settings()).unwrap();
     if recorded {
-        let studio = crate::voice::Studio::open(&dir.join("data"), announcer.clone(), ["A", "B"], "Test");
+        let studio =
+            crate::voice::Studio::open(&dir.join("data"), announcer.clone(), ["A", "B"], "Test");
         crate::voice::studio::tests::record_required(&studio);
         let playlist = announcer.playlist("1005", 3);
         assert!(
-            playlist.iter().filter(|u| u.starts_with("/sounds/vi/")).all(|u| u.contains("?v=")),
+            playlist
+                .iter()
+                .filter(|u| u.starts_with("/sounds/vi/"))
+                .all(|u| u.contains("?v=")),
             "{playlist:?}"
         );
     }
@@ -122,7 +126,11 @@ fn burst(recorded: bool) {
          pcm.tap {{ type file; slave.pcm \"null\"; file \"{}\"; format \"wav\" }}\n",
         capture.display()
     );
-    let envs: &[(&str, &str)] = if recorded { &[(RECORDED_ENV, "1")] } else { &[] };
+    let envs: &[(&str, &str)] = if recorded {
+        &[(RECORDED_ENV, "1")]
+    } else {
+        &[]
+    };
     run_child_env("child_burst", &asoundrc, dir.path(), envs);
 
     // What should have been played: each announcement, then GAP_MS of silence.

@@ -323,12 +323,20 @@ fn table_with_recorded_clips() {
     crate::voice::studio::tests::record_required(&studio);
     for (n, text) in BAC {
         let playlist = announcer.playlist(&n.to_string(), 1);
-        let words: Vec<&String> = playlist.iter().filter(|u| u.starts_with("/sounds/vi/")).collect();
-        assert!(words.iter().all(|u| u.contains(".wav?v=")), "{n}: {playlist:?}");
+        let words: Vec<&String> = playlist
+            .iter()
+            .filter(|u| u.starts_with("/sounds/vi/"))
+            .collect();
+        assert!(
+            words.iter().all(|u| u.contains(".wav?v=")),
+            "{n}: {playlist:?}"
+        );
         let said: Vec<String> = words
             .iter()
             .map(|u| {
-                let clip = crate::audio::clip_path(u).trim_start_matches("vi/").trim_end_matches(".wav");
+                let clip = crate::audio::clip_path(u)
+                    .trim_start_matches("vi/")
+                    .trim_end_matches(".wav");
                 clip_text(Lang::Vi, clip)
             })
             .collect();

@@ -90,7 +90,13 @@ fn ogg_opus(samples: &[f32]) -> Vec<u8> {
         let n = enc.encode_float(&f, &mut buf).unwrap();
         let last = i + 1 == frames.len();
         let granule = ((i + 1) * 960) as u64;
-        ogg_page(&mut out, &buf[..n], granule, (i + 2) as u32, if last { 0x04 } else { 0 });
+        ogg_page(
+            &mut out,
+            &buf[..n],
+            granule,
+            (i + 2) as u32,
+            if last { 0x04 } else { 0 },
+        );
     }
     out
 }
@@ -101,7 +107,12 @@ fn ogg_opus_decodes_with_its_pre_skip_and_processes() {
     let d = decode(&ogg_opus(&rec)).unwrap();
     assert_eq!((d.rate, d.format), (48_000, "Ogg/Opus"));
     // The pre-skip is dropped: the length is the input's, up to the last packet's padding.
-    assert!(d.mono.len() >= rec.len() && d.mono.len() < rec.len() + 960, "{} vs {}", d.mono.len(), rec.len());
+    assert!(
+        d.mono.len() >= rec.len() && d.mono.len() < rec.len() + 960,
+        "{} vs {}",
+        d.mono.len(),
+        rec.len()
+    );
     let p = process(&ogg_opus(&rec)).unwrap();
     assert!((p.report.duration_s - 1.0).abs() < 0.1, "{:?}", p.report);
     assert_eq!(p.report.source, "Ogg/Opus");

@@ -46,7 +46,10 @@ fn studio(dir: &Path, mode: Recorded) -> (Studio, Announcer) {
         ..AudioSettings::default()
     };
     let announcer = Announcer::new(&settings).unwrap();
-    (Studio::open(dir, announcer.clone(), ["A"], "Test"), announcer)
+    (
+        Studio::open(dir, announcer.clone(), ["A"], "Test"),
+        announcer,
+    )
 }
 
 fn required(studio: &Studio) -> Vec<String> {
@@ -96,19 +99,35 @@ fn complete_mode_waits_for_every_required_clip_of_the_language() {
     let (studio, announcer) = studio(dir.path(), Recorded::Complete);
     let builtin = announcer.playlist("A105", 2);
     let names = required(&studio);
-    assert!(names.contains(&"letter_a".to_string()), "the prefix letter is required");
+    assert!(
+        names.contains(&"letter_a".to_string()),
+        "the prefix letter is required"
+    );
     let word = take(0.2, 0.3, 0.2, 0.2);
     for (i, name) in names.iter().enumerate() {
-        assert_eq!(announcer.playlist("A105", 2), builtin, "in use before {name}");
+        assert_eq!(
+            announcer.playlist("A105", 2),
+            builtin,
+            "in use before {name}"
+        );
         let lang = &studio.list().languages[0];
-        assert_eq!((lang.recorded, lang.complete, lang.in_use), (i, false, false));
+        assert_eq!(
+            (lang.recorded, lang.complete, lang.in_use),
+            (i, false, false)
+        );
         studio.record("vi", name, &word).unwrap();
     }
     let lang = &studio.list().languages[0];
     assert!(lang.complete && lang.in_use);
     let now = announcer.playlist("A105", 2);
-    let words: Vec<&String> = now.iter().filter(|u| u.starts_with("/sounds/vi/")).collect();
-    assert!(!words.is_empty() && words.iter().all(|u| u.contains("?v=")), "{now:?}");
+    let words: Vec<&String> = now
+        .iter()
+        .filter(|u| u.starts_with("/sounds/vi/"))
+        .collect();
+    assert!(
+        !words.is_empty() && words.iter().all(|u| u.contains("?v=")),
+        "{now:?}"
+    );
     // One clip deleted: the whole language is back to the built-in voice.
     studio.delete("vi", &names[3]).unwrap();
     assert_eq!(announcer.playlist("A105", 2), builtin);
@@ -118,7 +137,9 @@ fn complete_mode_waits_for_every_required_clip_of_the_language() {
 fn bad_recordings_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (studio, announcer) = studio(dir.path(), Recorded::Each);
-    studio.record("vi", "mot", &take(0.2, 0.4, 0.2, 0.2)).unwrap();
+    studio
+        .record("vi", "mot", &take(0.2, 0.4, 0.2, 0.2))
+        .unwrap();
     let listing = serde_json::to_string(&studio.list()).unwrap();
     let playlist = announcer.playlist("1001", 1);
     let silent = take(1.0, 0.0, 1.0, 0.0);
@@ -131,11 +152,22 @@ fn bad_recordings_change_nothing() {
             assert_eq!(err.code(), code);
         }
     }
-    assert_eq!(studio.record("vi", "xyz", &take(0.2, 0.4, 0.2, 0.2)).unwrap_err().code(), "unknown_clip");
-    assert_eq!(studio.record("fr", "mot", &silent).unwrap_err().code(), "unknown_clip");
+    assert_eq!(
+        studio
+            .record("vi", "xyz", &take(0.2, 0.4, 0.2, 0.2))
+            .unwrap_err()
+            .code(),
+        "unknown_clip"
+    );
+    assert_eq!(
+        studio.record("fr", "mot", &silent).unwrap_err().code(),
+        "unknown_clip"
+    );
     assert_eq!(serde_json::to_string(&studio.list()).unwrap(), listing);
     assert_eq!(announcer.playlist("1001", 1), playlist);
-    let files: Vec<_> = std::fs::read_dir(dir.path().join("voice/vi")).unwrap().collect();
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("voice/vi"))
+        .unwrap()
+        .collect();
     assert_eq!(files.len(), 1);
 }
 
@@ -167,7 +199,8 @@ fn a_pack_moves_the_voice_byte_for_byte_and_preview_uses_it() {
     let two = tempfile::tempdir().unwrap();
     let (a, _) = studio(one.path(), Recorded::Each);
     assert!(matches!(a.export(None), Err(VoiceError::NothingRecorded)));
-    a.record("vi", "den_quay_so", &take(0.3, 0.8, 0.3, 0.2)).unwrap();
+    a.record("vi", "den_quay_so", &take(0.3, 0.8, 0.3, 0.2))
+        .unwrap();
     a.record("en", "three", &take(0.3, 0.4, 0.3, 0.2)).unwrap();
     let pack = a.export(None).unwrap();
     let (b, announcer) = studio(two.path(), Recorded::Each);
@@ -181,15 +214,30 @@ fn a_pack_moves_the_voice_byte_for_byte_and_preview_uses_it() {
             "{f}"
         );
     }
-    assert!(!two.path().join("voice/vi/ba.wav").exists(), "the language was replaced");
+    assert!(
+        !two.path().join("voice/vi/ba.wav").exists(),
+        "the language was replaced"
+    );
     assert_eq!(b.export(None).unwrap(), pack);
     // The preview of a call holds the imported clip.
-    let wav = b.preview("1005", 3, Some(Lang::Vi), PreviewSource::Current).unwrap();
+    let wav = b
+        .preview("1005", 3, Some(Lang::Vi), PreviewSource::Current)
+        .unwrap();
     let rendered = crate::voice::store::pcm_of_wav(&wav).unwrap();
-    let clip = crate::voice::store::pcm_of_wav(&std::fs::read(two.path().join("voice/vi/den_quay_so.wav")).unwrap()).unwrap();
-    let close = |w: &[f32]| w.iter().zip(&clip).all(|(x, y)| (x - y).abs() < 2.0 / 32768.0);
+    let clip = crate::voice::store::pcm_of_wav(
+        &std::fs::read(two.path().join("voice/vi/den_quay_so.wav")).unwrap(),
+    )
+    .unwrap();
+    let close = |w: &[f32]| {
+        w.iter()
+            .zip(&clip)
+            .all(|(x, y)| (x - y).abs() < 2.0 / 32768.0)
+    };
     assert!(rendered.windows(clip.len()).any(close));
-    assert!(announcer.playlist("1005", 3).iter().any(|u| u.contains("den_quay_so.wav?v=")));
+    assert!(announcer
+        .playlist("1005", 3)
+        .iter()
+        .any(|u| u.contains("den_quay_so.wav?v=")));
     // A damaged pack changes nothing.
     let listing = serde_json::to_string(&b.list()).unwrap();
     let mut bad = pack.clone();
