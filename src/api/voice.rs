@@ -231,7 +231,7 @@ pub struct PreviewQuery {
     security(("bearer" = [])),
     params(PreviewQuery),
     responses(
-        (status = 200, description = "The announcement", content_type = "audio/wav"),
+        (status = 200, description = "The announcement; header `X-Announcement`: its words, percent-encoded UTF-8, one line per language", content_type = "audio/wav"),
         (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
     ))]
 pub async fn preview(
@@ -270,8 +270,26 @@ pub async fn preview(
     };
     let studio = app.voice.clone();
     let file = format!("{number}-{counter}.wav");
-    let bytes = blocking(move || studio.preview(&number, counter, lang, source)).await?;
-    Ok(wav(bytes, &file))
+    let (bytes, text) = blocking(move || studio.preview(&number, counter, lang, source)).await?;
+    let mut resp = wav(bytes, &file);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&percent_encode(&text.join("\n"))) {
+        resp.headers_mut().insert("x-announcement", v);
+    }
+    Ok(resp)
+}
+
+/// UTF-8 text as a header value: every byte outside `A-Za-z0-9-_.~ ` as `%XX`
+/// (`decodeURIComponent` reverses it).
+fn percent_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~ ,".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Every recorded clip in one voice pack (a tar archive with a manifest).

@@ -401,15 +401,16 @@ impl Studio {
         })
     }
 
-    /// The whole announcement of a call as a WAV file: in `lang` only, or in the configured
-    /// languages; with the clips in use now, or with every recorded clip.
+    /// The whole announcement of a call as a WAV file, and its words (one line per language):
+    /// in `lang` only, or in the configured languages; with the clips in use now, or with every
+    /// recorded clip.
     pub fn preview(
         &self,
         number: &str,
         counter: u32,
         lang: Option<Lang>,
         source: PreviewSource,
-    ) -> Result<Vec<u8>, VoiceError> {
+    ) -> Result<(Vec<u8>, Vec<String>), VoiceError> {
         let mut settings = self.settings().clone();
         if let Some(l) = lang {
             settings.languages = vec![l.code().to_string()];
@@ -437,8 +438,9 @@ impl Studio {
         for c in &clips {
             samples.extend_from_slice(&c.pcm);
         }
-        crate::audio::render::wav_bytes(&samples)
-            .map_err(|e| VoiceError::NotAudio(format!("cannot render the preview: {e}")))
+        let wav = crate::audio::render::wav_bytes(&samples)
+            .map_err(|e| VoiceError::NotAudio(format!("cannot render the preview: {e}")))?;
+        Ok((wav, crate::audio::cli::say_text(&settings, number, counter)))
     }
 }
 

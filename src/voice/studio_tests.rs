@@ -220,9 +220,13 @@ fn a_pack_moves_the_voice_byte_for_byte_and_preview_uses_it() {
     );
     assert_eq!(b.export(None).unwrap(), pack);
     // The preview of a call holds the imported clip.
-    let wav = b
+    let (wav, text) = b
         .preview("1005", 3, Some(Lang::Vi), PreviewSource::Current)
         .unwrap();
+    assert_eq!(
+        text,
+        ["Mời công dân có số thứ tự một nghìn không trăm linh năm đến quầy số ba"]
+    );
     let rendered = crate::voice::store::pcm_of_wav(&wav).unwrap();
     let clip = crate::voice::store::pcm_of_wav(
         &std::fs::read(two.path().join("voice/vi/den_quay_so.wav")).unwrap(),
