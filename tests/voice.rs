@@ -291,7 +291,9 @@ async fn bad_uploads_are_refused_and_change_nothing() {
         .text
         .clone();
 
-    let cases: Vec<(Option<&str>, &str, Vec<u8>, u16, &str)> = vec![
+    // (token, clip, body, status, code)
+    type Case<'a> = (Option<&'a str>, &'a str, Vec<u8>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         (
             Some(SUPERVISOR),
             "mot",

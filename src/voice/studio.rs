@@ -52,9 +52,11 @@ pub struct Studio {
     announcer: Announcer,
     letters_used: BTreeSet<String>,
     centre: String,
-    /// Recorded clips by path ("vi/mot.wav"). Held while a change is written, so changes are
-    /// one at a time.
+    /// Recorded clips by path ("vi/mot.wav"); locked only to read or swap the map, never
+    /// during disk I/O, so that readers on async workers never wait for a disk.
     clips: Mutex<BTreeMap<String, Entry>>,
+    /// Held by a change from its first disk write to its map update: changes one at a time.
+    writing: Mutex<()>,
 }
 
 /// One clip as `GET /api/v1/voice` lists it.
@@ -126,7 +128,7 @@ pub enum PreviewSource {
     Recorded,
 }
 
-fn lock(m: &Mutex<BTreeMap<String, Entry>>) -> MutexGuard<'_, BTreeMap<String, Entry>> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -164,6 +166,7 @@ impl Studio {
             letters_used: catalog::prefix_letters(prefixes),
             centre: centre.to_string(),
             clips: Mutex::new(clips),
+            writing: Mutex::new(()),
         };
         {
             let clips = lock(&studio.clips);
@@ -327,10 +330,12 @@ impl Studio {
         let (l, info) = self.known(lang, clip)?;
         let processed = process(recording)?;
         let stored = Stored::from_wav(l, clip, processed.wav)?;
+        let entry = Entry::new(stored);
         {
+            let _one_at_a_time = lock(&self.writing);
+            self.store.write(l, clip, &entry.stored.wav)?;
             let mut clips = lock(&self.clips);
-            self.store.write(l, clip, &stored.wav)?;
-            clips.insert(info.path(), Entry::new(stored));
+            clips.insert(info.path(), entry);
             self.apply(&clips);
         }
         tracing::info!(
@@ -347,8 +352,9 @@ impl Studio {
     pub fn delete(&self, lang: &str, clip: &str) -> Result<ClipState, VoiceError> {
         let (l, info) = self.known(lang, clip)?;
         {
-            let mut clips = lock(&self.clips);
+            let _one_at_a_time = lock(&self.writing);
             self.store.remove(l, clip)?;
+            let mut clips = lock(&self.clips);
             clips.remove(&info.path());
             self.apply(&clips);
         }
@@ -384,13 +390,28 @@ impl Studio {
     /// pack that fails any check changes nothing.
     pub fn import(&self, bytes: &[u8]) -> Result<Imported, VoiceError> {
         let (langs, new) = pack::parse(bytes)?;
+        let entries: Vec<(String, Entry)> = new
+            .iter()
+            .map(|s| (catalog::path(s.lang, &s.clip), Entry::new(s.clone())))
+            .collect();
         {
-            let mut clips = lock(&self.clips);
-            self.store.replace_languages(&langs, &new)?;
-            clips.retain(|_, e| !langs.contains(&e.stored.lang));
-            for s in &new {
-                clips.insert(catalog::path(s.lang, &s.clip), Entry::new(s.clone()));
+            let _one_at_a_time = lock(&self.writing);
+            if let Err(e) = self.store.replace_languages(&langs, &new) {
+                // Each language is swapped atomically, but an earlier one may be done: show
+                // what is on disk now.
+                if let Ok(now) = self.store.load() {
+                    let mut clips = lock(&self.clips);
+                    *clips = now
+                        .into_iter()
+                        .map(|s| (catalog::path(s.lang, &s.clip), Entry::new(s)))
+                        .collect();
+                    self.apply(&clips);
+                }
+                return Err(e);
             }
+            let mut clips = lock(&self.clips);
+            clips.retain(|_, e| !langs.contains(&e.stored.lang));
+            clips.extend(entries);
             self.apply(&clips);
         }
         let languages: Vec<&'static str> = langs.iter().map(|l| l.code()).collect();
