@@ -374,6 +374,10 @@ fn print_urls(config: &Config, addr: SocketAddr) {
         token(DeviceRole::Supervisor)
     ));
     out.push_str(&format!(
+        "  Giọng đọc / Voice studio:          {base}/voice{}\n",
+        token(DeviceRole::Supervisor)
+    ));
+    out.push_str(&format!(
         "  Đặt lịch hẹn / Book appointment:   {base}/book\n"
     ));
     out.push_str(&format!(

@@ -217,8 +217,10 @@ pub async fn audio(
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct PreviewQuery {
     /// The ticket number as printed, e.g. `1005` or `A005`.
+    #[param(pattern = "^[A-Za-z0-9]{1,8}$")]
     number: String,
     /// The counter (default 1).
+    #[param(maximum = 99999)]
     counter: Option<u32>,
     /// `vi` or `en`; default: the configured languages.
     lang: Option<String>,

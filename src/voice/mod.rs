@@ -93,11 +93,13 @@ impl VoiceError {
                 "Không đọc được bản ghi âm (chỉ nhận WAV, WebM/Opus hoặc Ogg/Opus): {why}. Không có gì thay đổi."
             ),
             VoiceError::TooLong { seconds, max } => format!(
-                "Bản ghi dài {seconds:.1} giây; tối đa {max:.0} giây cho một từ hoặc một câu. Hãy ghi lại."
+                "Bản ghi dài {} giây; tối đa {max:.0} giây cho một từ hoặc một câu. Hãy ghi lại.",
+                vi_decimal(*seconds, 1)
             ),
             VoiceError::Silent { .. } => "Bản ghi không có tiếng (micrô tắt hoặc quá nhỏ). Hãy kiểm tra micrô rồi ghi lại.".to_string(),
             VoiceError::TooShort { seconds } => format!(
-                "Bản ghi chỉ có {seconds:.2} giây tiếng nói; hãy đọc trọn từ rồi mới dừng."
+                "Bản ghi chỉ có {} giây tiếng nói; hãy đọc trọn từ rồi mới dừng.",
+                vi_decimal(*seconds, 2)
             ),
             VoiceError::Clipped { .. } => "Bản ghi bị rè vì quá to (vượt ngưỡng). Hãy để micrô xa miệng hơn hoặc nói nhỏ hơn rồi ghi lại.".to_string(),
             VoiceError::UnknownClip { lang, clip } => {
@@ -140,8 +142,34 @@ impl VoiceError {
     }
 }
 
+/// A number written the Vietnamese way, with a decimal comma ("1,5").
+fn vi_decimal(x: f64, decimals: usize) -> String {
+    format!("{x:.decimals$}").replace('.', ",")
+}
+
 /// An I/O error with the path it concerns.
 pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> VoiceError {
     let path = path.into();
     move |source| VoiceError::Io { path, source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_say_what_to_do_in_both_languages() {
+        let e = VoiceError::TooLong {
+            seconds: 12.34,
+            max: 10.0,
+        };
+        assert_eq!(e.code(), "audio_too_long");
+        assert!(e.vietnamese().contains("12,3 giây"), "{}", e.vietnamese());
+        assert_eq!(e.english(), "The recording is 12.3 s long; at most 10 s.");
+        let e = VoiceError::Silent { peak_db: -80.0 };
+        assert!(e.vietnamese().contains("micrô") && e.english().contains("microphone"));
+        let e = VoiceError::BadPack("x.wav is damaged".into());
+        assert!(e.english().ends_with("Nothing was changed."));
+        assert!(e.vietnamese().contains("Không có gì thay đổi"));
+    }
 }
