@@ -7,6 +7,16 @@
 //! go to libopus through the `opus` crate, with the stream's `OpusHead` (channels, pre-skip,
 //! output gain) read here; PCM goes to symphonia's own decoder.
 //!
+//! Why these crates: symphonia (0.5 and 0.6 alike) has no Opus decoder. Of the bindings to
+//! libopus, `symphonia-adapter-libopus` is a young thin wrapper that needs a channel count the
+//! 0.5 Matroska reader does not fill in and stops at 60 ms frames; `opus` 0.4 forces a
+//! from-source cmake build of libopus (its `opusic-sys` default); `opus` 0.3 (opus-rs, the
+//! long-standing safe binding) links the system's libopus found by pkg-config (Debian's
+//! `libopus-dev`, security-updated with the distribution) and decodes every frame size. The
+//! Matroska reader of symphonia 0.5.5 reads Chromium's live WebM (unknown-size segment and
+//! clusters; see the fixture test in `decode_tests.rs`), which the 0.6.0 reader refused
+//! (pdeljanov/Symphonia#541), and rodio already builds 0.5.5.
+//!
 //! Channels are averaged to mono. Frames at full scale in any channel are counted, for the
 //! "clipped" check of [`super::process`].
 
