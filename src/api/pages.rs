@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -101,7 +101,7 @@ async fn asset(State(app): State<AppState>, UrlPath(path): UrlPath<String>) -> R
 async fn sound(
     State(app): State<AppState>,
     UrlPath(path): UrlPath<String>,
-    Query(q): Query<SoundQuery>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     if safe_relative(&path).is_none() {
@@ -111,7 +111,13 @@ async fn sound(
         return not_found();
     };
     let etag = format!("\"{}\"", clip.version);
-    let cache = if q.v.as_deref() == Some(clip.version.as_str()) {
+    // Versions are hex digits: no decoding needed; anything else in the query is ignored.
+    let v = query
+        .as_deref()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("v="));
+    let cache = if v == Some(clip.version.as_str()) {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
@@ -131,11 +137,6 @@ async fn sound(
         h.insert(header::ETAG, v);
     }
     resp
-}
-
-#[derive(serde::Deserialize)]
-struct SoundQuery {
-    v: Option<String>,
 }
 
 async fn photo(State(app): State<AppState>, UrlPath(staff): UrlPath<String>) -> Response {
