@@ -21,3 +21,4 @@ pub mod server;
 pub mod sim;
 pub mod stats;
 pub mod view;
+pub mod voice;

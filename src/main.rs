@@ -74,6 +74,12 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Export or import the centre's recorded voice as one pack (`voice export --out pack.tar`,
+    /// `voice import pack.tar`).
+    Voice {
+        #[command(subcommand)]
+        cmd: xephang::voice::cli::VoiceCmd,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -235,6 +241,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Cmd::Voice { cmd } => xephang::voice::cli::main(cmd),
         Cmd::Say {
             number,
             counter,

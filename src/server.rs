@@ -97,6 +97,13 @@ pub fn build_app(
         chrono::NaiveDate::default(),
     )));
     let metrics = Arc::new(Metrics::default());
+    // The recorded voice is put in use before the first call can be announced.
+    let voice = Arc::new(crate::voice::Studio::open(
+        &data_dir,
+        announcer.clone(),
+        spec.services.iter().filter_map(|s| s.prefix.as_deref()),
+        &spec.name,
+    ));
     let playlist_maker = announcer.clone();
     let announce = Box::new(
         move |number: &str, counter: crate::domain::ids::CounterId| {
@@ -125,6 +132,7 @@ pub fn build_app(
         logins: Default::default(),
         metrics,
         announcer: Some(announcer),
+        voice,
         data_dir,
         displays_dir,
         shutdown: shutdown_rx,
@@ -374,6 +382,10 @@ fn print_urls(config: &Config, addr: SocketAddr) {
     }
     out.push_str(&format!(
         "  Giám sát / Supervisor:             {base}/supervisor{}\n",
+        token(DeviceRole::Supervisor)
+    ));
+    out.push_str(&format!(
+        "  Giọng đọc / Voice studio:          {base}/voice{}\n",
         token(DeviceRole::Supervisor)
     ));
     out.push_str(&format!(

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod pages;
 pub mod reads;
 pub mod tickets;
+pub mod voice;
 pub mod ws;
 
 use std::path::PathBuf;
@@ -42,6 +43,8 @@ pub struct App {
     pub logins: auth::LoginGuard,
     pub metrics: Arc<Metrics>,
     pub announcer: Option<Announcer>,
+    /// The recorded voice (`/voice`, `/api/v1/voice`).
+    pub voice: Arc<crate::voice::Studio>,
     pub data_dir: PathBuf,
     /// A centre's own copy of the screens (`--displays DIR`); None = the embedded ones.
     pub displays_dir: Option<PathBuf>,
@@ -98,6 +101,7 @@ pub fn router(app: AppState) -> Router {
         .route("/reports/callbacks.csv", get(appointments::callbacks_csv))
         .route("/dossier-stats", put(reads::dossier))
         .route("/openapi.json", get(openapi::openapi_json))
+        .merge(voice::routes())
         .fallback(reads::api_not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -18,7 +18,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Doc, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{appointments, counters, reads, tickets};
+use super::{appointments, counters, reads, tickets, voice};
 
 /// `{"error": {"code": "…", "message": "…"}}` — every 4xx/5xx answer.
 #[derive(ToSchema)]
@@ -282,6 +282,21 @@ pub struct Dossier {
     pub as_of: DateTime<FixedOffset>,
 }
 
+/// A binary upload (a recording, a voice pack).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct AudioBody(pub Vec<u8>);
+
+/// One clip's state (`GET /api/v1/voice` lists them).
+pub type VoiceClip = crate::voice::studio::ClipState;
+
+/// `PUT /api/v1/voice/{lang}/{clip}`: the clip's new state and what processing did.
+#[derive(ToSchema)]
+pub struct VoiceRecorded {
+    pub clip: VoiceClip,
+    pub report: crate::voice::process::Report,
+}
+
 /// The document: every route of `api::router` under `/api/v1`, plus `/healthz` and `/metrics`.
 #[derive(OpenApi)]
 #[openapi(
@@ -299,6 +314,8 @@ pub struct Dossier {
         counters::finish, counters::transfer, counters::status, counters::rating_target,
         appointments::list, appointments::qr, appointments::allowance,
         appointments::remote_issue, appointments::callbacks_csv, openapi_json,
+        voice::list, voice::record, voice::remove, voice::audio, voice::preview, voice::export,
+        voice::import,
     ),
     modifiers(&CommonErrors)
 )]
@@ -390,8 +407,13 @@ mod tests {
     /// `(method, path)` of every `.route(...)` of `api::router`, read from its source:
     /// `/api/v1` routes, `/healthz` and `/metrics` (not the WebSocket or the pages).
     fn router_routes() -> Vec<(String, String)> {
-        let src = include_str!("mod.rs");
-        let start = src.find("pub fn router").expect("router fn");
+        let mut out = routes_in(include_str!("mod.rs"), "pub fn router");
+        out.extend(routes_in(include_str!("voice.rs"), "pub fn routes"));
+        out
+    }
+
+    fn routes_in(src: &str, start: &str) -> Vec<(String, String)> {
+        let start = src.find(start).expect("router fn");
         let body = &src[start..];
         let mut out = Vec::new();
         let mut rest = body;

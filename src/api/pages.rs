@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/kiosk", get(|s| page(s, "kiosk.html")))
         .route("/rating/{n}", get(|s| page(s, "rating.html")))
         .route("/supervisor", get(|s| page(s, "supervisor.html")))
+        .route("/voice", get(|s| page(s, "voice.html")))
         .route("/book", get(|s| page(s, "book.html")))
         .route("/t/{id}", get(|s| page(s, "ticket.html")))
         .route("/assets/{*path}", get(asset))
@@ -94,21 +95,48 @@ async fn asset(State(app): State<AppState>, UrlPath(path): UrlPath<String>) -> R
     }
 }
 
-async fn sound(State(app): State<AppState>, UrlPath(path): UrlPath<String>) -> Response {
+/// A clip as played now (a recorded one in use, else the built-in one). Its version is its
+/// ETag; a URL with the current version (`?v=…`, as in playlists) may be cached for good, any
+/// other is revalidated, so that a board never keeps a clip that was re-recorded or deleted.
+async fn sound(
+    State(app): State<AppState>,
+    UrlPath(path): UrlPath<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     if safe_relative(&path).is_none() {
         return not_found();
     }
-    match app.announcer.as_ref().and_then(|a| a.clip(&path)) {
-        Some(body) => {
-            let mut resp = file_response(&path, body);
-            resp.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=86400"),
-            );
-            resp
-        }
-        None => not_found(),
+    let Some(clip) = app.announcer.as_ref().and_then(|a| a.current(&path)) else {
+        return not_found();
+    };
+    let etag = format!("\"{}\"", clip.version);
+    // Versions are hex digits: no decoding needed; anything else in the query is ignored.
+    let v = query
+        .as_deref()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("v="));
+    let cache = if v == Some(clip.version.as_str()) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut resp = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        file_response(&path, Cow::Owned(clip.bytes.to_vec()))
+    };
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
     }
+    resp
 }
 
 async fn photo(State(app): State<AppState>, UrlPath(staff): UrlPath<String>) -> Response {

@@ -18,6 +18,7 @@ use std::io::Cursor;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+use bytes::Bytes;
 use rodio::source::UniformSourceIterator;
 use rodio::{ChannelCount, SampleRate};
 use rust_embed::RustEmbed;
@@ -70,10 +71,31 @@ pub fn catalogue() -> impl Iterator<Item = (&'static str, &'static str, &'static
     })
 }
 
-/// One loaded clip: its file (served to browsers) and its decoded samples (for the player).
-struct Clip {
-    bytes: Cow<'static, [u8]>,
-    pcm: Arc<[f32]>,
+/// One loaded clip: its file (served to browsers), its decoded samples (for the player) and a
+/// version of its bytes (an HTTP validator). Cheap to clone.
+#[derive(Clone)]
+pub struct Clip {
+    pub bytes: Bytes,
+    pub pcm: Arc<[f32]>,
+    /// Changes whenever the bytes do: "b" and the CRC-32 of the file for built-in clips, the
+    /// first 16 hex digits of its SHA-256 for recorded ones.
+    pub version: String,
+}
+
+impl Clip {
+    /// A clip from its file and decoded samples; `version` as documented on the field.
+    pub fn new(bytes: Bytes, pcm: Arc<[f32]>, version: String) -> Clip {
+        Clip {
+            bytes,
+            pcm,
+            version,
+        }
+    }
+}
+
+/// The version of a built-in (or `clips_dir`) clip's bytes.
+fn builtin_version(bytes: &[u8]) -> String {
+    format!("b{:08x}", crc32fast::hash(bytes))
 }
 
 /// The loaded and decoded clips.
@@ -180,13 +202,8 @@ impl ClipSet {
                 name: gap_path(ms),
                 reason: e.to_string(),
             })?;
-            clips.insert(
-                gap_path(ms),
-                Clip {
-                    bytes: Cow::Owned(bytes),
-                    pcm,
-                },
-            );
+            let version = builtin_version(&bytes);
+            clips.insert(gap_path(ms), Clip::new(Bytes::from(bytes), pcm, version));
         }
         Ok(ClipSet { clips })
     }
@@ -196,8 +213,13 @@ impl ClipSet {
         self.clips.contains_key(path)
     }
 
+    /// A clip by path.
+    pub fn get(&self, path: &str) -> Option<&Clip> {
+        self.clips.get(path)
+    }
+
     /// The WAV file of a clip.
-    pub fn bytes(&self, path: &str) -> Option<Cow<'static, [u8]>> {
+    pub fn bytes(&self, path: &str) -> Option<Bytes> {
         self.clips.get(path).map(|c| c.bytes.clone())
     }
 
@@ -238,10 +260,12 @@ fn decode(path: &str, bytes: Cow<'static, [u8]>) -> Result<Clip, AudioError> {
     if pcm.is_empty() {
         return Err(bad("it holds no audio".to_string()));
     }
-    Ok(Clip {
-        bytes,
-        pcm: pcm.into(),
-    })
+    let version = builtin_version(&bytes);
+    let bytes = match bytes {
+        Cow::Borrowed(b) => Bytes::from_static(b),
+        Cow::Owned(v) => Bytes::from(v),
+    };
+    Ok(Clip::new(bytes, pcm.into(), version))
 }
 
 #[cfg(test)]

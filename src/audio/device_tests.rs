@@ -10,6 +10,9 @@
 //!   announcements into 20 parts whose durations are those of the 20 rendered announcements,
 //!   and its total duration is theirs plus the gaps, within 100 ms. A call queued longer ago
 //!   than `max_lag_s` is skipped.
+//! - `device_plays_a_burst_of_recorded_clips_in_order`: the same with a complete recorded
+//!   Vietnamese voice (issue 17: every required clip recorded through the voice studio, so
+//!   every word of every playlist is a recorded clip with its version in the URL).
 //! - `no_device_warns_once`: the default PCM is a sound card that does not exist; the player
 //!   logs one warning, announcing is a no-op, nothing blocks.
 
@@ -22,6 +25,8 @@ use super::settings::{AudioSettings, Output};
 use super::{spawn_player, Announcer};
 
 const CHILD_ENV: &str = "XEPHANG_AUDIO_TEST_DIR";
+/// Set (to anything) in the child when the burst is played with recorded clips.
+const RECORDED_ENV: &str = "XEPHANG_AUDIO_TEST_RECORDED";
 const GAP_MS: u32 = 1000;
 const NUMBERS: [&str; 20] = [
     "1001", "5", "1015", "A012", "12345", "1100", "21", "1021", "2024", "9999", "10000", "105",
@@ -41,8 +46,33 @@ fn counter_of(i: usize) -> u32 {
     (i % 7 + 1) as u32
 }
 
+/// The announcer of the burst: built-in clips, or (`recorded`) with every required Vietnamese
+/// clip recorded through a voice studio in `dir` (the same synthetic takes, processed the same
+/// way, in the parent and the child, so both get the same clips).
+fn announcer(dir: &Path, recorded: bool) -> Announcer {
+    let announcer = Announcer::new(&settings()).unwrap();
+    if recorded {
+        let studio =
+            crate::voice::Studio::open(&dir.join("data"), announcer.clone(), ["A", "B"], "Test");
+        crate::voice::studio::tests::record_required(&studio);
+        let playlist = announcer.playlist("1005", 3);
+        assert!(
+            playlist
+                .iter()
+                .filter(|u| u.starts_with("/sounds/vi/"))
+                .all(|u| u.contains("?v=")),
+            "{playlist:?}"
+        );
+    }
+    announcer
+}
+
 /// Runs the child test `name` with an ALSA config; returns its output (panics on failure).
 fn run_child(name: &str, asoundrc: &str, dir: &Path) -> String {
+    run_child_env(name, asoundrc, dir, &[])
+}
+
+fn run_child_env(name: &str, asoundrc: &str, dir: &Path, envs: &[(&str, &str)]) -> String {
     let alsa = dir.join("alsa");
     std::fs::create_dir_all(&alsa).unwrap();
     std::fs::write(alsa.join("asoundrc"), asoundrc).unwrap();
@@ -57,6 +87,7 @@ fn run_child(name: &str, asoundrc: &str, dir: &Path) -> String {
         .args(["--test-threads", "1"])
         .env(CHILD_ENV, dir)
         .env("XDG_CONFIG_HOME", dir)
+        .envs(envs.iter().copied())
         .env_remove("ALSA_CONFIG_PATH")
         .output()
         .unwrap();
@@ -79,6 +110,15 @@ fn child_dir() -> Option<PathBuf> {
 
 #[test]
 fn device_plays_a_burst_in_order() {
+    burst(false);
+}
+
+#[test]
+fn device_plays_a_burst_of_recorded_clips_in_order() {
+    burst(true);
+}
+
+fn burst(recorded: bool) {
     let dir = tempfile::tempdir().unwrap();
     let capture = dir.path().join("captured.wav");
     let asoundrc = format!(
@@ -86,10 +126,16 @@ fn device_plays_a_burst_in_order() {
          pcm.tap {{ type file; slave.pcm \"null\"; file \"{}\"; format \"wav\" }}\n",
         capture.display()
     );
-    run_child("child_burst", &asoundrc, dir.path());
+    let envs: &[(&str, &str)] = if recorded {
+        &[(RECORDED_ENV, "1")]
+    } else {
+        &[]
+    };
+    run_child_env("child_burst", &asoundrc, dir.path(), envs);
 
     // What should have been played: each announcement, then GAP_MS of silence.
-    let announcer = Announcer::new(&settings()).unwrap();
+    let mine = tempfile::tempdir().unwrap();
+    let announcer = announcer(mine.path(), recorded);
     let expected: Vec<f64> = NUMBERS
         .iter()
         .enumerate()
@@ -134,9 +180,9 @@ fn device_plays_a_burst_in_order() {
 #[test]
 #[ignore = "run by device_plays_a_burst_in_order in a child process"]
 fn child_burst() {
-    let Some(_dir) = child_dir() else { return };
+    let Some(dir) = child_dir() else { return };
     let settings = settings();
-    let announcer = Announcer::new(&settings).unwrap();
+    let announcer = announcer(&dir, std::env::var_os(RECORDED_ENV).is_some());
     let player = spawn_player(&settings, announcer.clone());
     assert!(player.wait_opened(Duration::from_secs(20)));
     assert_eq!(player.state(), PlayerState::Playing);

@@ -10,7 +10,12 @@
 //! - [`player`]: the device player (rodio) on its own OS thread, one announcement at a time.
 //! - [`cli`]: `xephang say`.
 //!
-//! The [`Announcer`] ties them together and is cheap to clone (an `Arc` inside).
+//! The [`Announcer`] ties them together and is cheap to clone (an `Arc` inside). Besides the
+//! built-in (or `clips_dir`) set it holds the recorded clips in use (the voice studio,
+//! `crate::voice`, decides which, and swaps them in with [`Announcer::set_recorded`]); every
+//! clone sees the swap at once: the engine's playlists, the device player, `/sounds/…`. A
+//! recorded clip's URL carries its version (`/sounds/vi/mot.wav?v=…`), so a board that cached
+//! an older take fetches the new one.
 
 pub mod cli;
 pub mod clips;
@@ -20,13 +25,15 @@ pub mod render;
 pub mod settings;
 pub mod words;
 
-use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
 
 pub use player::{spawn_player, PlayerHandle};
 
-use clips::ClipSet;
+use clips::{Clip, ClipSet};
 use settings::AudioSettings;
 
 /// What can go wrong with the audio part. Messages are for a centre's IT: they name the setting
@@ -64,6 +71,8 @@ pub struct Announcer {
 struct Inner {
     settings: AudioSettings,
     clips: ClipSet,
+    /// Recorded clips in use, by path ("vi/mot.wav"): they take the place of `clips`.
+    recorded: RwLock<Arc<HashMap<String, Clip>>>,
 }
 
 impl std::fmt::Debug for Announcer {
@@ -84,38 +93,85 @@ impl Announcer {
             inner: Arc::new(Inner {
                 settings: settings.clone(),
                 clips,
+                recorded: RwLock::default(),
             }),
         })
+    }
+
+    /// The settings the announcer was made with.
+    pub fn settings(&self) -> &AudioSettings {
+        &self.inner.settings
+    }
+
+    /// Replaces the recorded clips in use (path → clip; the clip's version goes into its URL).
+    pub fn set_recorded(&self, clips: HashMap<String, Clip>) {
+        let clips = Arc::new(clips);
+        match self.inner.recorded.write() {
+            Ok(mut slot) => *slot = clips,
+            Err(poisoned) => *poisoned.into_inner() = clips,
+        }
+    }
+
+    fn recorded(&self) -> Arc<HashMap<String, Clip>> {
+        match self.inner.recorded.read() {
+            Ok(r) => r.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The clip played for `path` now: the recorded one in use, else the built-in one.
+    pub fn current(&self, path: &str) -> Option<Clip> {
+        let path = clip_path(path);
+        self.recorded()
+            .get(path)
+            .or_else(|| self.inner.clips.get(path))
+            .cloned()
+    }
+
+    /// The built-in (or `clips_dir`) clip of `path`, whatever is recorded.
+    pub fn builtin(&self, path: &str) -> Option<Clip> {
+        self.inner.clips.get(clip_path(path)).cloned()
     }
 
     /// URLs, in order, of the whole announcement of a call: the chime, then for each repeat
     /// each language's words, with silences (`/sounds/gap/<ms>.wav`) between them. `number`
     /// is the printed ticket number ("1005", "A005"). Every URL is served by [`Announcer::clip`].
+    /// A recorded clip's URL carries its version: `/sounds/vi/mot.wav?v=3f2a…`.
     pub fn playlist(&self, number: &str, counter: u32) -> Vec<String> {
-        self.paths(number, counter)
-            .into_iter()
-            .map(|p| format!("/sounds/{p}"))
-            .collect()
-    }
-
-    /// The playlist as clip paths relative to `/sounds/` ("vi/mot.wav").
-    pub(crate) fn paths(&self, number: &str, counter: u32) -> Vec<String> {
+        let recorded = self.recorded();
         playlist::compose(&self.inner.settings, number, counter, &|p| {
-            self.inner.clips.contains(p)
+            recorded.contains_key(p) || self.inner.clips.contains(p)
         })
+        .into_iter()
+        .map(|p| match recorded.get(&p) {
+            Some(clip) => format!("/sounds/{p}?v={}", clip.version),
+            None => format!("/sounds/{p}"),
+        })
+        .collect()
     }
 
     /// The bytes of a clip (a WAV file) by its URL path after "/sounds/" (e.g. "vi/mot.wav",
-    /// "chime.wav", "gap/700.wav"). None for anything not in the loaded set.
-    pub fn clip(&self, path: &str) -> Option<Cow<'static, [u8]>> {
-        self.inner.clips.bytes(path)
+    /// "chime.wav", "gap/700.wav"): the recorded one in use, else the built-in one. None for
+    /// anything not in the loaded set.
+    pub fn clip(&self, path: &str) -> Option<Bytes> {
+        self.current(path).map(|c| c.bytes)
     }
 
     /// The whole announcement of a playlist (URLs or paths) as samples, [`clips::RATE`] Hz
     /// mono; unknown entries are skipped.
     pub fn samples(&self, playlist: &[String]) -> Vec<f32> {
-        render::concat(&self.inner.clips, playlist)
+        let recorded = self.recorded();
+        render::concat(
+            &|p| recorded.get(p).or_else(|| self.inner.clips.get(p)),
+            playlist,
+        )
     }
+}
+
+/// A playlist entry as a clip path: "/sounds/vi/mot.wav?v=…" → "vi/mot.wav".
+pub fn clip_path(entry: &str) -> &str {
+    let path = entry.strip_prefix("/sounds/").unwrap_or(entry);
+    path.split_once('?').map_or(path, |(p, _)| p)
 }
 
 #[cfg(test)]

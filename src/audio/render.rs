@@ -8,17 +8,17 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use super::clips::{ClipSet, RATE};
+use super::clips::{Clip, RATE};
 use super::AudioError;
 
-/// The samples of a playlist, in order. Entries may be URLs ("/sounds/vi/mot.wav") or paths
-/// ("vi/mot.wav"); unknown entries are skipped.
-pub fn concat(clips: &ClipSet, playlist: &[String]) -> Vec<f32> {
+/// The samples of a playlist, in order, each clip found by `clip`. Entries may be URLs
+/// ("/sounds/vi/mot.wav", "/sounds/vi/mot.wav?v=…") or paths ("vi/mot.wav"); unknown entries
+/// are skipped.
+pub fn concat<'a>(clip: &dyn Fn(&str) -> Option<&'a Clip>, playlist: &[String]) -> Vec<f32> {
     let mut out = Vec::new();
     for entry in playlist {
-        let path = entry.strip_prefix("/sounds/").unwrap_or(entry);
-        match clips.pcm(path) {
-            Some(pcm) => out.extend_from_slice(pcm),
+        match clip(super::clip_path(entry)) {
+            Some(c) => out.extend_from_slice(&c.pcm),
             None => tracing::debug!("no clip {entry}, skipped"),
         }
     }

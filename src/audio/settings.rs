@@ -29,6 +29,18 @@ pub enum Dialect {
     Nam,
 }
 
+/// When the clips a centre recorded on `/voice` replace the built-in ones (`audio.recorded`).
+/// A human voice mixed with the synthetic one mid-sentence sounds worse than either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Recorded {
+    /// Each recorded clip is used as soon as it is saved.
+    Each,
+    /// A language's recorded clips are used once every clip it needs is recorded.
+    #[default]
+    Complete,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AudioSettings {
@@ -57,6 +69,8 @@ pub struct AudioSettings {
     /// What is said in each language, as a list of clip names and the placeholders
     /// `{number}` (the ticket number) and `{counter}` (the counter number).
     pub templates: Templates,
+    /// When recorded clips (`/voice`, stored in the data dir) are used: `each` or `complete`.
+    pub recorded: Recorded,
 }
 
 /// The announcement template of each language: clip names (files `<lang>/<name>.wav`) and the
@@ -112,6 +126,7 @@ impl Default for AudioSettings {
             language_gap_ms: 500,
             volume: 1.0,
             templates: Templates::default(),
+            recorded: Recorded::default(),
         }
     }
 }
@@ -185,6 +200,7 @@ mod tests {
         assert_eq!(s.output, Output::Browser);
         assert_eq!(s.templates, Templates::default());
         assert!(s.chime && s.validate().is_ok());
+        assert_eq!(s.recorded, Recorded::Complete);
     }
 
     #[test]
@@ -202,6 +218,7 @@ mod tests {
             chime = false
             language_gap_ms = 300
             volume = 0.8
+            recorded = "each"
             [templates]
             vi = ["xin_moi", "{number}", "den_quay_so", "{counter}"]
             "#,
@@ -209,6 +226,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.dialect, Dialect::Nam);
         assert_eq!(s.templates.vi[0], "xin_moi");
+        assert_eq!(s.recorded, Recorded::Each);
         assert_eq!(s.templates.en, Templates::default().en);
         assert!(s.validate().is_ok());
     }

@@ -308,3 +308,43 @@ fn never_panics_on_odd_input() {
         let _ = ticket_words(s, Lang::En, Dialect::Bac, false);
     }
 }
+
+/// The reading table said by a recorded voice (issue 17): with every required clip recorded
+/// (and `audio.recorded = "complete"`), each number's announcement is made of recorded clips
+/// only, each URL with its version, saying exactly the table's words.
+#[test]
+fn table_with_recorded_clips() {
+    use crate::audio::clips::clip_text;
+    use crate::audio::settings::AudioSettings;
+    use crate::audio::Announcer;
+    let dir = tempfile::tempdir().unwrap();
+    let announcer = Announcer::new(&AudioSettings::default()).unwrap();
+    let studio = crate::voice::Studio::open(dir.path(), announcer.clone(), ["A"], "Test");
+    crate::voice::studio::tests::record_required(&studio);
+    for (n, text) in BAC {
+        let playlist = announcer.playlist(&n.to_string(), 1);
+        let words: Vec<&String> = playlist
+            .iter()
+            .filter(|u| u.starts_with("/sounds/vi/"))
+            .collect();
+        assert!(
+            words.iter().all(|u| u.contains(".wav?v=")),
+            "{n}: {playlist:?}"
+        );
+        let said: Vec<String> = words
+            .iter()
+            .map(|u| {
+                let clip = crate::audio::clip_path(u)
+                    .trim_start_matches("vi/")
+                    .trim_end_matches(".wav");
+                clip_text(Lang::Vi, clip)
+            })
+            .collect();
+        assert_eq!(
+            said.join(" "),
+            format!("Mời công dân có số thứ tự {text} đến quầy số một"),
+            "{n}"
+        );
+        assert!(!announcer.samples(&playlist).is_empty());
+    }
+}

@@ -101,6 +101,20 @@ export async function launch() {
 }
 
 /**
+ * Like `launch()`, with extra chromium flags (e.g. a fake microphone:
+ * `--use-fake-device-for-media-stream --use-fake-ui-for-media-stream
+ * --use-file-for-fake-audio-capture=FILE.wav%noloop`).
+ */
+export async function launchWith(extraArgs = []) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required', ...extraArgs],
+  });
+}
+
+/**
  * Replaces `window.print` in every page of a context before any script runs, so that no test
  * depends on how a given headless chromium build treats the native print (some hold the page
  * "being printed" for seconds, and `page.pdf()` then fails). Each call is recorded in
