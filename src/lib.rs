@@ -13,6 +13,7 @@ pub mod engine;
 pub mod hub;
 pub mod journal;
 pub mod metrics;
+pub mod print;
 pub mod report;
 pub mod server;
 pub mod sim;

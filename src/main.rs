@@ -74,6 +74,8 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Print a sample ticket on a kiosk printer (`--printer tcp://HOST:9100`), for installers.
+    PrintTest(xephang::print::cli::PrintTestArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -265,6 +267,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::PrintTest(args) => xephang::print::cli::main(&args),
     }
 }
 

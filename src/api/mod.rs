@@ -8,6 +8,7 @@ pub mod error;
 pub mod limits;
 pub mod openapi;
 pub mod pages;
+pub mod print;
 pub mod reads;
 pub mod tickets;
 pub mod ws;
@@ -47,6 +48,8 @@ pub struct App {
     pub shutdown: watch::Receiver<bool>,
     /// The engine's clock (shifted in tests by `XEPHANG_TEST_CLOCK_OFFSET_S`).
     pub clock: crate::engine::Clock,
+    /// The kiosks' ticket printers driven by the daemon (src/print).
+    pub printers: Arc<crate::print::Printers>,
 }
 
 impl App {
@@ -96,6 +99,7 @@ pub fn router(app: AppState) -> Router {
         .route("/reports/callbacks.csv", get(appointments::callbacks_csv))
         .route("/dossier-stats", put(reads::dossier))
         .route("/openapi.json", get(openapi::openapi_json))
+        .merge(print::routes())
         .fallback(reads::api_not_found);
     Router::new()
         .nest("/api/v1", api)

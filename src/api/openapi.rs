@@ -18,7 +18,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Doc, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{appointments, counters, reads, tickets};
+use super::{appointments, counters, print, reads, tickets};
 
 /// `{"error": {"code": "…", "message": "…"}}` — every 4xx/5xx answer.
 #[derive(ToSchema)]
@@ -78,6 +78,52 @@ pub struct Ticket {
     pub remote: Option<bool>,
     /// `GET /api/v1/tickets/{id}` only: whether it was rated.
     pub rated: Option<bool>,
+    /// Issue and check-in answers of a kiosk with a `printer` only: the daemon prints it.
+    pub print: Option<TicketPrint>,
+}
+
+/// How a kiosk's ticket is printed by the daemon (src/print).
+#[derive(ToSchema)]
+pub struct TicketPrint {
+    /// `daemon`.
+    pub by: String,
+    /// The kiosk (device name) whose printer prints it.
+    pub printer: String,
+    /// `queued` (the outcome follows as a `print` frame on the kiosk's WebSocket) or
+    /// `failed` (known at once: the printer is down or its queue is full).
+    pub state: String,
+    /// Why it failed: `paper_out`, `offline`, `queue_full`, …
+    pub reason: Option<String>,
+}
+
+/// The answer of `POST /api/v1/tickets/{id}/reprint`.
+#[derive(ToSchema)]
+pub struct PrintAnswer {
+    pub ticket: String,
+    pub print: TicketPrint,
+}
+
+/// A kiosk's printer as the supervisor dashboard lists it.
+#[derive(ToSchema)]
+pub struct PrinterState {
+    /// The kiosk's device name.
+    pub name: String,
+    /// `tcp://HOST:PORT`, `usb:/dev/…` or `file:PATH`.
+    pub printer: String,
+    pub paper_mm: u32,
+    /// Whether its paper status can be asked (network printers).
+    pub two_way: bool,
+    /// `unknown`, `ok`, `paper_low`, `paper_out` or `offline`.
+    pub state: String,
+    /// Start of the current fault.
+    pub since: Option<DateTime<FixedOffset>>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<FixedOffset>>,
+    pub last_printed_at: Option<DateTime<FixedOffset>>,
+    pub printed: u64,
+    pub failed: u64,
+    /// Jobs waiting in its queue.
+    pub queued: u32,
 }
 
 #[derive(ToSchema)]
@@ -297,6 +343,7 @@ pub struct Dossier {
         counters::finish, counters::transfer, counters::status, counters::rating_target,
         appointments::list, appointments::qr, appointments::allowance,
         appointments::remote_issue, appointments::callbacks_csv, openapi_json,
+        print::reprint, print::printers,
     ),
     modifiers(&CommonErrors)
 )]

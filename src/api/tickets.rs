@@ -77,6 +77,8 @@ pub struct IssueBody {
 pub async fn issue(
     State(app): State<AppState>,
     who: Principal,
+    kiosk: super::print::KioskDevice,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<IssueBody>,
 ) -> ApiResult<impl IntoResponse> {
     who.require_kiosk()?;
@@ -86,7 +88,10 @@ pub async fn issue(
         remote: false,
     };
     let events = run(&app, &who, cmd).await?;
-    Ok((StatusCode::CREATED, Json(ticket_of(&app, &events))))
+    let mut ticket = ticket_of(&app, &events);
+    // Durable now: the kiosk's printer (if the daemon drives one) gets it, never awaited.
+    super::print::after_issue(&app, &kiosk, &headers, &mut ticket);
+    Ok((StatusCode::CREATED, Json(ticket)))
 }
 
 #[utoipa::path(
@@ -182,11 +187,7 @@ pub async fn qr(
     if !app.hub.tickets.contains_key(&id) {
         return Err(ApiError::not_found());
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let url = format!("http://{host}/t/{id}");
+    let url = super::print::ticket_url(&headers, &id);
     let code = qrcode::QrCode::new(url.as_bytes())
         .map_err(|e| ApiError::bad_request(format!("QR: {e}")))?;
     let svg = code
@@ -404,10 +405,14 @@ pub struct CheckInBody {
 pub async fn check_in(
     State(app): State<AppState>,
     who: Principal,
+    kiosk: super::print::KioskDevice,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<CheckInBody>,
 ) -> ApiResult<impl IntoResponse> {
     who.require_kiosk()?;
     let code = BookingCode(body.code.trim().to_ascii_uppercase());
     let events = run(&app, &who, Command::CheckIn { code }).await?;
-    Ok((StatusCode::CREATED, Json(ticket_of(&app, &events))))
+    let mut ticket = ticket_of(&app, &events);
+    super::print::after_issue(&app, &kiosk, &headers, &mut ticket);
+    Ok((StatusCode::CREATED, Json(ticket)))
 }
