@@ -62,8 +62,7 @@ enum Message {
 /// Produces the playlist of a call.
 pub type Announce = Box<dyn Fn(&str, CounterId) -> Vec<String> + Send>;
 /// The kiosks' printers as their print queues last saw them (an input of the alerts).
-pub type PrinterSource =
-    Arc<dyn Fn() -> Vec<crate::domain::alerts::PrinterInput> + Send + Sync>;
+pub type PrinterSource = Arc<dyn Fn() -> Vec<crate::domain::alerts::PrinterInput> + Send + Sync>;
 /// The wall clock (replaceable in tests).
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 

@@ -33,8 +33,8 @@ impl FromRequestParts<AppState> for KioskDevice {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Infallible> {
-        let name = token_of(parts)
-            .and_then(|t| app.printers.kiosk_of_token(&t).map(str::to_string));
+        let name =
+            token_of(parts).and_then(|t| app.printers.kiosk_of_token(&t).map(str::to_string));
         Ok(KioskDevice(name))
     }
 }
@@ -54,7 +54,8 @@ fn content_of(app: &AppState, id: &TicketId, url: &str) -> Option<TicketContent>
     let ticket = app.hub.tickets.get(id)?.clone();
     let snap = app.hub.snapshot();
     let staffed = snap.counters.iter().any(|c| {
-        c.status == crate::domain::event::CounterStatus::Open && c.services.contains(&ticket.service)
+        c.status == crate::domain::event::CounterStatus::Open
+            && c.services.contains(&ticket.service)
     });
     let lobby = Lobby { staffed };
     Some(ticket_content(
@@ -86,7 +87,9 @@ fn queue(app: &AppState, printer: &Printer, id: &TicketId, url: &str, reprint: b
 pub fn after_issue(app: &AppState, kiosk: &KioskDevice, headers: &HeaderMap, answer: &mut Value) {
     let (Some(kiosk), Some(id)) = (
         &kiosk.0,
-        answer["id"].as_str().and_then(|s| s.parse::<TicketId>().ok()),
+        answer["id"]
+            .as_str()
+            .and_then(|s| s.parse::<TicketId>().ok()),
     ) else {
         return;
     };
@@ -144,6 +147,15 @@ pub async fn reprint(
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(e.to_string()))?
     };
+    if !who.is_supervisor() && who != Principal::Kiosk {
+        return Err(who.refusal());
+    }
+    let status = app
+        .hub
+        .tickets
+        .get(&id)
+        .map(|t| t.status)
+        .ok_or_else(ApiError::not_found)?;
     let issuer = app.printers.issued_by(&id);
     let name = match (&who, &kiosk.0) {
         (Principal::Supervisor { .. }, _) => body
@@ -156,13 +168,7 @@ pub async fn reprint(
         },
         _ => return Err(who.refusal()),
     };
-    let ticket = app
-        .hub
-        .tickets
-        .get(&id)
-        .map(|t| t.status)
-        .ok_or_else(ApiError::not_found)?;
-    if !ticket.is_live() {
+    if !status.is_live() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "invalid_state",
@@ -184,7 +190,10 @@ pub async fn reprint(
     };
     let url = ticket_url(&headers, &id);
     let print = queue(&app, printer, &id, &url, true);
-    Ok((StatusCode::ACCEPTED, Json(json!({"ticket": id, "print": print}))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"ticket": id, "print": print})),
+    ))
 }
 
 /// Every kiosk printer with its state, for the supervisor dashboard.

@@ -242,7 +242,9 @@ mod tests {
         };
         let events = check(&spec, &state, now, &input("Kiosk 1", offline));
         assert_eq!(events.len(), 2, "{events:?}");
-        assert!(matches!(&events[0], Event::AlertCleared { key } if key == "printer_paper_out:Kiosk 1"));
+        assert!(
+            matches!(&events[0], Event::AlertCleared { key } if key == "printer_paper_out:Kiosk 1")
+        );
         assert!(matches!(&events[1], Event::Alert(a) if a.kind == AlertKind::PrinterOffline));
         applied(&spec, &mut state, events);
         // Back to normal: cleared.

@@ -56,7 +56,11 @@ impl Canvas {
                 }
                 let c = cov[row * w + col];
                 let dst = &mut self.pixels[(y * width + x) as usize];
-                *dst = if ink { (*dst).max(c) } else { (*dst).min(255 - c) };
+                *dst = if ink {
+                    (*dst).max(c)
+                } else {
+                    (*dst).min(255 - c)
+                };
             }
         }
     }

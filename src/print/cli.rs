@@ -74,8 +74,8 @@ pub fn print_test(
     centre: &str,
     footer: &str,
 ) -> Result<String, String> {
-    let paper = Paper::from_mm(paper_mm)
-        .ok_or_else(|| format!("--paper-mm {paper_mm}: use 80 or 58"))?;
+    let paper =
+        Paper::from_mm(paper_mm).ok_or_else(|| format!("--paper-mm {paper_mm}: use 80 or 58"))?;
     let target = printer
         .map(PrinterTarget::parse)
         .transpose()
@@ -83,7 +83,11 @@ pub fn print_test(
     if target.is_none() && png.is_none() {
         return Err("give --printer (and/or --png FILE)".into());
     }
-    let content = sample(centre, footer, "http://xephang.local/t/01JDEMO0000000000000000000");
+    let content = sample(
+        centre,
+        footer,
+        "http://xephang.local/t/01JDEMO0000000000000000000",
+    );
     let raster = render(&content, paper).map_err(|e| e.to_string())?;
     let mut done = Vec::new();
     if let Some(path) = png {

@@ -83,7 +83,10 @@ mod tests {
         let second = 10 + 512;
         assert_eq!(&b[second..second + 8], &[0x1D, 0x76, 0x30, 0, 2, 0, 44, 0]);
         assert_eq!(&b[second + 8..second + 8 + 88], &r.bits[512..600]);
-        assert_eq!(&b[b.len() - 6..], &[0x1B, 0x64, FEED_LINES, 0x1D, 0x56, 0x01]);
+        assert_eq!(
+            &b[b.len() - 6..],
+            &[0x1B, 0x64, FEED_LINES, 0x1D, 0x56, 0x01]
+        );
     }
 
     #[test]

@@ -107,7 +107,9 @@ impl Printer {
     }
 
     fn notify(&self, job: &Job, status: &'static str, reason: Option<&'static str>) {
-        let _ = self.notices.send(Notice::of(&self.name, job, status, reason));
+        let _ = self
+            .notices
+            .send(Notice::of(&self.name, job, status, reason));
     }
 }
 
@@ -122,7 +124,10 @@ pub struct Printers {
 impl Printers {
     /// The printers of `config`'s kiosks (no task runs until [`Printers::start`]).
     pub fn new(config: &Config) -> Printers {
-        let kiosks = config.devices.iter().filter(|d| d.role == DeviceRole::Kiosk);
+        let kiosks = config
+            .devices
+            .iter()
+            .filter(|d| d.role == DeviceRole::Kiosk);
         let mut printers = BTreeMap::new();
         let mut tokens = HashMap::new();
         for d in kiosks {

@@ -113,9 +113,7 @@ impl Queue {
             return self.failed(&job, "expired");
         }
         let condition = self.printer.health().condition;
-        let recent = self
-            .last_try
-            .is_some_and(|t| t.elapsed() < LOOK_EVERY);
+        let recent = self.last_try.is_some_and(|t| t.elapsed() < LOOK_EVERY);
         if condition.blocks() && recent {
             return self.failed(&job, condition.word());
         }
@@ -212,7 +210,12 @@ impl Queue {
 }
 
 impl Notice {
-    pub(super) fn of(printer: &str, job: &Job, status: &'static str, reason: Option<&'static str>) -> Notice {
+    pub(super) fn of(
+        printer: &str,
+        job: &Job,
+        status: &'static str,
+        reason: Option<&'static str>,
+    ) -> Notice {
         Notice {
             printer: printer.to_string(),
             ticket: job.ticket,

@@ -96,7 +96,12 @@ pub fn render(t: &TicketContent, paper: Paper) -> Result<Raster, RenderError> {
     }
     facts(&mut pen, t);
     qr(&mut pen, &t.url)?;
-    pen.centred("Quét mã QR để theo dõi lượt của bạn", 21.0, Weight::Regular, 0.0);
+    pen.centred(
+        "Quét mã QR để theo dõi lượt của bạn",
+        21.0,
+        Weight::Regular,
+        0.0,
+    );
     pen.centred("Scan to follow your turn", 20.0, Weight::Regular, 10.0);
     pen.rule(10.0);
     pen.centred(&t.footer, 21.0, Weight::Regular, 0.0);
@@ -165,18 +170,21 @@ fn facts(pen: &mut Pen<'_>, t: &TicketContent) {
         let v = pen.bold.line(&value, vpx);
         if l.width + v.width + 16.0 * pen.k <= room {
             let baseline = pen.y + va.max(la);
-            pen.regular.draw(&mut pen.canvas, &l, margin, baseline, true);
+            pen.regular
+                .draw(&mut pen.canvas, &l, margin, baseline, true);
             let vx = pen.width() - margin - v.width;
             pen.bold.draw(&mut pen.canvas, &v, vx, baseline, true);
             pen.y = baseline + vd.max(ld) + 6.0 * pen.k;
         } else {
             let baseline = pen.y + la;
-            pen.regular.draw(&mut pen.canvas, &l, margin, baseline, true);
+            pen.regular
+                .draw(&mut pen.canvas, &l, margin, baseline, true);
             let lines = pen.bold.wrap(&value, vpx, room);
             let mut y = baseline + ld;
             for v in &lines {
                 let vx = pen.width() - margin - v.width;
-                pen.bold.draw(&mut pen.canvas, v, vx.max(margin), y + va, true);
+                pen.bold
+                    .draw(&mut pen.canvas, v, vx.max(margin), y + va, true);
                 y += va + vd;
             }
             pen.y = y + 6.0 * pen.k;

@@ -38,15 +38,30 @@ fn a_kiosk_printer_and_its_paper_parse() {
 fn wrong_printer_keys_are_located() {
     let text = kiosk("printer = \"lpt1\"\npaper_mm = 57\n");
     assert_problem(&text, "lpt1", "devices[0].printer", "tcp://HOST:PORT");
-    assert_problem(&text, "paper_mm = 57", "devices[0].paper_mm", "use 80 or 58");
+    assert_problem(
+        &text,
+        "paper_mm = 57",
+        "devices[0].paper_mm",
+        "use 80 or 58",
+    );
     let text = kiosk("printer = \"tcp://printer:99999\"\n");
     assert_problem(&text, "99999", "devices[0].printer", "not a port number");
     let text = kiosk("paper_mm = 80\n");
-    assert_problem(&text, "paper_mm = 80", "devices[0].paper_mm", "belongs with a printer");
+    assert_problem(
+        &text,
+        "paper_mm = 80",
+        "devices[0].paper_mm",
+        "belongs with a printer",
+    );
     let text = format!(
         "{BASE}\n[[devices]]\nname = \"TV\"\nrole = \"display\"\ntoken = \"display-token-000001\"\nprinter = \"file:/tmp/x\"\n"
     );
-    assert_problem(&text, "file:/tmp/x", "devices[0].printer", "only kiosk devices");
+    assert_problem(
+        &text,
+        "file:/tmp/x",
+        "devices[0].printer",
+        "only kiosk devices",
+    );
 }
 
 #[test]
@@ -64,5 +79,10 @@ fn the_ticket_footer_is_checked() {
     );
     assert_problem(&text, &long, "centre.ticket_footer", "too long");
     let text = BASE.replace("name = \"Test\"", "name = \"Test\"\nticket_footer = \" \"");
-    assert_problem(&text, "ticket_footer", "centre.ticket_footer", "must not be empty");
+    assert_problem(
+        &text,
+        "ticket_footer",
+        "centre.ticket_footer",
+        "must not be empty",
+    );
 }
