@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages xephang needs when they are missing: ALSA headers and
-# pkg-config (rodio's sound output), and with --browser Debian's chromium for browser tests
-# and python3-venv for schemathesis.
+# pkg-config (rodio's sound output), tesseract with its Vietnamese data (the print tests read
+# printed tickets back by OCR), and with --browser Debian's chromium for browser tests and
+# python3-venv for schemathesis.
 set -euo pipefail
 need=()
 dpkg -s libasound2-dev >/dev/null 2>&1 || need+=(libasound2-dev)
 dpkg -s pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+dpkg -s tesseract-ocr >/dev/null 2>&1 || need+=(tesseract-ocr)
+dpkg -s tesseract-ocr-vie >/dev/null 2>&1 || need+=(tesseract-ocr-vie)
 if [ "${1:-}" = "--browser" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   # schemathesis runs in a venv (tests/schemathesis.sh).
