@@ -117,7 +117,10 @@ pub struct PrinterState {
     pub state: String,
     /// Start of the current fault.
     pub since: Option<DateTime<FixedOffset>>,
+    /// The last error in words (English, technical).
     pub last_error: Option<String>,
+    /// Its code: `paper_out`, `offline`, `no_answer`, `closed`, `unreachable`, `io`, `busy`.
+    pub last_reason: Option<String>,
     pub last_error_at: Option<DateTime<FixedOffset>>,
     pub last_printed_at: Option<DateTime<FixedOffset>>,
     pub printed: u64,

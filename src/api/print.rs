@@ -222,6 +222,7 @@ pub async fn printers(State(app): State<AppState>, who: Principal) -> ApiResult<
                 "state": h.condition.word(),
                 "since": h.condition.since(),
                 "last_error": h.last_error,
+                "last_reason": h.last_reason,
                 "last_error_at": h.last_error_at,
                 "last_printed_at": h.last_printed_at,
                 "printed": h.printed,

@@ -13,6 +13,8 @@ use crate::domain::ids::TicketId;
 pub struct Health {
     pub condition: Condition,
     pub last_error: Option<String>,
+    /// The code of the last error (`paper_out`, `no_answer`, `closed`, …).
+    pub last_reason: Option<&'static str>,
     pub last_error_at: Option<DateTime<FixedOffset>>,
     pub last_printed_at: Option<DateTime<FixedOffset>>,
     pub printed: u64,

@@ -92,6 +92,7 @@ impl Printer {
     ) -> Result<(), &'static str> {
         let condition = self.health().condition;
         if condition.blocks() {
+            self.lock_health().failed += 1;
             return Err(condition.word());
         }
         let job = Job {
@@ -100,9 +101,12 @@ impl Printer {
             enqueued: tokio::time::Instant::now(),
             reprint,
         };
-        self.tx.try_send(job).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => "queue_full",
-            mpsc::error::TrySendError::Closed(_) => "stopped",
+        self.tx.try_send(job).map_err(|e| {
+            self.lock_health().failed += 1;
+            match e {
+                mpsc::error::TrySendError::Full(_) => "queue_full",
+                mpsc::error::TrySendError::Closed(_) => "stopped",
+            }
         })
     }
 

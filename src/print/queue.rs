@@ -177,6 +177,7 @@ impl Queue {
             }
             if let Err(f) = out {
                 h.last_error = Some(f.to_string());
+                h.last_reason = Some(f.reason());
                 h.last_error_at = Some(now);
             }
             before != h.condition || matches!(before, Condition::Unknown)

@@ -130,5 +130,13 @@ test('a daemon-printed ticket never reaches window.print; a failed print shows t
   await kiosk.setViewportSize({ width: 1920, height: 1080 });
   await shot(kiosk, 'kiosk-print-failed-1920x1080.png');
   assert.equal(jobs.length, 1, 'nothing printed while out of paper');
+
+  // The supervisor sees the printer out of paper, in the printers card and the alert row.
+  const sup = await openPage(browser, { width: 1920, height: 1080, log, errors, name: 'supervisor' });
+  await sup.goto(`${daemon.origin}/supervisor?token=${TOKENS.supervisor}`);
+  await until(sup, () => document.querySelector('#printers tr[data-state="paper_out"]'), undefined, 10000);
+  await until(sup, () => /Máy in .*Kiosk sảnh.* hết giấy/.test(document.querySelector('#alerts').textContent));
+  assert.match(await sup.textContent('#printers'), /hết giấy/);
+  await shot(sup, 'supervisor-printers-1920x1080.png');
   assert.deepEqual(errors, []);
 });
