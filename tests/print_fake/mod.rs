@@ -89,6 +89,16 @@ impl FakePrinter {
             .collect()
     }
 
+    /// When the `n`-th (0-based) connection that carried more than status queries ended
+    /// its last byte, if it has ended.
+    pub fn job_done(&self, n: usize) -> Option<Instant> {
+        let done = self.done.lock().unwrap();
+        done.iter()
+            .filter(|c| c.bytes.len() > 12)
+            .nth(n)
+            .map(|c| c.last_byte)
+    }
+
     /// Waits until `n` jobs have been printed (panics after `limit`).
     pub fn wait_jobs(&self, n: usize, limit: Duration) -> Vec<Job> {
         let until = Instant::now() + limit;
