@@ -438,10 +438,22 @@ mod tests {
     /// `(method, path)` of every `.route(...)` of `api::router`, read from its source:
     /// `/api/v1` routes, `/healthz` and `/metrics` (not the WebSocket or the pages).
     fn router_routes() -> Vec<(String, String)> {
-        let src = include_str!("mod.rs");
-        let start = src.find("pub fn router").expect("router fn");
-        let body = &src[start..];
+        // The router, and the route files merged into it (`.merge(file::routes())`).
+        let sources = [
+            (include_str!("mod.rs"), "pub fn router"),
+            (include_str!("print.rs"), "pub fn routes"),
+        ];
         let mut out = Vec::new();
+        for (src, start) in sources {
+            let body = &src[src.find(start).expect("router fn")..];
+            let end = body.find("\n}\n").unwrap_or(body.len());
+            routes_in(&body[..end], &mut out);
+        }
+        out.retain(|(_, p)| p != "/ws");
+        out
+    }
+
+    fn routes_in(body: &str, out: &mut Vec<(String, String)>) {
         let mut rest = body;
         while let Some(i) = rest.find(".route(") {
             rest = &rest[i + 7..];
@@ -459,8 +471,6 @@ mod tests {
                 }
             }
         }
-        out.retain(|(_, p)| p != "/ws");
-        out
     }
 
     #[test]
