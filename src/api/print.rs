@@ -16,7 +16,9 @@ use super::auth::{token_of, Principal};
 use super::error::{ApiError, ApiResult};
 use super::tickets::parse_ticket_id;
 use super::{openapi, AppState};
+use crate::domain::event::CounterStatus;
 use crate::domain::ids::TicketId;
+use crate::domain::ticket::Ticket;
 use crate::print::content::{ticket_content, Lobby};
 use crate::print::{Printer, TicketContent, REPRINT_WINDOW};
 
@@ -49,22 +51,23 @@ pub fn ticket_url(headers: &HeaderMap, id: &TicketId) -> String {
     format!("http://{host}/t/{id}")
 }
 
-/// The text of a ticket of today, from the read side (one small use of the hub).
-fn content_of(app: &AppState, id: &TicketId, url: &str) -> Option<TicketContent> {
+/// A ticket of today with its place and estimate, and whether an open counter serves its
+/// service now: the one use of the read side (hub) of this module.
+fn lobby_ticket(app: &AppState, id: &TicketId) -> Option<(Ticket, Lobby)> {
     let ticket = app.hub.tickets.get(id)?.clone();
     let snap = app.hub.snapshot();
-    let staffed = snap.counters.iter().any(|c| {
-        c.status == crate::domain::event::CounterStatus::Open
-            && c.services.contains(&ticket.service)
-    });
-    let lobby = Lobby { staffed };
-    Some(ticket_content(
-        &app.spec,
-        &app.config.ticket_footer,
-        &ticket,
-        lobby,
-        url,
-    ))
+    let staffed = snap
+        .counters
+        .iter()
+        .any(|c| c.status == CounterStatus::Open && c.services.contains(&ticket.service));
+    Some((ticket, Lobby { staffed }))
+}
+
+/// The text of a ticket of today.
+fn content_of(app: &AppState, id: &TicketId, url: &str) -> Option<TicketContent> {
+    let (ticket, lobby) = lobby_ticket(app, id)?;
+    let footer = &app.config.ticket_footer;
+    Some(ticket_content(&app.spec, footer, &ticket, lobby, url))
 }
 
 /// `print` of an answer: `{"by":"daemon","printer","state":"queued"|"failed","reason"}`.
@@ -150,11 +153,8 @@ pub async fn reprint(
     if !who.is_supervisor() && who != Principal::Kiosk {
         return Err(who.refusal());
     }
-    let status = app
-        .hub
-        .tickets
-        .get(&id)
-        .map(|t| t.status)
+    let status = lobby_ticket(&app, &id)
+        .map(|(t, _)| t.status)
         .ok_or_else(ApiError::not_found)?;
     let issuer = app.printers.issued_by(&id);
     let name = match (&who, &kiosk.0) {
