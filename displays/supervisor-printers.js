@@ -18,6 +18,7 @@ const REASON = {
   offline: ['Máy in báo ngoại tuyến', 'The printer reports offline'],
   no_answer: ['Máy in không trả lời', 'The printer does not answer'],
   closed: ['Máy in ngắt kết nối', 'The printer closed the connection'],
+  cut: ['Mất kết nối khi đang in', 'The connection broke while printing'],
   unreachable: ['Không kết nối được máy in', 'Cannot reach the printer'],
   busy: ['Lần in trước chưa xong', 'The previous print has not finished'],
   io: ['Lỗi ghi dữ liệu', 'Write error'],

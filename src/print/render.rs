@@ -213,3 +213,60 @@ fn qr(pen: &mut Pen<'_>, url: &str) -> Result<(), RenderError> {
     pen.y = (top + size + 3 * scale) as f32;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::print::content::sample;
+
+    fn qr_of(r: &Raster) -> String {
+        let grey = r.to_grey(1);
+        let w = r.width as usize;
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, r.height as usize, |x, y| {
+            grey[y * w + x]
+        });
+        let grids = img.detect_grids();
+        assert_eq!(grids.len(), 1);
+        grids[0].decode().expect("decodes").1
+    }
+
+    #[test]
+    fn tickets_are_paper_wide_and_their_qr_reads_back() {
+        let url = "http://192.168.1.10:8080/t/01JDEMO0000000000000000000";
+        let t = sample(
+            "Trung tâm Phục vụ hành chính công tỉnh Demo",
+            "Cảm ơn quý khách",
+            url,
+        );
+        for (paper, width) in [(Paper::Mm80, 576), (Paper::Mm58, 384)] {
+            let r = render(&t, paper).expect("renders");
+            assert_eq!(r.width, width);
+            assert_eq!(r.bits.len(), r.stride() * r.height as usize);
+            assert!((500..1600).contains(&r.height), "height {}", r.height);
+            assert_eq!(qr_of(&r), url);
+            // Some ink, mostly paper.
+            let black = r
+                .bits
+                .iter()
+                .map(|b| b.count_ones() as usize)
+                .sum::<usize>();
+            let share = black as f64 / (r.width * r.height) as f64;
+            assert!((0.05..0.5).contains(&share), "ink share {share}");
+        }
+    }
+
+    #[test]
+    fn text_in_decomposed_form_draws_like_precomposed() {
+        let url = "http://h/t/1";
+        let mut a = sample("Trung tâm", "x", url);
+        let mut b = a.clone();
+        a.service = "Hộ tịch".into();
+        // "Hộ tịch" with combining marks (o + circumflex + dot below, i + dot below).
+        b.service = "Ho\u{302}\u{323} ti\u{323}ch".into();
+        let (ra, rb) = (
+            render(&a, Paper::Mm80).expect("a"),
+            render(&b, Paper::Mm80).expect("b"),
+        );
+        assert_eq!(ra, rb, "NFC before glyph look-up");
+    }
+}

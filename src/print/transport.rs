@@ -45,6 +45,10 @@ pub enum Failure {
     NoAnswer,
     #[error("the printer closed the connection")]
     Closed,
+    /// The connection broke while the ticket was being sent: part of it may have printed,
+    /// so it is never sent again by itself.
+    #[error("the connection broke while the ticket was being sent: {0}")]
+    Cut(String),
     #[error("out of paper (or cover open)")]
     PaperOut,
     #[error("the printer reports itself offline")]
@@ -61,6 +65,7 @@ impl Failure {
             Failure::Unreachable(_) => "unreachable",
             Failure::NoAnswer => "no_answer",
             Failure::Closed => "closed",
+            Failure::Cut(_) => "cut",
             Failure::PaperOut => "paper_out",
             Failure::Offline => "offline",
             Failure::Busy => "busy",
@@ -68,7 +73,8 @@ impl Failure {
         }
     }
 
-    /// Worth another attempt in a moment (a refused or dropped connection).
+    /// Worth another attempt in a moment: a refused connection, or one dropped before any
+    /// byte of the ticket was sent.
     pub fn retryable(&self) -> bool {
         matches!(self, Failure::Unreachable(_) | Failure::Closed)
     }
@@ -136,7 +142,7 @@ impl Transport {
             };
             match timeout(l.write, written).await {
                 Err(_) => return Err(Failure::NoAnswer),
-                Ok(Err(e)) => return Err(io_failure(e)),
+                Ok(Err(e)) => return Err(Failure::Cut(e.to_string())),
                 Ok(Ok(())) => {}
             }
         }
@@ -204,4 +210,41 @@ fn write_file(path: &Path, job: &[u8], create: bool) -> Result<(), Failure> {
     f.write_all(job)
         .and_then(|()| f.flush())
         .map_err(|e| Failure::Io(format!("{}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_failures_before_any_ticket_byte_are_retried() {
+        assert!(Failure::Unreachable("refused".into()).retryable());
+        assert!(Failure::Closed.retryable());
+        for f in [
+            Failure::Cut("reset".into()),
+            Failure::NoAnswer,
+            Failure::PaperOut,
+            Failure::Offline,
+            Failure::Busy,
+            Failure::Io("disk".into()),
+        ] {
+            assert!(!f.retryable(), "{f:?} retried");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_file_printer_appends_and_a_missing_device_is_unreachable() {
+        let dir = std::env::temp_dir().join(format!("xephang-print-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("tickets.bin");
+        let t = Transport::new(PrinterTarget::File(path.clone()), Limits::default());
+        t.send(b"ab").await.expect("written");
+        t.send(b"cd").await.expect("written");
+        assert_eq!(std::fs::read(&path).expect("read"), b"abcd");
+        let usb = Transport::new(PrinterTarget::Usb(dir.join("lp9")), Limits::default());
+        let e = usb.send(b"x").await.expect_err("no such device");
+        assert_eq!(e.reason(), "unreachable");
+        assert!(!dir.join("lp9").exists(), "a device file is never created");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
