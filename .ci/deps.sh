@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages xephang needs when they are missing: ALSA headers and
 # pkg-config (rodio's sound output), libopus-dev (decoding the voice studio's browser
-# recordings, WebM/Ogg Opus, through the `opus` crate), and with --browser Debian's chromium for browser tests
-# and python3-venv for schemathesis.
+# recordings, WebM/Ogg Opus, through the `opus` crate); with --browser (the test command) also
+# Debian's chromium for browser tests, python3-venv for schemathesis, and tesseract with its
+# Vietnamese data (the print tests read printed tickets back by OCR).
 set -euo pipefail
 need=()
 dpkg -s libasound2-dev >/dev/null 2>&1 || need+=(libasound2-dev)
 dpkg -s pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 dpkg -s libopus-dev >/dev/null 2>&1 || need+=(libopus-dev)
 if [ "${1:-}" = "--browser" ]; then
+  dpkg -s tesseract-ocr >/dev/null 2>&1 || need+=(tesseract-ocr)
+  dpkg -s tesseract-ocr-vie >/dev/null 2>&1 || need+=(tesseract-ocr-vie)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   # schemathesis runs in a venv (tests/schemathesis.sh).
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)

@@ -315,7 +315,7 @@ function setBanner(on) {
 // ---------------------------------------------------------------- WebSocket link
 /**
  * Opens the live link. opts: {token, ticket}. Returns a client with
- * on('snapshot'|'event'|'ticket'|'change'|'link', fn), reconnect(fresh), and `model`.
+ * on('snapshot'|'event'|'ticket'|'print'|'change'|'link', fn), reconnect(fresh), and `model`.
  * 'event' handlers get (event, frame); 'change' fires once per burst of frames.
  */
 export function connect(opts = {}) {
@@ -409,6 +409,8 @@ export function connect(opts = {}) {
     } else if (f.type === 'ticket') {
       emit('ticket', f.ticket);
       change();
+    } else if (f.type === 'print') {
+      emit('print', f); // a kiosk's daemon-printed ticket: printed or failed (kiosk-print.js)
     }
   }
 

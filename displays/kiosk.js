@@ -7,6 +7,7 @@ import {
   connect, model, api, token, esc, bi, L, i18n, setLang, applyStatic, onLang, langToggle,
   fmtTime, fmtDate, waitText, everySecond, prioName, $, $$,
 } from '/assets/client.js';
+import { byDaemon, attachDaemonPrint, daemonPrint, daemonReprint } from '/assets/kiosk-print.js';
 
 const SHOW_MS = 10000;     // the issued ticket stays on screen this long
 const QUIET_MS = 1500;     // taps ignored after an answer (double taps)
@@ -23,6 +24,7 @@ let showUntil = 0;         // when the issued ticket leaves the screen (ms since
 let idleTimer = null;
 let code = '';
 let svToken = null;
+let myPrinter = null;      // `print` of this kiosk's daemon-printed tickets (kiosk-print.js)
 
 // ---------------------------------------------------------------- rendering
 // Buttons are built once per set of services and language, then only their counts change:
@@ -145,6 +147,12 @@ function closeTicket() {
  * the body names the ticket last handed to the printer (for the tests and the IT person).
  */
 async function printTicket(t) {
+  // A kiosk with a `printer`: the daemon prints; this page only shows the outcome.
+  if (byDaemon(t)) {
+    myPrinter = t.print;
+    daemonPrint(t);
+    return;
+  }
   const c = model.centre || {};
   const s = model.services.find((x) => x.id === t.service);
   $('#p-centre').textContent = c.name || '';
@@ -297,7 +305,7 @@ $('#sv-tickets').addEventListener('click', async (e) => {
   try {
     const t = await api('GET', `/api/v1/tickets/${encodeURIComponent(id)}`, undefined, { token: svToken });
     $('#settings').hidden = true;
-    printTicket(t);
+    if (myPrinter) daemonReprint({ ...t, print: myPrinter }, svToken); else printTicket(t);
   } catch (err) { $('#sv-err').textContent = err.message; }
 });
 $('#sv-reload').addEventListener('click', () => location.reload());
@@ -314,8 +322,10 @@ $('#services').addEventListener('click', (e) => {
   const b = e.target.closest('.svc');
   if (b && !b.disabled) issue(b.dataset.service);
 });
-$('#reprint').addEventListener('click', () => { if (last && Date.now() - last.at < REPRINT_MS) printTicket(last.ticket); });
-$('#t-reprint').addEventListener('click', () => { if (last && Date.now() - last.at < REPRINT_MS) printTicket(last.ticket); });
+// Reprint: the daemon's printer again (POST …/reprint), or the browser's.
+const reprintTicket = (t) => (byDaemon(t) ? daemonReprint(t) : printTicket(t));
+$('#reprint').addEventListener('click', () => { if (last && Date.now() - last.at < REPRINT_MS) reprintTicket(last.ticket); });
+$('#t-reprint').addEventListener('click', () => { if (last && Date.now() - last.at < REPRINT_MS) reprintTicket(last.ticket); });
 $('#t-done').addEventListener('click', closeTicket);
 document.addEventListener('contextmenu', (e) => e.preventDefault());
 document.addEventListener('pointerdown', () => {
@@ -333,6 +343,13 @@ document.addEventListener('pointerdown', () => {
 
 langToggle($('#lang'));
 client.on('change', render);
+attachDaemonPrint(client, {
+  closeTicket,
+  serviceLabel: (t) => {
+    const s = model.services.find((x) => x.id === t.service);
+    return s ? bi(s.name, s.name_en || s.name) : esc(t.service);
+  },
+});
 onLang(render);
 everySecond((now) => { $('#clock').textContent = `${fmtDate(now)} · ${fmtTime(now)}`; });
 applyStatic();

@@ -7,6 +7,7 @@ import {
 } from '/assets/client.js';
 import { LEVELS, face } from '/assets/faces.js';
 import { attachBookings } from '/assets/supervisor-bookings.js';
+import { attachPrinters, printerAlert } from '/assets/supervisor-printers.js';
 
 const KEY = 'xephang.supervisor';
 let tok = qs.get('token') || sessionStorage.getItem(KEY) || '';
@@ -61,6 +62,7 @@ async function start() {
   });
   client.on('snapshot', () => loadStats().then(render).catch(() => {}));
   attachBookings(client, tok);
+  attachPrinters(client, tok);
 }
 
 async function loadStats() {
@@ -153,7 +155,7 @@ function renderAlerts() {
   }).filter((x) => x.s?.target_wait_s && x.w > x.s.target_wait_s).sort((a, b) => b.w - a.w);
   // Counters paused too long and services nobody serves: raised by the daemon (alert events).
   const other = [...(model.alerts?.values() || [])].filter((a) => a.kind !== 'ticket_overdue');
-  const otherHtml = other.map((a) => (a.kind === 'counter_paused'
+  const otherHtml = other.map((a) => printerAlert(a) ?? (a.kind === 'counter_paused'
     ? `<span class="t">${esc(L(`Quầy ${a.counter} tạm dừng từ`, `Counter ${a.counter} paused since`))} ${esc(fmtTime(a.since))}</span>`
     : `<span class="t">${esc(L('Không có quầy mở cho', 'No open counter for'))} <b>${esc(svcName(a.service))}</b></span>`)).join('');
   const box = $('#alerts');

@@ -60,7 +60,12 @@ pub struct Config {
     /// `[centre] remote_per_client`: tickets one phone (address + cookie) may take from
     /// home per business day (default 2).
     pub remote_per_client: u32,
+    /// `[centre] ticket_footer`: the last line of tickets the daemon prints.
+    pub ticket_footer: String,
 }
+
+/// The footer of printed tickets when `[centre] ticket_footer` is not set.
+pub const DEFAULT_TICKET_FOOTER: &str = "Vui lòng giữ phiếu và chú ý bảng gọi số.";
 
 /// A clerk or supervisor who logs in with a PIN.
 #[derive(Clone, PartialEq, Eq)]
@@ -93,6 +98,9 @@ pub struct DeviceSpec {
     pub token: String,
     /// The counter of a rating device; `None` for every other role.
     pub counter: Option<CounterId>,
+    /// The ticket printer of a kiosk that the daemon prints to (`printer`, `paper_mm`);
+    /// `None`: the kiosk prints through its browser.
+    pub printer: Option<crate::print::PrinterSpec>,
 }
 
 // Debug by hand: a 4-digit PIN's hash is cracked in seconds and a token is a credential,
@@ -116,6 +124,7 @@ impl fmt::Debug for DeviceSpec {
             .field("role", &self.role)
             .field("token", &"<redacted>")
             .field("counter", &self.counter)
+            .field("printer", &self.printer)
             .finish()
     }
 }

@@ -61,6 +61,8 @@ enum Message {
 
 /// Produces the playlist of a call.
 pub type Announce = Box<dyn Fn(&str, CounterId) -> Vec<String> + Send>;
+/// The kiosks' printers as their print queues last saw them (an input of the alerts).
+pub type PrinterSource = Arc<dyn Fn() -> Vec<crate::domain::alerts::PrinterInput> + Send + Sync>;
 /// The wall clock (replaceable in tests).
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
@@ -136,6 +138,12 @@ impl EngineHandle {
     pub async fn tick(&self) {
         let _ = self.tx.send(Message::Tick).await;
     }
+
+    /// Asks for a check without waiting: when the writer's queue is full the timer's next
+    /// tick (every 10 s) does it.
+    pub fn try_tick(&self) {
+        let _ = self.tx.try_send(Message::Tick);
+    }
 }
 
 /// Everything the writer thread owns.
@@ -155,6 +163,8 @@ pub struct Engine {
     purge_checked: Option<NaiveDate>,
     /// Rewrites old day files without the purged personal data, off this thread.
     compaction: crate::journal::compact::Background,
+    /// The printers' condition for the alerts (none until [`Engine::watch_printers`]).
+    printers: Option<PrinterSource>,
 }
 
 impl Engine {
@@ -200,6 +210,7 @@ impl Engine {
             stale: false,
             purge_checked: None,
             compaction: Default::default(),
+            printers: None,
         };
         if events.is_empty() {
             let first = start_of_day(&engine.state, day);
@@ -213,6 +224,12 @@ impl Engine {
 
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// Where the alert check reads the kiosks' printers from (src/print). A queue that sees
+    /// its printer change sends [`EngineHandle::tick`] so the alert follows at once.
+    pub fn watch_printers(&mut self, source: PrinterSource) {
+        self.printers = Some(source);
     }
 
     /// Starts the writer thread.
@@ -327,7 +344,8 @@ impl Engine {
         if (self.stale && !self.reload()) || !self.day_is_current(now) {
             return;
         }
-        let events = crate::domain::alerts::check(&self.spec, &self.state, now);
+        let printers = self.printers.as_ref().map(|p| p()).unwrap_or_default();
+        let events = crate::domain::alerts::check(&self.spec, &self.state, now, &printers);
         if let Err(e) = self.commit_now(events, now) {
             tracing::error!(error = %e, "could not journal alerts");
             self.reload();

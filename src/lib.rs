@@ -15,6 +15,7 @@ pub mod domain;
 pub mod engine;
 pub mod journal;
 pub mod metrics;
+pub mod print;
 pub mod read;
 pub mod report;
 pub mod server;

@@ -80,6 +80,8 @@ enum Cmd {
         #[command(subcommand)]
         cmd: xephang::voice::cli::VoiceCmd,
     },
+    /// Print a sample ticket on a kiosk printer (`--printer tcp://HOST:9100`), for installers.
+    PrintTest(xephang::print::cli::PrintTestArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -272,6 +274,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::PrintTest(args) => xephang::print::cli::main(&args),
     }
 }
 

@@ -111,7 +111,8 @@ pub fn build_app(
         },
     );
     let started = Instant::now();
-    let engine = Engine::recover(
+    let printers = Arc::new(crate::print::Printers::new(&config));
+    let mut engine = Engine::recover(
         spec.clone(),
         data_dir.join("journal"),
         read.clone(),
@@ -120,6 +121,8 @@ pub fn build_app(
         clock.clone(),
     )?;
     tracing::info!(seq = engine.state().seq, day = %engine.state().day, took_ms = started.elapsed().as_millis() as u64, "state recovered");
+    let watched = printers.clone();
+    engine.watch_printers(Arc::new(move || watched.inputs()));
     let (handle, writer) = engine.spawn()?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -137,6 +140,7 @@ pub fn build_app(
         displays_dir,
         shutdown: shutdown_rx,
         clock,
+        printers,
     });
     Ok(Built {
         router: api::router(app.clone()),
@@ -198,8 +202,10 @@ pub async fn run(
             }
         })
     };
+    let print_queues = start_printers(&app);
     let config = app.config.clone();
-    // From here on only the router's state holds the engine's handle (and the ticker's).
+    // From here on only the router's state holds the engine's handle (and the ticker's and
+    // the print queues').
     drop(app);
 
     let listener = TcpListener::bind(&bind)
@@ -222,6 +228,9 @@ pub async fn run(
     let header_timeout = Duration::from_secs(u64::from(config.limits.header_timeout_s));
     serve(listener, router, header_timeout, shutdown, stop).await;
     ticker.abort();
+    for q in print_queues {
+        q.abort();
+    }
     // The writer stops once the last handle (held by the router's state) is gone.
     let joined = tokio::task::spawn_blocking(move || writer.join());
     if tokio::time::timeout(Duration::from_secs(5), joined)
@@ -233,6 +242,22 @@ pub async fn run(
         );
     }
     Ok(())
+}
+
+/// Starts one queue per kiosk printer (src/print): each reads the engine's clock and asks
+/// the engine to check the alerts when its printer's condition changes.
+fn start_printers(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    app.printers.start(
+        |_| {
+            let (spec, clock) = (app.spec.clone(), app.clock.clone());
+            let engine = app.engine.clone();
+            crate::print::queue::Env {
+                now: Box::new(move || crate::engine::local_now(&spec, &clock)),
+                changed: Box::new(move || engine.try_tick()),
+            }
+        },
+        app.shutdown.clone(),
+    )
 }
 
 /// How long shutdown waits for open HTTP connections to finish their request.

@@ -9,6 +9,7 @@ pub mod limits;
 pub mod links;
 pub mod openapi;
 pub mod pages;
+pub mod print;
 pub mod reads;
 pub mod tickets;
 pub mod voice;
@@ -52,6 +53,8 @@ pub struct App {
     pub shutdown: watch::Receiver<bool>,
     /// The engine's clock (shifted in tests by `XEPHANG_TEST_CLOCK_OFFSET_S`).
     pub clock: crate::engine::Clock,
+    /// The kiosks' ticket printers driven by the daemon (src/print).
+    pub printers: Arc<crate::print::Printers>,
 }
 
 impl App {
@@ -102,6 +105,7 @@ pub fn router(app: AppState) -> Router {
         .route("/dossier-stats", put(reads::dossier))
         .route("/openapi.json", get(openapi::openapi_json))
         .merge(voice::routes())
+        .merge(print::routes())
         .fallback(reads::api_not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -18,7 +18,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Doc, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{appointments, counters, reads, tickets, voice};
+use super::{appointments, counters, print, reads, tickets, voice};
 
 /// `{"error": {"code": "…", "message": "…"}}` — every 4xx/5xx answer.
 #[derive(ToSchema)]
@@ -80,6 +80,55 @@ pub struct Ticket {
     pub rated: Option<bool>,
     /// Citizens' answers: the address of its phone page, what its QR code encodes.
     pub url: Option<String>,
+    /// Issue and check-in answers of a kiosk with a `printer` only: the daemon prints it.
+    pub print: Option<TicketPrint>,
+}
+
+/// How a kiosk's ticket is printed by the daemon (src/print).
+#[derive(ToSchema)]
+pub struct TicketPrint {
+    /// `daemon`.
+    pub by: String,
+    /// The kiosk (device name) whose printer prints it.
+    pub printer: String,
+    /// `queued` (the outcome follows as a `print` frame on the kiosk's WebSocket) or
+    /// `failed` (known at once: the printer is down or its queue is full).
+    pub state: String,
+    /// Why it failed: `paper_out`, `offline`, `queue_full`, …
+    pub reason: Option<String>,
+}
+
+/// The answer of `POST /api/v1/tickets/{id}/reprint`.
+#[derive(ToSchema)]
+pub struct PrintAnswer {
+    pub ticket: String,
+    pub print: TicketPrint,
+}
+
+/// A kiosk's printer as the supervisor dashboard lists it.
+#[derive(ToSchema)]
+pub struct PrinterState {
+    /// The kiosk's device name.
+    pub name: String,
+    /// `tcp://HOST:PORT`, `usb:/dev/…` or `file:PATH`.
+    pub printer: String,
+    pub paper_mm: u32,
+    /// Whether its paper status can be asked (network printers).
+    pub two_way: bool,
+    /// `unknown`, `ok`, `paper_low`, `paper_out` or `offline`.
+    pub state: String,
+    /// Start of the current fault.
+    pub since: Option<DateTime<FixedOffset>>,
+    /// The last error in words (English, technical).
+    pub last_error: Option<String>,
+    /// Its code: `paper_out`, `offline`, `no_answer`, `closed`, `unreachable`, `io`, `busy`.
+    pub last_reason: Option<String>,
+    pub last_error_at: Option<DateTime<FixedOffset>>,
+    pub last_printed_at: Option<DateTime<FixedOffset>>,
+    pub printed: u64,
+    pub failed: u64,
+    /// Jobs waiting in its queue.
+    pub queued: u32,
 }
 
 #[derive(ToSchema)]
@@ -316,6 +365,7 @@ pub struct VoiceRecorded {
         appointments::remote_issue, appointments::callbacks_csv, openapi_json,
         voice::list, voice::record, voice::remove, voice::audio, voice::preview, voice::export,
         voice::import,
+        print::reprint, print::printers,
     ),
     modifiers(&CommonErrors)
 )]
@@ -407,15 +457,23 @@ mod tests {
     /// `(method, path)` of every `.route(...)` of `api::router`, read from its source:
     /// `/api/v1` routes, `/healthz` and `/metrics` (not the WebSocket or the pages).
     fn router_routes() -> Vec<(String, String)> {
-        let mut out = routes_in(include_str!("mod.rs"), "pub fn router");
-        out.extend(routes_in(include_str!("voice.rs"), "pub fn routes"));
+        // The router, and the route files merged into it (`.merge(file::routes())`).
+        let sources = [
+            (include_str!("mod.rs"), "pub fn router"),
+            (include_str!("print.rs"), "pub fn routes"),
+            (include_str!("voice.rs"), "pub fn routes"),
+        ];
+        let mut out = Vec::new();
+        for (src, start) in sources {
+            let body = &src[src.find(start).expect("router fn")..];
+            let end = body.find("\n}\n").unwrap_or(body.len());
+            routes_in(&body[..end], &mut out);
+        }
+        out.retain(|(_, p)| p != "/ws");
         out
     }
 
-    fn routes_in(src: &str, start: &str) -> Vec<(String, String)> {
-        let start = src.find(start).expect("router fn");
-        let body = &src[start..];
-        let mut out = Vec::new();
+    fn routes_in(body: &str, out: &mut Vec<(String, String)>) {
         let mut rest = body;
         while let Some(i) = rest.find(".route(") {
             rest = &rest[i + 7..];
@@ -433,8 +491,6 @@ mod tests {
                 }
             }
         }
-        out.retain(|(_, p)| p != "/ws");
-        out
     }
 
     #[test]

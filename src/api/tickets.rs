@@ -87,6 +87,7 @@ pub async fn issue(
     State(app): State<AppState>,
     links: Links,
     who: Principal,
+    kiosk: super::print::KioskDevice,
     ApiJson(body): ApiJson<IssueBody>,
 ) -> ApiResult<impl IntoResponse> {
     who.require_kiosk()?;
@@ -96,7 +97,10 @@ pub async fn issue(
         remote: false,
     };
     let events = run(&app, &who, cmd).await?;
-    Ok((StatusCode::CREATED, Json(ticket_of(&app, &links, &events))))
+    let mut ticket = ticket_of(&app, &links, &events);
+    // Durable now: the kiosk's printer (if the daemon drives one) gets it, never awaited.
+    super::print::after_issue(&app, &kiosk, &links, &mut ticket);
+    Ok((StatusCode::CREATED, Json(ticket)))
 }
 
 #[utoipa::path(
@@ -415,10 +419,13 @@ pub async fn check_in(
     State(app): State<AppState>,
     links: Links,
     who: Principal,
+    kiosk: super::print::KioskDevice,
     ApiJson(body): ApiJson<CheckInBody>,
 ) -> ApiResult<impl IntoResponse> {
     who.require_kiosk()?;
     let code = BookingCode(body.code.trim().to_ascii_uppercase());
     let events = run(&app, &who, Command::CheckIn { code }).await?;
-    Ok((StatusCode::CREATED, Json(ticket_of(&app, &links, &events))))
+    let mut ticket = ticket_of(&app, &links, &events);
+    super::print::after_issue(&app, &kiosk, &links, &mut ticket);
+    Ok((StatusCode::CREATED, Json(ticket)))
 }

@@ -75,9 +75,12 @@ pub async fn upgrade(
     who: Principal,
     Query(q): Query<WsQuery>,
     slot: Option<axum::Extension<std::sync::Arc<super::limits::WsSlot>>>,
+    kiosk: super::print::KioskDevice,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let ticket = q.ticket.as_deref().and_then(|t| t.parse::<TicketId>().ok());
+    // A kiosk whose printer the daemon drives hears how each of its tickets printed.
+    let prints = kiosk.0.and_then(|k| app.printers.subscribe(&k));
     let aud = audience(&who);
     let label = who.label();
     Ok(ws
@@ -89,7 +92,7 @@ pub async fn upgrade(
             let _slot = slot;
             app.metrics.ws_clients.fetch_add(1, Ordering::Relaxed);
             tracing::info!(who = %label, since = ?q.since, watching = ticket.is_some(), "websocket opened");
-            let why = serve(&app, socket, aud, q.since, ticket).await;
+            let why = serve(&app, socket, aud, q.since, ticket, prints).await;
             app.metrics.ws_clients.fetch_sub(1, Ordering::Relaxed);
             tracing::info!(who = %label, why, "websocket closed");
         }))
@@ -128,6 +131,7 @@ async fn serve(
     aud: Audience,
     since: Option<u64>,
     ticket: Option<TicketId>,
+    mut prints: Option<tokio::sync::broadcast::Receiver<crate::print::health::Notice>>,
 ) -> &'static str {
     let (start, mut rx) = app.read.subscribe(since);
     let mut last_seq = match start {
@@ -240,6 +244,11 @@ async fn serve(
                     return "receive error";
                 }
             },
+            frame = crate::print::next_frame(&mut prints) => {
+                if !send(&mut socket, Message::Text(frame.into())).await {
+                    return "send failed";
+                }
+            }
             _ = ping.tick() => {
                 if heard.elapsed() > SILENCE_LIMIT {
                     close(&mut socket, close_code::AWAY, "silent for 60 s").await;

@@ -156,12 +156,54 @@ pub(super) fn devices(
             }
             (None, Some(_)) | (_, None) => None,
         };
+        let printer = printer(d, role, ctx, &f);
         out.push(DeviceSpec {
             name,
             role: role.unwrap_or(DeviceRole::Display),
             token,
             counter,
+            printer,
         });
     }
     out
+}
+
+/// A kiosk's `printer` and `paper_mm` (other roles have none).
+fn printer(
+    d: &super::raw::RawDevice,
+    role: Option<DeviceRole>,
+    ctx: &mut Ctx<'_>,
+    f: &dyn Fn(&str) -> String,
+) -> Option<crate::print::PrinterSpec> {
+    use crate::print::{Paper, PrinterSpec, PrinterTarget};
+    let paper = match &d.paper_mm {
+        None => Paper::default(),
+        Some(mm) => Paper::from_mm(*mm.get_ref()).unwrap_or_else(|| {
+            let msg = format!("{} mm paper is not supported (use 80 or 58)", mm.get_ref());
+            ctx.report(Some(mm.span()), &f("paper_mm"), msg);
+            Paper::default()
+        }),
+    };
+    match (&d.printer, role) {
+        (None, _) => {
+            if let Some(mm) = &d.paper_mm {
+                let msg = "paper_mm belongs with a printer; add `printer` or remove this key";
+                ctx.report(Some(mm.span()), &f("paper_mm"), msg);
+            }
+            None
+        }
+        (Some(p), Some(DeviceRole::Kiosk)) => match PrinterTarget::parse(p.get_ref()) {
+            Ok(target) => Some(PrinterSpec { target, paper }),
+            Err(msg) => {
+                ctx.report(Some(p.span()), &f("printer"), msg);
+                None
+            }
+        },
+        (Some(p), Some(_)) => {
+            let msg = "only kiosk devices have a ticket printer; remove this key";
+            ctx.report(Some(p.span()), &f("printer"), msg);
+            None
+        }
+        (Some(_), None) => None,
+    }
 }

@@ -47,6 +47,7 @@ pub(super) struct RawCentre {
     pub pause_alert_min: Option<S<i64>>,
     pub remote_per_client: Option<S<i64>>,
     pub personal_data_days: Option<S<i64>>,
+    pub ticket_footer: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,4 +114,6 @@ pub(super) struct RawDevice {
     pub role: Option<S<String>>,
     pub token: Option<S<String>>,
     pub counter: Option<S<i64>>,
+    pub printer: Option<S<String>>,
+    pub paper_mm: Option<S<i64>>,
 }

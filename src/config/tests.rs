@@ -8,6 +8,7 @@ use crate::audio::settings::{Dialect, Output};
 use crate::domain::ids::ServiceId as ServiceIdT;
 use crate::domain::spec::{Mode, OpeningHours};
 
+mod printers;
 mod problems;
 
 /// A valid centre that the tests below break one way at a time.

@@ -68,6 +68,7 @@ pub(super) fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, base: Option<&Path>) -
             personal_data_days: centre.personal_data_days,
         },
         remote_per_client: centre.remote_per_client,
+        ticket_footer: centre.ticket_footer,
         notice: centre.notice,
         logo: centre.logo,
         public_url: centre.public_url,
@@ -87,6 +88,7 @@ struct Centre {
     pause_alert_s: u32,
     remote_per_client: u32,
     personal_data_days: u32,
+    ticket_footer: String,
     notice: Option<String>,
     logo: Option<String>,
     public_url: Option<String>,
@@ -108,6 +110,7 @@ fn centre(c: Option<&S<RawCentre>>, ctx: &mut Ctx<'_>, base: Option<&Path>) -> C
             pause_alert_s: 600,
             remote_per_client: 2,
             personal_data_days: 30,
+            ticket_footer: super::DEFAULT_TICKET_FOOTER.to_string(),
             notice: None,
             logo: None,
             public_url: None,
@@ -151,6 +154,7 @@ fn centre(c: Option<&S<RawCentre>>, ctx: &mut Ctx<'_>, base: Option<&Path>) -> C
             0,
             3650,
         ),
+        ticket_footer: ticket_footer(&c.ticket_footer, ctx),
         notice: ctx.optional(&c.notice, "centre.notice"),
         logo: ctx.optional(&c.logo, "centre.logo"),
         public_url: public_url(&c.public_url, ctx),
@@ -185,6 +189,21 @@ fn public_url(v: &Option<S<String>>, ctx: &mut Ctx<'_>) -> Option<String> {
             None
         }
     }
+}
+
+/// Most characters of `[centre] ticket_footer` (about three printed lines on 58 mm paper).
+const FOOTER_MAX: usize = 120;
+
+fn ticket_footer(v: &Option<S<String>>, ctx: &mut Ctx<'_>) -> String {
+    let Some(text) = ctx.optional(v, "centre.ticket_footer") else {
+        return super::DEFAULT_TICKET_FOOTER.to_string();
+    };
+    let n = text.chars().count();
+    if let (Some(s), true) = (v, n > FOOTER_MAX) {
+        let msg = format!("too long ({n} characters); a ticket has room for {FOOTER_MAX}");
+        ctx.report(Some(s.span()), "centre.ticket_footer", msg);
+    }
+    text
 }
 
 fn services(raw: &[S<RawService>], ctx: &mut Ctx<'_>) -> Vec<ServiceSpec> {

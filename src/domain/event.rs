@@ -91,6 +91,13 @@ pub enum AlertKind {
     CounterPaused,
     /// A service has waiting tickets but no open counter serves it.
     ServiceUnstaffed,
+    /// A kiosk's ticket printer reports its paper roll nearly used up (it still prints).
+    PrinterPaperLow,
+    /// A kiosk's ticket printer is out of paper (or its cover is open): nothing prints.
+    PrinterPaperOut,
+    /// A kiosk's ticket printer cannot be reached, does not answer, or reports itself
+    /// offline: nothing prints.
+    PrinterOffline,
 }
 
 /// An alert as raised; `key` names the condition so it is raised once and cleared once.
@@ -101,8 +108,12 @@ pub struct Alert {
     pub service: Option<ServiceId>,
     pub counter: Option<CounterId>,
     pub number: Option<String>,
-    /// When the condition began (issue time, pause time, first waiting ticket).
+    /// When the condition began (issue time, pause time, first waiting ticket, first failed
+    /// print).
     pub since: DateTime<FixedOffset>,
+    /// The kiosk (device name) whose printer the alert is about; absent for other kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printer: Option<String>,
 }
 
 /// What a counter carries over from one business day to the next.
