@@ -1,5 +1,6 @@
-//! Starting and stopping the daemon: recover the journal, start the writer, bind, serve,
-//! print the screens' URLs, and on Ctrl-C / SIGTERM close sockets and let the writer finish.
+//! Starting and stopping the daemon: lock the data folder, recover the journal, start the
+//! writer, bind, serve, print the screens' URLs, and on Ctrl-C / SIGTERM close sockets and let
+//! the writer finish (the lock is held until then, see [`crate::datalock`]).
 //! [`build_app`] is the assembly without the socket, shared with the in-process HTTP fuzz
 //! target (tests/fuzz), so that it fuzzes exactly the daemon that [`run`] serves.
 
@@ -18,6 +19,7 @@ use crate::api::{self, App, AppState};
 use crate::audio::settings::Output;
 use crate::audio::{spawn_player, Announcer};
 use crate::config::{Config, DeviceRole};
+use crate::datalock::DataLock;
 use crate::engine::{Clock, Engine};
 use crate::hub::{CentreInfo, Hub};
 use crate::metrics::Metrics;
@@ -39,6 +41,8 @@ pub enum ServerError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Locked(#[from] crate::datalock::LockError),
     #[error("journal: {0}")]
     Journal(#[from] crate::journal::JournalError),
     #[error("voice clips: {0}")]
@@ -63,10 +67,14 @@ pub struct Built {
     pub writer: JoinHandle<()>,
     /// Sending `true` tells the WebSocket tasks to close their sockets (shutdown).
     pub shutdown: watch::Sender<bool>,
+    /// The data folder's lock: keep it until the writer has stopped (dropping it lets
+    /// another writer in).
+    pub lock: DataLock,
 }
 
 /// Builds the daemon for `config` on `data_dir` with `clock`: creates the data directory,
-/// recovers the journal, starts the writer thread, loads the voice clips and the signing
+/// takes its lock (before anything in it is opened; another process holding it is
+/// [`ServerError::Locked`], with nothing written), recovers the journal, starts the writer thread, loads the voice clips and the signing
 /// key, and assembles the router. Used by [`run`] and by the in-process HTTP fuzz target
 /// (tests/fuzz), so both exercise the same assembly. Needs no Tokio runtime; starts no
 /// timer, no audio player and no listener (that is [`run`]'s part).
@@ -80,6 +88,7 @@ pub fn build_app(
         path: data_dir.clone(),
         source,
     })?;
+    let lock = DataLock::acquire(&data_dir, "run")?;
     let config = Arc::new(config);
     let spec = Arc::new(config.spec.clone());
     let announcer = Announcer::new(&config.audio)?;
@@ -131,6 +140,7 @@ pub fn build_app(
         app,
         writer,
         shutdown,
+        lock,
     })
 }
 
@@ -146,12 +156,16 @@ pub async fn run(
         displays_dir,
     } = opts;
     let clock: Clock = crate::engine::offset_clock(test_clock_offset());
+    // Start-up reads the journal and the voice clips: off the runtime's workers.
     let Built {
         router,
         app,
         writer,
         shutdown,
-    } = build_app(config, data_dir, displays_dir, clock)?;
+        mut lock,
+    } = tokio::task::spawn_blocking(move || build_app(config, data_dir, displays_dir, clock))
+        .await
+        .map_err(std::io::Error::other)??;
 
     if let (Output::Device | Output::Both, Some(announcer)) =
         (&app.config.audio.output, &app.announcer)
@@ -197,6 +211,15 @@ pub async fn run(
             source,
         })?;
     let addr = listener.local_addr()?;
+    // Informative (names this process to a refused second writer): a failure only warns.
+    let lock = tokio::task::spawn_blocking(move || {
+        if let Err(e) = lock.record_bind(&addr.to_string()) {
+            tracing::warn!(error = %e, "could not record the address in the lock file");
+        }
+        lock
+    })
+    .await
+    .map_err(std::io::Error::other)?;
     print_urls(&config, addr);
     tracing::info!(%addr, "listening");
 
@@ -212,7 +235,11 @@ pub async fn run(
         tracing::warn!(
             "the writer did not stop within 5 s; every acknowledged event is already on disk"
         );
+        // The writer may still append: keep the folder locked until the process exits.
+        std::mem::forget(lock);
+        return Ok(());
     }
+    drop(lock);
     Ok(())
 }
 

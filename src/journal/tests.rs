@@ -12,7 +12,7 @@ fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).expect("date")
 }
 
-fn env(seq: u64) -> Envelope {
+pub(crate) fn env(seq: u64) -> Envelope {
     let at = FixedOffset::east_opt(7 * 3600)
         .and_then(|tz| tz.with_ymd_and_hms(2026, 11, 22, 8, 0, 0).single())
         .expect("time");
@@ -555,4 +555,28 @@ mod compaction {
         drop(bg); // waits for the run
         assert!(!contains(&bytes(dir, old_day()), NAME));
     }
+}
+
+#[test]
+fn the_repair_hint_names_the_data_dir_and_day_as_typed() {
+    let p = Path::new("data/journal/2026-11-23.jsonl");
+    assert_eq!(day_args(p), "--data-dir data --day 2026-11-23");
+    let p = Path::new("/srv/xe phang/journal/2026-11-23.jsonl");
+    assert_eq!(day_args(p), "--data-dir '/srv/xe phang' --day 2026-11-23");
+    let p = Path::new("journal/2026-11-23.jsonl");
+    assert_eq!(day_args(p), "--data-dir . --day 2026-11-23");
+    let err = JournalError::Corrupt {
+        path: PathBuf::from("data/journal/2026-11-23.jsonl"),
+        line: 7,
+        what: "checksum mismatch".into(),
+    }
+    .to_string();
+    assert!(
+        err.starts_with("data/journal/2026-11-23.jsonl:7: checksum mismatch"),
+        "{err}"
+    );
+    assert!(
+        err.contains("xephang journal repair --data-dir data --day 2026-11-23"),
+        "{err}"
+    );
 }
