@@ -51,6 +51,19 @@ fn authorize(app: &AppState, who: &Principal, n: u32) -> ApiResult<CounterId> {
     }
 }
 
+/// `cmd` as `who` sends it: a clerk's counter command carries the clerk's staff id, so the
+/// writer refuses it (409 `not_on_duty`) when another clerk has taken the counter between
+/// [`authorize`] (which reads the read model) and the decision.
+fn acting(who: &Principal, cmd: Command) -> Command {
+    match who {
+        Principal::Clerk { staff, .. } => Command::AsClerk {
+            staff: staff.clone(),
+            command: Box::new(cmd),
+        },
+        _ => cmd,
+    }
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/counters/{n}/next",
@@ -61,7 +74,7 @@ fn authorize(app: &AppState, who: &Principal, n: u32) -> ApiResult<CounterId> {
         (status = 200, body = openapi::NextAnswer),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = openapi::ErrorBody),
     ),
 )]
 pub async fn next(
@@ -70,7 +83,7 @@ pub async fn next(
     Path(n): Path<u32>,
 ) -> ApiResult<Json<Value>> {
     let counter = authorize(&app, &who, n)?;
-    let events = run(&app, &who, Command::Next { counter }).await?;
+    let events = run(&app, &who, acting(&who, Command::Next { counter })).await?;
     let mut finished = Value::Null;
     let mut called = Value::Null;
     for e in &events {
@@ -90,7 +103,7 @@ async fn simple(
     make: fn(CounterId) -> Command,
 ) -> ApiResult<Json<Value>> {
     let counter = authorize(&app, &who, n)?;
-    let events = run(&app, &who, make(counter)).await?;
+    let events = run(&app, &who, acting(&who, make(counter))).await?;
     Ok(Json(json!({"ticket": ticket_of(&app, &events)})))
 }
 
@@ -104,7 +117,7 @@ async fn simple(
         (status = 200, body = openapi::TicketAnswer),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = openapi::ErrorBody),
     ),
 )]
 pub async fn recall(
@@ -125,7 +138,7 @@ pub async fn recall(
         (status = 200, body = openapi::TicketAnswer),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = openapi::ErrorBody),
     ),
 )]
 pub async fn no_show(
@@ -146,7 +159,7 @@ pub async fn no_show(
         (status = 200, body = openapi::TicketAnswer),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = openapi::ErrorBody),
     ),
 )]
 pub async fn finish(
@@ -175,7 +188,7 @@ pub struct TransferBody {
         (status = 200, body = openapi::TicketAnswer),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = openapi::ErrorBody),
     ),
 )]
 pub async fn transfer(
@@ -189,7 +202,7 @@ pub async fn transfer(
         counter,
         service: ServiceId(body.service),
     };
-    let events = run(&app, &who, cmd).await?;
+    let events = run(&app, &who, acting(&who, cmd)).await?;
     Ok(Json(json!({"ticket": ticket_of(&app, &events)})))
 }
 
@@ -211,7 +224,7 @@ pub struct StatusBody {
         (status = 200, body = openapi::Counter),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = openapi::ErrorBody),
     ),
 )]
 pub async fn status(
@@ -221,15 +234,11 @@ pub async fn status(
     ApiJson(body): ApiJson<StatusBody>,
 ) -> ApiResult<Json<Value>> {
     let counter = authorize(&app, &who, n)?;
-    run(
-        &app,
-        &who,
-        Command::SetStatus {
-            counter,
-            status: body.status,
-        },
-    )
-    .await?;
+    let cmd = Command::SetStatus {
+        counter,
+        status: body.status,
+    };
+    run(&app, &who, acting(&who, cmd)).await?;
     Ok(Json(counter_json(&app, counter, Audience::Staff)))
 }
 
