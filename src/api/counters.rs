@@ -276,8 +276,8 @@ pub struct LoginBody {
         (status = 401, description = "`unauthorized`: wrong staff id or PIN", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
         (status = 409, description = "`invalid_state`", body = openapi::ErrorBody),
-        (status = 429, description = "`rate_limited`: 5 wrong PINs lock the staff id and address out for 60 s", body = openapi::ErrorBody),
-        (status = 503, description = "`unavailable`", body = openapi::ErrorBody),
+        (status = 429, description = "`rate_limited`: 5 wrong PINs lock the staff id and address out for 60 s; PIN checks still running for the id count as wrong until they end", body = openapi::ErrorBody),
+        (status = 503, description = "`unavailable`: storage, or too many PIN checks running and waiting in the whole daemon", body = openapi::ErrorBody),
     ),
 )]
 pub async fn login(
@@ -286,24 +286,30 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Json<Value>> {
     let ip = peer.ip();
-    app.logins.check(&body.staff, ip)?;
     let staff = app
         .config
         .staff
         .iter()
         .find(|s| s.id.0 == body.staff)
         .cloned();
-    let hash = staff.as_ref().map(|s| s.pin_hash.clone());
-    let pin = body.pin.clone();
-    // argon2 is slow by design: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || {
-        hash.is_some_and(|h| crate::config::verify_pin(&h, &pin))
-    })
-    .await
-    .unwrap_or(false);
     let known = staff.as_ref().map(|s| s.id.0.clone());
+    // Counts against the id's lockout while the check runs (auth.rs, LoginGuard::begin).
+    let attempt = app.logins.begin(&body.staff, known.as_deref(), ip)?;
+    let ok = match staff.as_ref().map(|s| s.pin_hash.clone()) {
+        Some(hash) => {
+            let pin = body.pin.clone();
+            // argon2 is slow and memory-hungry by design: off the async workers, a few at
+            // a time (pin_checks.rs).
+            app.logins
+                .pins
+                .run(move || crate::config::verify_pin(&hash, &pin))
+                .await?
+        }
+        None => false,
+    };
     let Some(staff) = staff.filter(|_| ok) else {
         app.logins.failed(known.as_deref(), ip);
+        drop(attempt);
         tracing::info!(staff = %body.staff, %ip, "login refused: wrong staff id or PIN");
         return Err(ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
@@ -313,6 +319,7 @@ pub async fn login(
         ));
     };
     app.logins.succeeded(&body.staff, ip);
+    drop(attempt);
     let now = chrono::Utc::now().timestamp();
     let counter = body.counter.map(CounterId);
     let Some(counter) = counter else {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod limits;
 pub mod openapi;
 pub mod pages;
+pub mod pin_checks;
 pub mod reads;
 pub mod tickets;
 pub mod ws;
