@@ -49,6 +49,8 @@ pub enum JournalError {
         line: usize,
         what: String,
     },
+    #[error("event {seq} cannot be written as a journal line: {source} (nothing was written)")]
+    Encode { seq: u64, source: serde_json::Error },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
@@ -137,7 +139,11 @@ impl Journal {
     pub fn append(&mut self, envs: &[Envelope]) -> Result<AppendReport, JournalError> {
         let mut buf = Vec::with_capacity(envs.len() * 512);
         for env in envs {
-            encode_line(env, &mut buf);
+            // Nothing is written unless every line of the batch encodes.
+            encode_line(env, &mut buf).map_err(|source| JournalError::Encode {
+                seq: env.seq,
+                source,
+            })?;
         }
         if self.tail_dirty {
             // A previous failure left bytes past the committed length; never build on them.
@@ -256,14 +262,23 @@ pub fn last_day_with_events(
     Ok(None)
 }
 
-/// Serialises one envelope as a journal line.
-pub fn encode_line(env: &Envelope, buf: &mut Vec<u8>) {
-    // Serialising our own types to a Vec cannot fail (no maps with non-string keys).
-    let json = serde_json::to_vec(env).unwrap_or_default();
+/// Serialises one envelope as a journal line appended to `buf`. A serialisation failure is
+/// an error and leaves `buf` as it was: an empty or partial line must never reach the disk.
+pub fn encode_line(env: &Envelope, buf: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+    encode_json(env, buf)
+}
+
+/// [`encode_line`] for any value (the journal writes envelopes only).
+fn encode_json<T: serde::Serialize + ?Sized>(
+    value: &T,
+    buf: &mut Vec<u8>,
+) -> Result<(), serde_json::Error> {
+    let json = serde_json::to_vec(value)?;
     let crc = crc32fast::hash(&json);
     buf.extend_from_slice(format!("{crc:08x} ").as_bytes());
     buf.extend_from_slice(&json);
     buf.push(b'\n');
+    Ok(())
 }
 
 /// Parses one journal line (without its newline).

@@ -64,7 +64,7 @@ pub fn generate(target: usize) -> Result<(chrono::NaiveDate, Vec<u8>, usize), St
             event,
         };
         state.apply(spec, &env);
-        xephang::journal::encode_line(&env, out);
+        xephang::journal::encode_line(&env, out).expect("an event encodes");
         *count += 1;
     };
     let first = start_of_day(&state, day);

@@ -281,7 +281,7 @@ mod tests {
         seqs.iter()
             .map(|&s| {
                 let mut buf = Vec::new();
-                encode_line(&env(s), &mut buf);
+                encode_line(&env(s), &mut buf).expect("encode");
                 buf
             })
             .collect()
