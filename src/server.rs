@@ -45,6 +45,8 @@ pub enum ServerError {
     Locked(#[from] crate::datalock::LockError),
     #[error("journal: {0}")]
     Journal(#[from] crate::journal::JournalError),
+    #[error("{0}")]
+    Secret(#[from] crate::api::secret::SecretError),
     #[error("voice clips: {0}")]
     Audio(#[from] crate::audio::AudioError),
     #[error("cannot listen on {addr}: {source}")]
@@ -89,6 +91,7 @@ pub fn build_app(
         source,
     })?;
     let lock = DataLock::acquire(&data_dir, "run")?;
+    let keys = api::auth::Keys::load(&data_dir, &config.devices)?;
     let config = Arc::new(config);
     let spec = Arc::new(config.spec.clone());
     let announcer = Announcer::new(&config.audio)?;
@@ -122,7 +125,7 @@ pub fn build_app(
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let app = Arc::new(App {
-        keys: api::auth::Keys::load(&data_dir, &config.devices)?,
+        keys,
         config,
         spec,
         engine: handle,

@@ -15,7 +15,6 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::{header, request::Parts};
 use dashmap::DashMap;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use serde::Deserialize;
 use sha2::Sha256;
 
@@ -104,18 +103,13 @@ pub struct Keys {
 }
 
 impl Keys {
-    /// Loads the signing secret from `<data-dir>/secret.key`, creating it on first start.
-    pub fn load(data_dir: &Path, devices: &[DeviceSpec]) -> std::io::Result<Keys> {
-        let path = data_dir.join("secret.key");
-        let secret = match std::fs::read(&path) {
-            Ok(s) if s.len() >= 32 => s,
-            _ => {
-                let mut s = vec![0u8; 32];
-                rand::thread_rng().fill_bytes(&mut s);
-                std::fs::write(&path, &s)?;
-                s
-            }
-        };
+    /// Loads the signing secret from `<data-dir>/secret.key`, creating it on first start
+    /// (secret.rs: an unreadable or short file is an error, never replaced).
+    pub fn load(
+        data_dir: &Path,
+        devices: &[DeviceSpec],
+    ) -> Result<Keys, super::secret::SecretError> {
+        let secret = super::secret::load_or_create(data_dir)?;
         Ok(Keys {
             secret,
             devices: devices

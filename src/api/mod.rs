@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod pages;
 pub mod pin_checks;
 pub mod reads;
+pub mod secret;
 pub mod tickets;
 pub mod ws;
 
