@@ -8,6 +8,7 @@
 pub mod api;
 pub mod audio;
 pub mod config;
+pub mod conn_limit;
 pub mod datalock;
 pub mod domain;
 pub mod engine;

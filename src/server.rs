@@ -19,6 +19,7 @@ use crate::api::{self, App, AppState};
 use crate::audio::settings::Output;
 use crate::audio::{spawn_player, Announcer};
 use crate::config::{Config, DeviceRole};
+use crate::conn_limit::ConnLimiter;
 use crate::datalock::DataLock;
 use crate::engine::{Clock, Engine};
 use crate::hub::{CentreInfo, Hub};
@@ -227,7 +228,8 @@ pub async fn run(
     tracing::info!(%addr, "listening");
 
     let header_timeout = Duration::from_secs(u64::from(config.limits.header_timeout_s));
-    serve(listener, router, header_timeout, shutdown, stop).await;
+    let conns = ConnLimiter::new(&config.limits);
+    serve(listener, router, header_timeout, conns, shutdown, stop).await;
     ticker.abort();
     // The writer stops once the last handle (held by the router's state) is gone.
     let joined = tokio::task::spawn_blocking(move || writer.join());
@@ -250,7 +252,8 @@ pub async fn run(
 const DRAIN: Duration = Duration::from_secs(10);
 
 /// The accept loop (instead of `axum::serve`, which sets no timer, so hyper's header-read
-/// timeout would never fire): each connection is served by hyper's HTTP/1 server with a
+/// timeout would never fire): a connection past `conns`' caps is answered and closed; each
+/// other connection is served by hyper's HTTP/1 server with a
 /// Tokio timer and `header_timeout` (a client that does not finish sending a request's
 /// headers within it, including an idle keep-alive connection, is disconnected: slowloris),
 /// with the peer address as `ConnectInfo` and WebSocket upgrades. When `stop` resolves it
@@ -261,6 +264,7 @@ async fn serve(
     listener: TcpListener,
     router: axum::Router,
     header_timeout: Duration,
+    conns: Arc<ConnLimiter>,
     shutdown: watch::Sender<bool>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) {
@@ -284,6 +288,15 @@ async fn serve(
                     continue;
                 }
             },
+        };
+        // `[limits] http_total` / `http_per_ip` (conn_limit.rs): answered and closed.
+        let slot = match conns.admit(peer.ip()) {
+            Ok(slot) => slot,
+            Err(why) => {
+                tracing::debug!(%peer, ?why, "connection refused");
+                conns.refuse(stream, why);
+                continue;
+            }
         };
         let _ = stream.set_nodelay(true);
         let Ok(service) = make.call(peer).await;
@@ -320,6 +333,7 @@ async fn serve(
                 }
             }
             drop(open);
+            drop(slot);
         });
     }
     drop(listener);
