@@ -221,6 +221,18 @@ pub fn spawn_daemon(
     log: &Arc<Mutex<VecDeque<String>>>,
     envs: &[(String, String)],
 ) -> Result<(Child, SocketAddr), String> {
+    spawn_daemon_with_args(config, data_dir, bind, log, envs, &[])
+}
+
+/// [`spawn_daemon`] with extra arguments of `xephang run` (e.g. `--displays DIR`).
+pub fn spawn_daemon_with_args(
+    config: &Path,
+    data_dir: &Path,
+    bind: &str,
+    log: &Arc<Mutex<VecDeque<String>>>,
+    envs: &[(String, String)],
+    extra: &[&std::ffi::OsStr],
+) -> Result<(Child, SocketAddr), String> {
     let mut child = Command::new(bin())
         .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .arg("run")
@@ -230,6 +242,7 @@ pub fn spawn_daemon(
         .arg(data_dir)
         .arg("--bind")
         .arg(bind)
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
