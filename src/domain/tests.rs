@@ -489,4 +489,5 @@ fn day_end_expires_waiting_and_replay_rebuilds_state() {
 }
 
 mod duty;
+mod estimates;
 mod props;
