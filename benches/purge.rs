@@ -93,7 +93,7 @@ fn busy_day(mb: f64) -> Vec<u8> {
         let env = json!({"seq": i + 1, "at": at(0), "event": event});
         let env: xephang::domain::Envelope =
             serde_json::from_value(env).expect("the template is an event");
-        xephang::journal::encode_line(&env, &mut out);
+        xephang::journal::encode_line(&env, &mut out).expect("an event encodes");
     }
     out
 }

@@ -156,7 +156,8 @@ function showError(err) {
   if (!err) { box.hidden = true; return; }
   box.hidden = false;
   box.textContent = err.message;
-  if (err instanceof ApiError && err.status === 401) { saveSession(null); location.reload(); }
+  // 401: the session ended; not_on_duty: another clerk took the counter before this click.
+  if (err instanceof ApiError && (err.status === 401 || err.code === 'not_on_duty')) { saveSession(null); location.reload(); }
 }
 
 async function act(action, body) {

@@ -4,7 +4,9 @@
 //! Line format: `<crc32 of the JSON, 8 hex digits> <JSON envelope>\n`. On opening, a torn
 //! last line (a write cut by a power loss: no newline, or a checksum that does not match) is
 //! dropped with a warning and cut off the file; a bad line anywhere else stops start-up with
-//! the file and line, because silently skipping it would lose acknowledged data.
+//! the file and line, because silently skipping it would lose acknowledged data, and names
+//! `xephang journal repair` ([`repair`], [`cli`]). Which prefix of a file is intact is decided
+//! in one place, [`scan`], shared by start-up, readers, compaction and check/repair.
 //!
 //! Closed day files older than a recorded `personal_data_purged` are rewritten once with the
 //! personal data blanked ([`compact`]); that is the only change ever made to a closed file.
@@ -19,20 +21,36 @@ use thiserror::Error;
 
 use crate::domain::Envelope;
 
+pub mod cli;
 pub mod compact;
 pub mod fault;
+pub mod repair;
+pub mod scan;
 use fault::Fault;
 
 #[derive(Debug, Error)]
 pub enum JournalError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
-    #[error("{path}:{line}: {what} — the journal is damaged before its last line; restore the file from a backup or move it aside (nothing was changed)")]
+    #[error(
+        "{path}:{line}: {what}\n\
+         Nhật ký bị hỏng trước dòng cuối; chưa có gì bị thay đổi. Xem lỗi: `xephang journal \
+         check {args}`; sửa: `xephang journal repair {args}` (giữ phần còn nguyên vẹn, chuyển \
+         phần còn lại sang một tệp bên cạnh, không xoá gì, và liệt kê các phiếu cần cấp lại \
+         bằng tay).\n\
+         The journal is damaged before its last line; nothing was changed. See what is wrong: \
+         `xephang journal check {args}`; repair: `xephang journal repair {args}` (keeps the \
+         intact start, moves the rest into a file beside it, deletes nothing, and lists the \
+         tickets to re-issue by hand).",
+        args = day_args(.path)
+    )]
     Corrupt {
         path: PathBuf,
         line: usize,
         what: String,
     },
+    #[error("event {seq} cannot be written as a journal line: {source} (nothing was written)")]
+    Encode { seq: u64, source: serde_json::Error },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
@@ -121,7 +139,11 @@ impl Journal {
     pub fn append(&mut self, envs: &[Envelope]) -> Result<AppendReport, JournalError> {
         let mut buf = Vec::with_capacity(envs.len() * 512);
         for env in envs {
-            encode_line(env, &mut buf);
+            // Nothing is written unless every line of the batch encodes.
+            encode_line(env, &mut buf).map_err(|source| JournalError::Encode {
+                seq: env.seq,
+                source,
+            })?;
         }
         if self.tail_dirty {
             // A previous failure left bytes past the committed length; never build on them.
@@ -240,14 +262,23 @@ pub fn last_day_with_events(
     Ok(None)
 }
 
-/// Serialises one envelope as a journal line.
-pub fn encode_line(env: &Envelope, buf: &mut Vec<u8>) {
-    // Serialising our own types to a Vec cannot fail (no maps with non-string keys).
-    let json = serde_json::to_vec(env).unwrap_or_default();
+/// Serialises one envelope as a journal line appended to `buf`. A serialisation failure is
+/// an error and leaves `buf` as it was: an empty or partial line must never reach the disk.
+pub fn encode_line(env: &Envelope, buf: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+    encode_json(env, buf)
+}
+
+/// [`encode_line`] for any value (the journal writes envelopes only).
+fn encode_json<T: serde::Serialize + ?Sized>(
+    value: &T,
+    buf: &mut Vec<u8>,
+) -> Result<(), serde_json::Error> {
+    let json = serde_json::to_vec(value)?;
     let crc = crc32fast::hash(&json);
     buf.extend_from_slice(format!("{crc:08x} ").as_bytes());
     buf.extend_from_slice(&json);
     buf.push(b'\n');
+    Ok(())
 }
 
 /// Parses one journal line (without its newline).
@@ -270,45 +301,53 @@ fn read_file(path: &Path) -> Result<(Vec<Envelope>, u64), JournalError> {
     parse_bytes(path, &bytes)
 }
 
-/// Parses a file's bytes: the events and the length of the intact prefix.
+/// Parses a file's bytes: the events and the length of the intact prefix; damage before the
+/// last line is an error ([`scan`] decides).
 fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<(Vec<Envelope>, u64), JournalError> {
-    let mut events = Vec::new();
-    let mut offset = 0usize;
-    let mut line_no = 0usize;
-    while offset < bytes.len() {
-        line_no += 1;
-        let rest = &bytes[offset..];
-        let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
-            // No newline: the last write was cut short. Never acknowledged; drop it.
-            break;
-        };
-        let line = &rest[..nl];
-        let is_last = offset + nl + 1 >= bytes.len();
-        match decode_line(line) {
-            Ok(env) => {
-                if let Some(prev) = events.last().map(|e: &Envelope| e.seq) {
-                    if env.seq != prev + 1 {
-                        return Err(JournalError::Corrupt {
-                            path: path.to_path_buf(),
-                            line: line_no,
-                            what: format!("sequence jumps from {prev} to {}", env.seq),
-                        });
-                    }
-                }
-                events.push(env);
-            }
-            Err(_) if is_last => break,
-            Err(what) => {
-                return Err(JournalError::Corrupt {
-                    path: path.to_path_buf(),
-                    line: line_no,
-                    what,
-                })
-            }
-        }
-        offset += nl + 1;
+    let scan = scan::scan(bytes);
+    match scan.problem {
+        Some(p) if p.kind == scan::ProblemKind::Damaged => Err(JournalError::Corrupt {
+            path: path.to_path_buf(),
+            line: p.line,
+            what: p.what,
+        }),
+        _ => Ok((scan.events, scan.good_len)),
     }
-    Ok((events, offset as u64))
+}
+
+/// The arguments of `xephang journal check|repair` for the day file at `path`
+/// (`<data-dir>/journal/<day>.jsonl`), as a user would type them.
+pub fn day_args(path: &Path) -> String {
+    let day = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".jsonl"))
+        .unwrap_or("<YYYY-MM-DD>");
+    let data_dir = path
+        .parent()
+        .filter(|p| p.file_name().is_some_and(|n| n == "journal"))
+        .and_then(Path::parent)
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                ".".to_string()
+            } else {
+                shell_word(&d.display().to_string())
+            }
+        })
+        .unwrap_or_else(|| "<DATA-DIR>".to_string());
+    format!("--data-dir {data_dir} --day {day}")
+}
+
+/// `s` quoted for a POSIX shell when it needs it.
+fn shell_word(s: &str) -> String {
+    let plain = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:,@%".contains(c));
+    if plain && !s.is_empty() {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 fn sync_dir(dir: &Path) -> Result<(), JournalError> {

@@ -1,4 +1,5 @@
-//! The `xephang` command: run the daemon, check a config, hash a PIN, preview an announcement.
+//! The `xephang` command: run the daemon, check a config, hash a PIN, preview an announcement,
+//! check or repair a journal day file.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -58,6 +59,11 @@ enum Cmd {
         out: PathBuf,
         #[arg(long)]
         config: Option<PathBuf>,
+    },
+    /// Check (read-only) or repair a damaged journal day file.
+    Journal {
+        #[command(subcommand)]
+        action: xephang::journal::cli::JournalCmd,
     },
     /// Print (`--text`) or render (`--out FILE.wav`) the announcement of a call.
     Say {
@@ -244,6 +250,7 @@ fn main() -> ExitCode {
             }
         },
         Cmd::Voice { cmd } => xephang::voice::cli::main(cmd),
+        Cmd::Journal { action } => xephang::journal::cli::run(action),
         Cmd::Say {
             number,
             counter,

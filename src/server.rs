@@ -1,5 +1,6 @@
-//! Starting and stopping the daemon: recover the journal, start the writer, bind, serve,
-//! print the screens' URLs, and on Ctrl-C / SIGTERM close sockets and let the writer finish.
+//! Starting and stopping the daemon: lock the data folder, recover the journal, start the
+//! writer, bind, serve, print the screens' URLs, and on Ctrl-C / SIGTERM close sockets and let
+//! the writer finish (the lock is held until then, see [`crate::datalock`]).
 //! [`build_app`] is the assembly without the socket, shared with the in-process HTTP fuzz
 //! target (tests/fuzz), so that it fuzzes exactly the daemon that [`run`] serves.
 
@@ -19,6 +20,8 @@ use crate::audio::settings::Output;
 use crate::audio::{spawn_player, Announcer};
 use crate::broadcast::Broadcaster;
 use crate::config::{Config, DeviceRole};
+use crate::conn_limit::ConnLimiter;
+use crate::datalock::DataLock;
 use crate::engine::{Clock, Engine};
 use crate::metrics::Metrics;
 use crate::read::{CentreInfo, ReadModel};
@@ -40,8 +43,12 @@ pub enum ServerError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Locked(#[from] crate::datalock::LockError),
     #[error("journal: {0}")]
     Journal(#[from] crate::journal::JournalError),
+    #[error("{0}")]
+    Secret(#[from] crate::api::secret::SecretError),
     #[error("voice clips: {0}")]
     Audio(#[from] crate::audio::AudioError),
     #[error("cannot listen on {addr}: {source}")]
@@ -64,10 +71,14 @@ pub struct Built {
     pub writer: JoinHandle<()>,
     /// Sending `true` tells the WebSocket tasks to close their sockets (shutdown).
     pub shutdown: watch::Sender<bool>,
+    /// The data folder's lock: keep it until the writer has stopped (dropping it lets
+    /// another writer in).
+    pub lock: DataLock,
 }
 
 /// Builds the daemon for `config` on `data_dir` with `clock`: creates the data directory,
-/// recovers the journal, starts the writer thread, loads the voice clips and the signing
+/// takes its lock (before anything in it is opened; another process holding it is
+/// [`ServerError::Locked`], with nothing written), recovers the journal, starts the writer thread, loads the voice clips and the signing
 /// key, and assembles the router. Used by [`run`] and by the in-process HTTP fuzz target
 /// (tests/fuzz), so both exercise the same assembly. Needs no Tokio runtime; starts no
 /// timer, no audio player and no listener (that is [`run`]'s part).
@@ -81,6 +92,8 @@ pub fn build_app(
         path: data_dir.clone(),
         source,
     })?;
+    let lock = DataLock::acquire(&data_dir, "run")?;
+    let keys = api::auth::Keys::load(&data_dir, &config.devices)?;
     let config = Arc::new(config);
     let spec = Arc::new(config.spec.clone());
     let announcer = Announcer::new(&config.audio)?;
@@ -127,7 +140,7 @@ pub fn build_app(
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let app = Arc::new(App {
-        keys: api::auth::Keys::load(&data_dir, &config.devices)?,
+        keys,
         config,
         spec,
         engine: handle,
@@ -147,6 +160,7 @@ pub fn build_app(
         app,
         writer,
         shutdown,
+        lock,
     })
 }
 
@@ -162,12 +176,16 @@ pub async fn run(
         displays_dir,
     } = opts;
     let clock: Clock = crate::engine::offset_clock(test_clock_offset());
+    // Start-up reads the journal and the voice clips: off the runtime's workers.
     let Built {
         router,
         app,
         writer,
         shutdown,
-    } = build_app(config, data_dir, displays_dir, clock)?;
+        mut lock,
+    } = tokio::task::spawn_blocking(move || build_app(config, data_dir, displays_dir, clock))
+        .await
+        .map_err(std::io::Error::other)??;
 
     if let (Output::Device | Output::Both, Some(announcer)) =
         (&app.config.audio.output, &app.announcer)
@@ -215,6 +233,15 @@ pub async fn run(
             source,
         })?;
     let addr = listener.local_addr()?;
+    // Informative (names this process to a refused second writer): a failure only warns.
+    let lock = tokio::task::spawn_blocking(move || {
+        if let Err(e) = lock.record_bind(&addr.to_string()) {
+            tracing::warn!(error = %e, "could not record the address in the lock file");
+        }
+        lock
+    })
+    .await
+    .map_err(std::io::Error::other)?;
     print_urls(&config, addr);
     if config.public_url.is_none() {
         tracing::warn!(
@@ -226,7 +253,8 @@ pub async fn run(
     tracing::info!(%addr, "listening");
 
     let header_timeout = Duration::from_secs(u64::from(config.limits.header_timeout_s));
-    serve(listener, router, header_timeout, shutdown, stop).await;
+    let conns = ConnLimiter::new(&config.limits);
+    serve(listener, router, header_timeout, conns, shutdown, stop).await;
     ticker.abort();
     for q in print_queues {
         q.abort();
@@ -240,7 +268,11 @@ pub async fn run(
         tracing::warn!(
             "the writer did not stop within 5 s; every acknowledged event is already on disk"
         );
+        // The writer may still append: keep the folder locked until the process exits.
+        std::mem::forget(lock);
+        return Ok(());
     }
+    drop(lock);
     Ok(())
 }
 
@@ -264,7 +296,8 @@ fn start_printers(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
 const DRAIN: Duration = Duration::from_secs(10);
 
 /// The accept loop (instead of `axum::serve`, which sets no timer, so hyper's header-read
-/// timeout would never fire): each connection is served by hyper's HTTP/1 server with a
+/// timeout would never fire): a connection past `conns`' caps is answered and closed; each
+/// other connection is served by hyper's HTTP/1 server with a
 /// Tokio timer and `header_timeout` (a client that does not finish sending a request's
 /// headers within it, including an idle keep-alive connection, is disconnected: slowloris),
 /// with the peer address as `ConnectInfo` and WebSocket upgrades. When `stop` resolves it
@@ -275,6 +308,7 @@ async fn serve(
     listener: TcpListener,
     router: axum::Router,
     header_timeout: Duration,
+    conns: Arc<ConnLimiter>,
     shutdown: watch::Sender<bool>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) {
@@ -298,6 +332,15 @@ async fn serve(
                     continue;
                 }
             },
+        };
+        // `[limits] http_total` / `http_per_ip` (conn_limit.rs): answered and closed.
+        let slot = match conns.admit(peer.ip()) {
+            Ok(slot) => slot,
+            Err(why) => {
+                tracing::debug!(%peer, ?why, "connection refused");
+                conns.refuse(stream, why);
+                continue;
+            }
         };
         let _ = stream.set_nodelay(true);
         let Ok(service) = make.call(peer).await;
@@ -334,6 +377,7 @@ async fn serve(
                 }
             }
             drop(open);
+            drop(slot);
         });
     }
     drop(listener);

@@ -59,7 +59,7 @@ pub fn generate(target: usize) -> Result<(chrono::NaiveDate, Vec<u8>, usize), St
     let mut count = 0usize;
     let push = |state: &mut State, event, count: &mut usize, out: &mut Vec<u8>| {
         let env = state.commit(spec, event, at_of(*count));
-        xephang::journal::encode_line(&env, out);
+        xephang::journal::encode_line(&env, out).expect("an event encodes");
         *count += 1;
     };
     let first = start_of_day(&state, day);

@@ -15,7 +15,6 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::{header, request::Parts};
 use dashmap::DashMap;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use serde::Deserialize;
 use sha2::Sha256;
 
@@ -29,6 +28,8 @@ pub const SESSION: Duration = Duration::from_secs(24 * 3600);
 /// Failed PINs before a lockout, and its length.
 pub const MAX_FAILURES: u32 = 5;
 pub const LOCKOUT: Duration = Duration::from_secs(60);
+/// `Retry-After` of a login refused because the id's attempts are all in flight.
+const IN_FLIGHT_RETRY_S: u64 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
@@ -102,18 +103,13 @@ pub struct Keys {
 }
 
 impl Keys {
-    /// Loads the signing secret from `<data-dir>/secret.key`, creating it on first start.
-    pub fn load(data_dir: &Path, devices: &[DeviceSpec]) -> std::io::Result<Keys> {
-        let path = data_dir.join("secret.key");
-        let secret = match std::fs::read(&path) {
-            Ok(s) if s.len() >= 32 => s,
-            _ => {
-                let mut s = vec![0u8; 32];
-                rand::thread_rng().fill_bytes(&mut s);
-                std::fs::write(&path, &s)?;
-                s
-            }
-        };
+    /// Loads the signing secret from `<data-dir>/secret.key`, creating it on first start
+    /// (secret.rs: an unreadable or short file is an error, never replaced).
+    pub fn load(
+        data_dir: &Path,
+        devices: &[DeviceSpec],
+    ) -> Result<Keys, super::secret::SecretError> {
+        let secret = super::secret::load_or_create(data_dir)?;
         Ok(Keys {
             secret,
             devices: devices
@@ -260,10 +256,16 @@ const SWEEP_EVERY: usize = 1024;
 /// Failed login attempts per staff id and per client address. Only staff ids of the config
 /// get an entry (a made-up id, up to the body limit long, must not grow the map), and
 /// entries neither locked nor failed for [`FORGET`] are swept, so memory stays bounded.
+///
+/// PIN checks still running count against their staff id's lockout ([`LoginGuard::begin`]):
+/// failures are only known once a check ends, so without this a burst of concurrent wrong
+/// PINs for one id would all be checked before the first failure was counted.
 #[derive(Default)]
 pub struct LoginGuard {
     failures: DashMap<String, Failures>,
     calls: std::sync::atomic::AtomicUsize,
+    /// The daemon-wide cap on PIN checks running and waiting.
+    pub pins: super::pin_checks::PinChecks,
 }
 
 /// One key's recent failures.
@@ -272,16 +274,93 @@ struct Failures {
     count: u32,
     locked_until: Option<Instant>,
     last: Instant,
+    /// Attempts admitted by [`LoginGuard::begin`] and not ended (staff keys only).
+    in_flight: u32,
 }
 
 impl Failures {
-    /// Neither locked out nor failed within [`FORGET`] of `now`.
+    fn fresh(now: Instant) -> Failures {
+        Failures {
+            count: 0,
+            locked_until: None,
+            last: now,
+            in_flight: 0,
+        }
+    }
+
+    /// Neither locked out, nor failed within [`FORGET`] of `now`, nor in flight.
     fn stale(&self, now: Instant) -> bool {
-        self.locked_until.is_none_or(|u| u <= now) && now.duration_since(self.last) >= FORGET
+        self.in_flight == 0 && self.expired(now)
+    }
+
+    /// The failures no longer count: a lockout that has ended, or none for [`FORGET`].
+    fn expired(&self, now: Instant) -> bool {
+        match self.locked_until {
+            Some(until) => until <= now,
+            None => now.duration_since(self.last) >= FORGET,
+        }
+    }
+
+    fn forget_if_expired(&mut self, now: Instant) {
+        if self.expired(now) {
+            self.count = 0;
+            self.locked_until = None;
+        }
+    }
+}
+
+/// A login attempt admitted by [`LoginGuard::begin`]; it counts against its staff id's
+/// lockout until dropped.
+pub struct Attempt<'a> {
+    guard: &'a LoginGuard,
+    key: Option<String>,
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = &self.key {
+            if let Some(mut e) = self.guard.failures.get_mut(key) {
+                e.in_flight = e.in_flight.saturating_sub(1);
+            }
+        }
     }
 }
 
 impl LoginGuard {
+    /// Admits a login attempt for the staff id typed (`typed`; `known` when it names a staff
+    /// member of the config) from `ip`: refused (429 `rate_limited`) when the id or the
+    /// address is locked out, or when failures and checks in flight for the id already reach
+    /// [`MAX_FAILURES`], so that no burst gets more checks than a lockout allows.
+    pub fn begin(
+        &self,
+        typed: &str,
+        known: Option<&str>,
+        ip: IpAddr,
+    ) -> Result<Attempt<'_>, ApiError> {
+        self.check(typed, ip)?;
+        let Some(staff) = known else {
+            return Ok(Attempt {
+                guard: self,
+                key: None,
+            });
+        };
+        let key = format!("staff:{staff}");
+        let now = Instant::now();
+        let mut e = self
+            .failures
+            .entry(key.clone())
+            .or_insert(Failures::fresh(now));
+        e.forget_if_expired(now);
+        if e.count + e.in_flight >= MAX_FAILURES {
+            return Err(ApiError::rate_limited(IN_FLIGHT_RETRY_S));
+        }
+        e.in_flight += 1;
+        Ok(Attempt {
+            guard: self,
+            key: Some(key),
+        })
+    }
+
     /// Refuses when the staff id or the address is locked out.
     pub fn check(&self, staff: &str, ip: IpAddr) -> Result<(), ApiError> {
         for key in [format!("staff:{staff}"), format!("ip:{ip}")] {
@@ -311,15 +390,8 @@ impl LoginGuard {
             .into_iter()
             .chain([format!("ip:{ip}")]);
         for key in keys {
-            let mut e = self.failures.entry(key).or_insert(Failures {
-                count: 0,
-                locked_until: None,
-                last: now,
-            });
-            if e.locked_until.is_some_and(|until| until <= now) || e.stale(now) {
-                e.count = 0;
-                e.locked_until = None;
-            }
+            let mut e = self.failures.entry(key).or_insert(Failures::fresh(now));
+            e.forget_if_expired(now);
             e.count += 1;
             e.last = now;
             if e.count >= MAX_FAILURES {
@@ -329,8 +401,19 @@ impl LoginGuard {
     }
 
     pub fn succeeded(&self, staff: &str, ip: IpAddr) {
-        self.failures.remove(&format!("staff:{staff}"));
-        self.failures.remove(&format!("ip:{ip}"));
+        for key in [format!("staff:{staff}"), format!("ip:{ip}")] {
+            // Attempts still in flight keep their entry (and their count in it).
+            if self
+                .failures
+                .remove_if(&key, |_, e| e.in_flight == 0)
+                .is_none()
+            {
+                if let Some(mut e) = self.failures.get_mut(&key) {
+                    e.count = 0;
+                    e.locked_until = None;
+                }
+            }
+        }
     }
 }
 
@@ -355,8 +438,7 @@ mod tests {
         let now = Instant::now();
         let failed = Failures {
             count: 3,
-            locked_until: None,
-            last: now,
+            ..Failures::fresh(now)
         };
         assert!(!failed.stale(now + FORGET / 2));
         assert!(failed.stale(now + FORGET), "forgotten after FORGET");
@@ -365,5 +447,55 @@ mod tests {
             ..failed
         };
         assert!(!locked.stale(now + FORGET), "kept while locked out");
+        let busy = Failures {
+            in_flight: 1,
+            ..failed
+        };
+        assert!(!busy.stale(now + FORGET), "kept while a check is in flight");
+    }
+
+    #[test]
+    fn checks_in_flight_count_against_the_lockout() {
+        let guard = LoginGuard::default();
+        let ip: IpAddr = [10, 0, 0, 9].into();
+        let attempts: Vec<_> = (0..MAX_FAILURES)
+            .map(|i| {
+                guard
+                    .begin("nv01", Some("nv01"), ip)
+                    .unwrap_or_else(|_| panic!("attempt {i} admitted"))
+            })
+            .collect();
+        let refused = guard
+            .begin("nv01", Some("nv01"), ip)
+            .err()
+            .expect("a sixth concurrent attempt is refused");
+        assert_eq!(refused.code, "rate_limited");
+        // Another id is not affected (the address has no failure yet).
+        drop(guard.begin("nv02", Some("nv02"), ip).expect("another id"));
+        // One ends with a failure: still five (four in flight + one failed).
+        guard.failed(Some("nv01"), ip);
+        let mut attempts = attempts;
+        drop(attempts.pop());
+        assert!(guard.begin("nv01", Some("nv01"), ip).is_err());
+        // One ends without a verdict (e.g. 503): its place comes back.
+        drop(attempts.pop());
+        let again = guard
+            .begin("nv01", Some("nv01"), ip)
+            .expect("a place is free");
+        // A success clears the failures but keeps the entry for those in flight.
+        guard.succeeded("nv01", ip);
+        assert_eq!(
+            guard
+                .failures
+                .get("staff:nv01")
+                .map(|e| (e.count, e.in_flight)),
+            Some((0, 4))
+        );
+        drop(again);
+        drop(attempts);
+        assert_eq!(
+            guard.failures.get("staff:nv01").map(|e| e.in_flight),
+            Some(0)
+        );
     }
 }

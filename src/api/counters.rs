@@ -50,6 +50,19 @@ fn authorize(app: &AppState, who: &Principal, n: u32) -> ApiResult<CounterId> {
     }
 }
 
+/// `cmd` as `who` sends it: a clerk's counter command carries the clerk's staff id, so the
+/// writer refuses it (409 `not_on_duty`) when another clerk has taken the counter between
+/// [`authorize`] (which reads the read model) and the decision.
+fn acting(who: &Principal, cmd: Command) -> Command {
+    match who {
+        Principal::Clerk { staff, .. } => Command::AsClerk {
+            staff: staff.clone(),
+            command: Box::new(cmd),
+        },
+        _ => cmd,
+    }
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/counters/{n}/next",
@@ -60,7 +73,7 @@ fn authorize(app: &AppState, who: &Principal, n: u32) -> ApiResult<CounterId> {
         (status = 200, body = openapi::NextAnswer),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = openapi::ErrorBody),
     ),
 )]
 pub async fn next(
@@ -69,7 +82,7 @@ pub async fn next(
     Path(n): Path<u32>,
 ) -> ApiResult<Json<Value>> {
     let counter = authorize(&app, &who, n)?;
-    let events = run(&app, &who, Command::Next { counter }).await?;
+    let events = run(&app, &who, acting(&who, Command::Next { counter })).await?;
     let mut finished = Value::Null;
     let mut called = Value::Null;
     for e in &events {
@@ -89,7 +102,7 @@ async fn simple(
     make: fn(CounterId) -> Command,
 ) -> ApiResult<Json<Value>> {
     let counter = authorize(&app, &who, n)?;
-    let events = run(&app, &who, make(counter)).await?;
+    let events = run(&app, &who, acting(&who, make(counter))).await?;
     Ok(Json(
         json!({"ticket": own_ticket_of(&app, &events).map(|(_, v)| v)}),
     ))
@@ -105,7 +118,7 @@ async fn simple(
         (status = 200, body = openapi::TicketAnswer),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = openapi::ErrorBody),
     ),
 )]
 pub async fn recall(
@@ -126,7 +139,7 @@ pub async fn recall(
         (status = 200, body = openapi::TicketAnswer),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = openapi::ErrorBody),
     ),
 )]
 pub async fn no_show(
@@ -147,7 +160,7 @@ pub async fn no_show(
         (status = 200, body = openapi::TicketAnswer),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = openapi::ErrorBody),
     ),
 )]
 pub async fn finish(
@@ -176,7 +189,7 @@ pub struct TransferBody {
         (status = 200, body = openapi::TicketAnswer),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = openapi::ErrorBody),
     ),
 )]
 pub async fn transfer(
@@ -190,7 +203,7 @@ pub async fn transfer(
         counter,
         service: ServiceId(body.service),
     };
-    let events = run(&app, &who, cmd).await?;
+    let events = run(&app, &who, acting(&who, cmd)).await?;
     Ok(Json(
         json!({"ticket": own_ticket_of(&app, &events).map(|(_, v)| v)}),
     ))
@@ -214,7 +227,7 @@ pub struct StatusBody {
         (status = 200, body = openapi::Counter),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`", body = openapi::ErrorBody),
+        (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = openapi::ErrorBody),
     ),
 )]
 pub async fn status(
@@ -224,15 +237,11 @@ pub async fn status(
     ApiJson(body): ApiJson<StatusBody>,
 ) -> ApiResult<Json<Value>> {
     let counter = authorize(&app, &who, n)?;
-    run(
-        &app,
-        &who,
-        Command::SetStatus {
-            counter,
-            status: body.status,
-        },
-    )
-    .await?;
+    let cmd = Command::SetStatus {
+        counter,
+        status: body.status,
+    };
+    run(&app, &who, acting(&who, cmd)).await?;
     Ok(Json(counter_json(&app, counter, Audience::Staff)))
 }
 
@@ -267,8 +276,8 @@ pub struct LoginBody {
         (status = 401, description = "`unauthorized`: wrong staff id or PIN", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
         (status = 409, description = "`invalid_state`", body = openapi::ErrorBody),
-        (status = 429, description = "`rate_limited`: 5 wrong PINs lock the staff id and address out for 60 s", body = openapi::ErrorBody),
-        (status = 503, description = "`unavailable`", body = openapi::ErrorBody),
+        (status = 429, description = "`rate_limited`: 5 wrong PINs lock the staff id and address out for 60 s; PIN checks still running for the id count as wrong until they end", body = openapi::ErrorBody),
+        (status = 503, description = "`unavailable`: storage, or too many PIN checks running and waiting in the whole daemon", body = openapi::ErrorBody),
     ),
 )]
 pub async fn login(
@@ -277,24 +286,30 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Json<Value>> {
     let ip = peer.ip();
-    app.logins.check(&body.staff, ip)?;
     let staff = app
         .config
         .staff
         .iter()
         .find(|s| s.id.0 == body.staff)
         .cloned();
-    let hash = staff.as_ref().map(|s| s.pin_hash.clone());
-    let pin = body.pin.clone();
-    // argon2 is slow by design: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || {
-        hash.is_some_and(|h| crate::config::verify_pin(&h, &pin))
-    })
-    .await
-    .unwrap_or(false);
     let known = staff.as_ref().map(|s| s.id.0.clone());
+    // Counts against the id's lockout while the check runs (auth.rs, LoginGuard::begin).
+    let attempt = app.logins.begin(&body.staff, known.as_deref(), ip)?;
+    let ok = match staff.as_ref().map(|s| s.pin_hash.clone()) {
+        Some(hash) => {
+            let pin = body.pin.clone();
+            // argon2 is slow and memory-hungry by design: off the async workers, a few at
+            // a time (pin_checks.rs).
+            app.logins
+                .pins
+                .run(move || crate::config::verify_pin(&hash, &pin))
+                .await?
+        }
+        None => false,
+    };
     let Some(staff) = staff.filter(|_| ok) else {
         app.logins.failed(known.as_deref(), ip);
+        drop(attempt);
         tracing::info!(staff = %body.staff, %ip, "login refused: wrong staff id or PIN");
         return Err(ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
@@ -304,6 +319,7 @@ pub async fn login(
         ));
     };
     app.logins.succeeded(&body.staff, ip);
+    drop(attempt);
     let now = chrono::Utc::now().timestamp();
     let counter = body.counter.map(CounterId);
     let Some(counter) = counter else {

@@ -45,10 +45,12 @@ fn safe_relative(path: &str) -> Option<PathBuf> {
         .then(|| p.to_path_buf())
 }
 
-fn load(app: &AppState, path: &str) -> Option<Cow<'static, [u8]>> {
+/// A page or asset: embedded, or read from `--displays DIR` through Tokio's blocking pool
+/// (never on an async worker: a slow or hung disk must not stall every request).
+async fn load(app: &AppState, path: &str) -> Option<Cow<'static, [u8]>> {
     let rel = safe_relative(path)?;
     match &app.displays_dir {
-        Some(dir) => std::fs::read(dir.join(rel)).ok().map(Cow::Owned),
+        Some(dir) => tokio::fs::read(dir.join(rel)).await.ok().map(Cow::Owned),
         None => Displays::get(path).map(|f| f.data),
     }
 }
@@ -82,14 +84,14 @@ fn not_found() -> Response {
 }
 
 async fn page(State(app): State<AppState>, name: &'static str) -> Response {
-    match load(&app, name) {
+    match load(&app, name).await {
         Some(body) => file_response(name, body),
         None => not_found(),
     }
 }
 
 async fn asset(State(app): State<AppState>, UrlPath(path): UrlPath<String>) -> Response {
-    match load(&app, &path) {
+    match load(&app, &path).await {
         Some(body) => file_response(&path, body),
         None => not_found(),
     }
@@ -150,7 +152,7 @@ async fn photo(State(app): State<AppState>, UrlPath(staff): UrlPath<String>) -> 
         .find(|s| s.id.0 == staff)
         .and_then(|s| s.photo.clone());
     match file.as_deref().and_then(safe_relative) {
-        Some(rel) => match std::fs::read(dir.join(&rel)) {
+        Some(rel) => match tokio::fs::read(dir.join(&rel)).await {
             Ok(bytes) => file_response(&rel.to_string_lossy(), Cow::Owned(bytes)),
             Err(_) => not_found(),
         },

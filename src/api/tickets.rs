@@ -19,19 +19,31 @@ use super::{openapi, AppState};
 use crate::domain::event::{Event, RatingSource};
 use crate::domain::ids::{BookingCode, ServiceId, TicketId};
 use crate::domain::slots::slots_of;
-use crate::domain::{Command, Envelope};
-use crate::engine::Actor;
+use crate::domain::{Command, DomainError, Envelope};
+use crate::engine::{Actor, EngineError};
 use crate::view;
 
 /// Runs a command for a principal and returns its committed events.
 pub async fn run(app: &AppState, who: &Principal, cmd: Command) -> ApiResult<Vec<Arc<Envelope>>> {
+    Ok(execute(app, who, cmd).await?)
+}
+
+/// [`run`] with the engine's own error, for a caller that must tell refusals apart by their
+/// type (never by their API code string).
+async fn execute(app: &AppState, who: &Principal, cmd: Command) -> crate::engine::Outcome {
     let out = app.engine.execute(cmd, Actor(who.label())).await;
-    if let Err(crate::engine::EngineError::Unavailable(_)) = &out {
+    if let Err(EngineError::Unavailable(_)) = &out {
         app.metrics
             .http_refused_unavailable
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
-    Ok(out?)
+    out
+}
+
+/// A refused booking is tried again with a fresh code only when its generated code collided
+/// with a live one; any other refusal is the answer.
+fn code_collision(e: &EngineError) -> bool {
+    matches!(e, EngineError::Domain(DomainError::CodeTaken))
 }
 
 /// The ticket of the last event that carries one, as its holder sees it, with its current
@@ -341,8 +353,8 @@ pub async fn book(
     // A generated code may collide with a live one: try again with a fresh code.
     let mut attempt = 0;
     let events = loop {
-        match run(&app, &who, cmd.clone()).await {
-            Err(e) if e.code == "invalid_state" && attempt < 3 => attempt += 1,
+        match execute(&app, &who, cmd.clone()).await {
+            Err(e) if code_collision(&e) && attempt < 3 => attempt += 1,
             other => break other?,
         }
     };
@@ -428,4 +440,25 @@ pub async fn check_in(
     let mut ticket = ticket_of(&app, &links, &events);
     super::print::after_issue(&app, &kiosk, &links, &mut ticket);
     Ok((StatusCode::CREATED, Json(ticket)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::error::Reason;
+
+    /// Before, any `invalid_state` (matched by its code string) was retried as if it were a
+    /// collision; now only the collision's own variant is.
+    #[test]
+    fn only_a_code_collision_is_retried() {
+        assert!(code_collision(&EngineError::Domain(DomainError::CodeTaken)));
+        for other in [
+            EngineError::Domain(DomainError::InvalidState(Reason::BookingNotToday)),
+            EngineError::Domain(DomainError::SlotFull),
+            EngineError::Domain(DomainError::NoSuchSlot),
+            EngineError::Unavailable("disk".into()),
+        ] {
+            assert!(!code_collision(&other), "{other:?}");
+        }
+    }
 }

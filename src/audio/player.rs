@@ -2,8 +2,10 @@
 //! on a dedicated OS thread (never a tokio worker), one at a time, in the order they were
 //! queued.
 //!
-//! [`PlayerHandle::announce`] only pushes onto an unbounded channel: it never blocks the
-//! engine or a request. The thread opens the device itself, so a missing or slow device never
+//! [`PlayerHandle::announce`] only tries to push onto a channel bounded at [`QUEUE`]
+//! announcements: it never blocks the engine or a request, and a burst cannot grow memory
+//! without end — past the bound an announcement is dropped (logged, counted as skipped; one
+//! that waited that long would be past `max_lag_s` anyway). The thread opens the device itself, so a missing or slow device never
 //! delays start-up; with no device it logs one warning and every later `announce` is a no-op.
 //!
 //! Each announcement is rendered to one buffer (its clips were converted to one rate and
@@ -14,7 +16,7 @@
 //! turn comes, instead of being played late.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -26,6 +28,10 @@ use rodio::{DeviceSinkBuilder, Player};
 use super::clips::{samples_of_ms, MONO, RATE_NZ};
 use super::settings::{AudioSettings, Output};
 use super::Announcer;
+
+/// Announcements waiting for the player thread, at most (about 7 minutes of calls at ~7 s
+/// each, past any sensible `max_lag_s`).
+pub const QUEUE: usize = 64;
 
 /// What the player thread is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +88,7 @@ impl Shared {
 /// stops (cutting short what is playing).
 #[derive(Clone)]
 pub struct PlayerHandle {
-    tx: Option<Sender<Msg>>,
+    tx: Option<SyncSender<Msg>>,
     shared: Arc<Shared>,
 }
 
@@ -110,7 +116,7 @@ pub fn spawn_player(settings: &AudioSettings, announcer: Announcer) -> PlayerHan
         return PlayerHandle { tx: None, shared };
     }
     shared.set(PlayerState::Opening);
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = queue();
     let config = Config {
         max_lag: Duration::from_secs(u64::from(settings.max_lag_s)),
         gap_samples: samples_of_ms(settings.gap_ms),
@@ -151,8 +157,17 @@ impl PlayerHandle {
             return;
         }
         self.shared.pending.fetch_add(1, Ordering::SeqCst);
-        if tx.send(Msg::Announce(playlist, called_at)).is_err() {
-            dec(&self.shared.pending);
+        match tx.try_send(Msg::Announce(playlist, called_at)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                dec(&self.shared.pending);
+                self.shared.skipped.fetch_add(1, Ordering::SeqCst);
+                tracing::warn!(
+                    queued = QUEUE,
+                    "audio queue full: an announcement is dropped (the speaker is {QUEUE} calls behind)"
+                );
+            }
+            Err(TrySendError::Disconnected(_)) => dec(&self.shared.pending),
         }
     }
 
@@ -215,6 +230,11 @@ impl PlayerHandle {
             let _ = join.join();
         }
     }
+}
+
+/// The channel from handles to the player thread: at most [`QUEUE`] announcements wait.
+fn queue() -> (SyncSender<Msg>, Receiver<Msg>) {
+    mpsc::sync_channel(QUEUE)
 }
 
 /// Decrements without wrapping below zero.
@@ -314,5 +334,43 @@ fn run(rx: Receiver<Msg>, shared: Arc<Shared>, announcer: Announcer, config: Con
                 dec(&shared2.pending);
             }
         })));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A burst of calls while the speaker is busy (nothing is taken off the queue) queues at
+    /// most [`QUEUE`] announcements; the rest are dropped and counted, never blocking.
+    #[test]
+    fn the_queue_is_bounded_and_announce_never_blocks() {
+        let shared = Arc::new(Shared {
+            state: AtomicU8::new(PlayerState::Playing as u8),
+            pending: AtomicUsize::new(0),
+            played: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
+            thread: Mutex::new(None),
+        });
+        let (tx, rx) = queue();
+        let handle = PlayerHandle {
+            tx: Some(tx),
+            shared,
+        };
+        let start = Instant::now();
+        for i in 0..1000 {
+            handle.announce(vec![format!("/sounds/vi/{i}.wav")], Instant::now());
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "announce never blocks"
+        );
+        assert_eq!(handle.pending(), QUEUE);
+        assert_eq!(handle.counts(), (0, (1000 - QUEUE) as u64));
+        assert_eq!(
+            rx.try_iter().count(),
+            QUEUE,
+            "the first ones are kept, in order"
+        );
     }
 }

@@ -13,6 +13,8 @@ pub(super) struct RawLimits {
     pub issue_per_min_ip: Option<S<i64>>,
     pub ws_total: Option<S<i64>>,
     pub ws_per_ip: Option<S<i64>>,
+    pub http_total: Option<S<i64>>,
+    pub http_per_ip: Option<S<i64>>,
     pub exempt_loopback: Option<bool>,
     pub request_timeout_s: Option<S<i64>>,
     pub header_timeout_s: Option<S<i64>>,
@@ -32,6 +34,11 @@ pub struct Limits {
     pub ws_total: u32,
     /// Open WebSockets from one client address.
     pub ws_per_ip: u32,
+    /// Open HTTP connections in all, WebSockets included (a connection past it gets 503
+    /// `unavailable` and is closed, before its request is read).
+    pub http_total: u32,
+    /// Open HTTP connections from one client address, WebSockets included (429 past it).
+    pub http_per_ip: u32,
     /// 127.0.0.1 / ::1 (the daemon's own PC: its browser screens, the load benchmark) is
     /// exempt from the per-token and per-address limits; the total WebSocket cap still holds.
     pub exempt_loopback: bool,
@@ -56,6 +63,8 @@ impl Default for Limits {
             issue_per_min_ip: 120,
             ws_total: 20_000,
             ws_per_ip: 200,
+            http_total: 25_000,
+            http_per_ip: 300,
             exempt_loopback: true,
             request_timeout_s: 30,
             header_timeout_s: 10,
@@ -87,6 +96,20 @@ pub(super) fn limits(raw: Option<&S<RawLimits>>, ctx: &mut Ctx<'_>) -> Limits {
         ),
         ws_total: ctx.int(&r.ws_total, "limits.ws_total", d.ws_total, 1, 1_000_000),
         ws_per_ip: ctx.int(&r.ws_per_ip, "limits.ws_per_ip", d.ws_per_ip, 1, 1_000_000),
+        http_total: ctx.int(
+            &r.http_total,
+            "limits.http_total",
+            d.http_total,
+            1,
+            1_000_000,
+        ),
+        http_per_ip: ctx.int(
+            &r.http_per_ip,
+            "limits.http_per_ip",
+            d.http_per_ip,
+            1,
+            1_000_000,
+        ),
         exempt_loopback: r.exempt_loopback.unwrap_or(d.exempt_loopback),
         request_timeout_s: ctx.int(
             &r.request_timeout_s,
@@ -153,6 +176,17 @@ mod tests {
             ),
             (3, 60, 30)
         );
+    }
+
+    #[test]
+    fn connection_caps_have_defaults_and_are_read() {
+        let c = super::super::parse(BASE, "centre.toml").expect("base parses");
+        assert_eq!((c.limits.http_total, c.limits.http_per_ip), (25_000, 300));
+        let text = format!("{BASE}\n[limits]\nhttp_total = 500\nhttp_per_ip = 20\n");
+        let c = super::super::parse(&text, "centre.toml").expect("parses");
+        assert_eq!((c.limits.http_total, c.limits.http_per_ip), (500, 20));
+        let zero = format!("{BASE}\n[limits]\nhttp_per_ip = 0\n");
+        assert_problem(&zero, "http_per_ip", "limits.http_per_ip", "");
     }
 
     #[test]

@@ -100,6 +100,30 @@ pub enum Command {
     CancelBooking {
         code: BookingCode,
     },
+    /// A counter command (next, recall, no-show, finish, transfer, status) sent from a
+    /// clerk's session, carrying the acting staff id: decided only while `staff` is still the
+    /// clerk on duty at that counter, else [`DomainError::NotOnDuty`]. A click racing another
+    /// clerk's login at the counter thus never runs as the new clerk. Supervisors' commands
+    /// come unwrapped.
+    AsClerk {
+        staff: StaffId,
+        command: Box<Command>,
+    },
+}
+
+impl Command {
+    /// The counter a counter command acts on.
+    pub fn counter(&self) -> Option<CounterId> {
+        match self {
+            Command::Next { counter }
+            | Command::Recall { counter }
+            | Command::NoShow { counter }
+            | Command::Finish { counter }
+            | Command::Transfer { counter, .. }
+            | Command::SetStatus { counter, .. } => Some(*counter),
+            _ => None,
+        }
+    }
 }
 
 /// What the engine supplies to a decision besides state and command.
@@ -247,6 +271,21 @@ pub fn decide(spec: &CentreSpec, state: &State, cmd: &Command, ctx: &Ctx) -> Dec
             phone,
         } => appointments::book(spec, state, service, *start, name, phone, ctx),
         Command::CancelBooking { code } => appointments::cancel_booking(state, code),
+        Command::AsClerk { staff, command } => {
+            let counter = command
+                .counter()
+                .ok_or(DomainError::InvalidState(Reason::NotYourCounter))?;
+            known_counter(spec, counter)?;
+            let on_duty = state
+                .counters
+                .get(&counter)
+                .and_then(|c| c.clerk.as_ref())
+                .is_some_and(|c| &c.id == staff);
+            if !on_duty {
+                return Err(DomainError::NotOnDuty(counter.0));
+            }
+            decide(spec, state, command, ctx)
+        }
     }
 }
 

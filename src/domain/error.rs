@@ -41,6 +41,9 @@ pub enum DomainError {
     CommentTooLong,
     #[error("the ticket was not served at this counter")]
     NotThisCounter,
+    /// A clerk's counter command reached the writer after another clerk took the counter.
+    #[error("the clerk is no longer on duty at counter {0}")]
+    NotOnDuty(u32),
     #[error("booking code already in use")]
     CodeTaken,
     #[error("service {0} has given out all its phone tickets today")]
@@ -164,7 +167,8 @@ impl DomainError {
             | DomainError::CodeTaken
             | DomainError::RangeExhausted(_)
             | DomainError::SlotFull
-            | DomainError::AlreadyCheckedIn => Refusal::Conflict,
+            | DomainError::AlreadyCheckedIn
+            | DomainError::NotOnDuty(_) => Refusal::Conflict,
         }
     }
 
@@ -191,6 +195,7 @@ impl DomainError {
             DomainError::UnknownBooking => "unknown_booking",
             DomainError::AlreadyCheckedIn => "already_checked_in",
             DomainError::NotThisCounter => "forbidden",
+            DomainError::NotOnDuty(_) => "not_on_duty",
             DomainError::RemoteCapReached(_) | DomainError::ClientCapReached(_) => "rate_limited",
         }
     }
@@ -269,6 +274,16 @@ impl DomainError {
             DomainError::NotThisCounter => (
                 "Số thứ tự này không được phục vụ tại quầy này.".into(),
                 "This ticket was not served at this counter.".into(),
+            ),
+            DomainError::NotOnDuty(n) => (
+                format!(
+                    "Bạn không còn làm việc tại quầy {n} (một cán bộ khác đã đăng nhập quầy này); \
+                     thao tác không được thực hiện. Hãy đăng nhập lại."
+                ),
+                format!(
+                    "You are no longer on duty at counter {n} (another clerk logged in there); \
+                     nothing was done. Log in again."
+                ),
             ),
             DomainError::CodeTaken => (
                 "Mã lịch hẹn bị trùng, hãy thử lại.".into(),

@@ -9,6 +9,7 @@ pub mod event;
 pub mod ids;
 pub mod personal;
 pub mod select;
+pub mod service_time;
 pub mod slots;
 pub mod spec;
 pub mod state;

@@ -96,13 +96,16 @@ pub fn line_of<'a>(
     line
 }
 
-/// Expected service time of a service in seconds: the decaying average of today's service
-/// times, or the configured default before there is any.
+/// Expected service time of a service in seconds: the configured default weighed with
+/// today's service times (`service_time.rs`), or the default alone before there is any.
 pub fn service_time_s(spec: &CentreSpec, state: &State, service: &ServiceId) -> f64 {
-    state.service_time.get(service).copied().unwrap_or_else(|| {
-        spec.service(service)
-            .map_or(300.0, |s| f64::from(s.default_service_s))
-    })
+    state.service_time.get(service).map_or_else(
+        || {
+            spec.service(service)
+                .map_or(300.0, |s| f64::from(s.default_service_s))
+        },
+        |t| t.avg_s,
+    )
 }
 
 /// Estimated wait of the ticket with `ahead` tickets in front of it.

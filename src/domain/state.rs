@@ -15,14 +15,12 @@ use super::event::{
     Event, Rating,
 };
 use super::ids::{BookingCode, CounterId, ServiceId, TicketId};
+use super::service_time::ServiceTime;
 use super::spec::CentreSpec;
 use super::ticket::{Status, Ticket};
 
 /// How many calls the board's "recent calls" list keeps.
 pub const RECENT_CALLS: usize = 10;
-
-/// Weight of the newest service time in the decaying average used for estimates.
-const EWMA_WEIGHT: f64 = 0.05;
 
 /// A counter's live state.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,8 +70,9 @@ pub struct State {
     pub recent_calls: VecDeque<RecentCall>,
     pub dossier: Option<DossierStats>,
     pub bookings: PMap<BookingCode, Booking>,
-    /// Decaying average of service time per service, in seconds.
-    pub service_time: HashMap<ServiceId, f64>,
+    /// Expected service time per service (the configured value weighed with today's
+    /// observations, see [`ServiceTime`]); absent until the service's first observation.
+    pub service_time: HashMap<ServiceId, ServiceTime>,
     /// Alerts raised and not yet cleared, by key.
     pub alerts: OrdMap<String, Alert>,
     /// Tickets taken from phones today, per service of origin (for `remote_cap`).
@@ -294,12 +293,14 @@ impl State {
                     c.served += 1;
                 }
                 if let (Some(call), Some(fin)) = (ticket.called_at, ticket.finished_at) {
-                    let secs = (fin - call).num_seconds().max(0) as f64;
-                    let avg = self
-                        .service_time
+                    let secs = (fin - call).num_milliseconds().max(0) as f64 / 1000.0;
+                    let prior = spec
+                        .service(&ticket.service)
+                        .map_or(300.0, |s| f64::from(s.default_service_s));
+                    self.service_time
                         .entry(ticket.service.clone())
-                        .or_insert(secs);
-                    *avg = *avg * (1.0 - EWMA_WEIGHT) + secs * EWMA_WEIGHT;
+                        .or_insert(ServiceTime::prior(prior))
+                        .observe(secs);
                 }
                 self.put(ticket.clone());
             }

@@ -487,6 +487,8 @@ fn day_end_expires_waiting_and_replay_rebuilds_state() {
     assert_eq!(sim.issue("a", None).1, "1");
 }
 
+mod duty;
+mod estimates;
 mod props;
 
 #[test]

@@ -143,7 +143,10 @@ pub(crate) fn compacted(
             match decode_line(line) {
                 Ok(mut env) => {
                     if blank_event(&mut env.event, day, before) {
-                        encode_line(&env, &mut out);
+                        encode_line(&env, &mut out).map_err(|source| JournalError::Encode {
+                            seq: env.seq,
+                            source,
+                        })?;
                         blanked += 1;
                         offset += nl + 1;
                         continue;

@@ -12,7 +12,7 @@ fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).expect("date")
 }
 
-fn env(seq: u64) -> Envelope {
+pub(crate) fn env(seq: u64) -> Envelope {
     let at = FixedOffset::east_opt(7 * 3600)
         .and_then(|tz| tz.with_ymd_and_hms(2026, 11, 22, 8, 0, 0).single())
         .expect("time");
@@ -48,7 +48,7 @@ fn a_torn_last_line_is_dropped_and_cut_off() {
     let path = day_path(dir.path(), day());
     let good_len = std::fs::metadata(&path).expect("meta").len();
     let mut line = Vec::new();
-    encode_line(&env(3), &mut line);
+    encode_line(&env(3), &mut line).expect("encode");
     let mut f = OpenOptions::new().append(true).open(&path).expect("open");
     f.write_all(&line[..line.len() / 2]).expect("write");
     drop(f);
@@ -90,7 +90,7 @@ fn decode_rejects_garbage() {
     assert!(decode_line(b"zzzzzzzz {}").is_err());
     assert!(decode_line(b"00000000 {\"seq\":1}").is_err());
     let mut line = Vec::new();
-    encode_line(&env(9), &mut line);
+    encode_line(&env(9), &mut line).expect("encode");
     line.pop();
     assert_eq!(decode_line(&line), Ok(env(9)));
 }
@@ -497,7 +497,7 @@ mod compaction {
         let path = day_path(dir, old_day());
         let original = read_day(dir, old_day()).expect("read");
         let mut line = Vec::new();
-        encode_line(&events_of(old_day(), 9)[4], &mut line);
+        encode_line(&events_of(old_day(), 9)[4], &mut line).expect("encode");
         let mut f = OpenOptions::new().append(true).open(&path).expect("open");
         f.write_all(&line[..line.len() - 20]).expect("torn write");
         drop(f);
@@ -552,4 +552,42 @@ mod compaction {
         drop(bg); // waits for the run
         assert!(!contains(&bytes(dir, old_day()), NAME));
     }
+}
+
+#[test]
+fn the_repair_hint_names_the_data_dir_and_day_as_typed() {
+    let p = Path::new("data/journal/2026-11-23.jsonl");
+    assert_eq!(day_args(p), "--data-dir data --day 2026-11-23");
+    let p = Path::new("/srv/xe phang/journal/2026-11-23.jsonl");
+    assert_eq!(day_args(p), "--data-dir '/srv/xe phang' --day 2026-11-23");
+    let p = Path::new("journal/2026-11-23.jsonl");
+    assert_eq!(day_args(p), "--data-dir . --day 2026-11-23");
+    let err = JournalError::Corrupt {
+        path: PathBuf::from("data/journal/2026-11-23.jsonl"),
+        line: 7,
+        what: "checksum mismatch".into(),
+    }
+    .to_string();
+    assert!(
+        err.starts_with("data/journal/2026-11-23.jsonl:7: checksum mismatch"),
+        "{err}"
+    );
+    assert!(
+        err.contains("xephang journal repair --data-dir data --day 2026-11-23"),
+        "{err}"
+    );
+}
+
+/// A value that cannot be serialised as JSON (a map with non-string keys) is an error, and
+/// the buffer is left as it was. Before, `unwrap_or_default` wrote a line holding nothing but
+/// the checksum of an empty JSON text, which start-up then refused as a damaged journal.
+#[test]
+fn a_line_that_cannot_be_serialised_is_an_error_not_an_empty_line() {
+    let mut bad = std::collections::HashMap::new();
+    bad.insert((1u8, 2u8), "x");
+    let mut buf = b"previous\n".to_vec();
+    assert!(encode_json(&bad, &mut buf).is_err());
+    assert_eq!(buf, b"previous\n", "nothing appended");
+    encode_json(&env(1), &mut buf).expect("an envelope encodes");
+    assert!(buf.starts_with(b"previous\n") && buf.ends_with(b"\n"));
 }

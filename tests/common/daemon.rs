@@ -117,6 +117,11 @@ impl Daemon {
         }
     }
 
+    /// The daemon's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn is_running(&mut self) -> bool {
         match self.child.as_mut() {
             Some(c) => matches!(c.try_wait(), Ok(None)),
@@ -216,6 +221,18 @@ pub fn spawn_daemon(
     log: &Arc<Mutex<VecDeque<String>>>,
     envs: &[(String, String)],
 ) -> Result<(Child, SocketAddr), String> {
+    spawn_daemon_with_args(config, data_dir, bind, log, envs, &[])
+}
+
+/// [`spawn_daemon`] with extra arguments of `xephang run` (e.g. `--displays DIR`).
+pub fn spawn_daemon_with_args(
+    config: &Path,
+    data_dir: &Path,
+    bind: &str,
+    log: &Arc<Mutex<VecDeque<String>>>,
+    envs: &[(String, String)],
+    extra: &[&std::ffi::OsStr],
+) -> Result<(Child, SocketAddr), String> {
     let mut child = Command::new(bin())
         .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .arg("run")
@@ -225,6 +242,7 @@ pub fn spawn_daemon(
         .arg(data_dir)
         .arg("--bind")
         .arg(bind)
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

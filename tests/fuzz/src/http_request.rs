@@ -106,6 +106,8 @@ struct Harness {
     app: AppState,
     writer: std::thread::JoinHandle<()>,
     _shutdown: tokio::sync::watch::Sender<bool>,
+    /// The data folder's lock, held for the harness's life as `xephang run` holds it.
+    _lock: xephang::datalock::DataLock,
     now_ms: Arc<AtomicI64>,
     clerk: String,
     forged: String,
@@ -146,6 +148,7 @@ impl Harness {
             app: built.app,
             writer: built.writer,
             _shutdown: built.shutdown,
+            _lock: built.lock,
             now_ms,
             clerk: String::new(),
             forged: String::new(),

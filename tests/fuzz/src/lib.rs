@@ -33,7 +33,7 @@ pub fn journal_line(data: &[u8]) {
 fn check_line(line: &[u8]) {
     if let Ok(env) = decode_line(line) {
         let mut buf = Vec::new();
-        encode_line(&env, &mut buf);
+        encode_line(&env, &mut buf).expect("a decoded envelope encodes");
         assert_eq!(
             buf.last(),
             Some(&b'\n'),
