@@ -21,6 +21,7 @@ use crate::domain::decide::{end_of_day, start_of_day};
 use crate::domain::ids::{BookingCode, CounterId, TicketId, CODE_ALPHABET, CODE_LEN};
 use crate::domain::spec::CentreSpec;
 use crate::domain::{decide, Command, Ctx, DomainError, Envelope, Event, State};
+use crate::heartbeat::{EndGuard, Heartbeat};
 use crate::hub::Hub;
 use crate::journal::{Journal, JournalError};
 use crate::metrics::Metrics;
@@ -57,6 +58,8 @@ enum Message {
     Command(Request),
     /// Checks the business day (sent by a timer).
     Tick,
+    /// Wakes an idle writer so that it beats (`heartbeat.rs`).
+    Beat,
 }
 
 /// Produces the playlist of a call.
@@ -118,6 +121,7 @@ pub fn offset_clock(offset_s: i64) -> Clock {
 #[derive(Clone)]
 pub struct EngineHandle {
     tx: mpsc::Sender<Message>,
+    heartbeat: Heartbeat,
 }
 
 impl EngineHandle {
@@ -135,6 +139,11 @@ impl EngineHandle {
     /// Asks the engine to check for a new business day.
     pub async fn tick(&self) {
         let _ = self.tx.send(Message::Tick).await;
+    }
+
+    /// The writer's pulse (`/healthz`, the systemd watchdog).
+    pub fn heartbeat(&self) -> &Heartbeat {
+        &self.heartbeat
     }
 }
 
@@ -219,29 +228,50 @@ impl Engine {
         &self.state
     }
 
-    /// Starts the writer thread.
+    /// Starts the writer thread, and the thread that wakes it while idle so that its
+    /// heartbeat stays fresh (it holds no handle: it ends when the writer's channel closes).
     pub fn spawn(self) -> std::io::Result<(EngineHandle, thread::JoinHandle<()>)> {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let heartbeat = Heartbeat::default();
+        let guard = heartbeat.guard();
         let join = thread::Builder::new()
             .name("xephang-engine".into())
-            .spawn(move || self.run(rx))?;
-        Ok((EngineHandle { tx }, join))
+            .spawn(move || self.run(rx, guard))?;
+        let weak = tx.downgrade();
+        crate::heartbeat::spawn_waker(move || match weak.upgrade() {
+            // A full queue means the writer is busy (and beats per batch): skip this one.
+            Some(tx) => !matches!(
+                tx.try_send(Message::Beat),
+                Err(mpsc::error::TrySendError::Closed(_))
+            ),
+            None => false,
+        })?;
+        Ok((EngineHandle { tx, heartbeat }, join))
     }
 
-    fn run(mut self, mut rx: mpsc::Receiver<Message>) {
+    fn run(mut self, mut rx: mpsc::Receiver<Message>, alive: EndGuard) {
+        let heartbeat = alive.heartbeat();
+        let fault = crate::heartbeat::fault_file();
         while let Some(first) = rx.blocking_recv() {
+            crate::heartbeat::check_fault(&fault);
+            heartbeat.beat();
             let mut batch = Vec::new();
             let mut ticked = false;
             match first {
                 Message::Command(r) => batch.push(r),
                 Message::Tick => ticked = true,
+                Message::Beat => {}
             }
             while batch.len() < MAX_BATCH {
                 match rx.try_recv() {
                     Ok(Message::Command(r)) => batch.push(r),
                     Ok(Message::Tick) => ticked = true,
+                    Ok(Message::Beat) => {}
                     Err(_) => break,
                 }
+            }
+            if batch.is_empty() && !ticked {
+                continue;
             }
             self.process(batch);
             if ticked {

@@ -187,6 +187,7 @@ pub async fn run(
         })
     };
     let config = app.config.clone();
+    let heartbeat = app.engine.heartbeat().clone();
     // From here on only the router's state holds the engine's handle (and the ticker's).
     drop(app);
 
@@ -199,9 +200,13 @@ pub async fn run(
     let addr = listener.local_addr()?;
     print_urls(&config, addr);
     tracing::info!(%addr, "listening");
+    crate::watchdog::ready();
+    let feeder = crate::watchdog::start(heartbeat);
 
     let header_timeout = Duration::from_secs(u64::from(config.limits.header_timeout_s));
     serve(listener, router, header_timeout, shutdown, stop).await;
+    crate::watchdog::stopping();
+    drop(feeder);
     ticker.abort();
     // The writer stops once the last handle (held by the router's state) is gone.
     let joined = tokio::task::spawn_blocking(move || writer.join());

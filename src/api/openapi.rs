@@ -84,6 +84,8 @@ pub struct Ticket {
 pub struct Health {
     pub status: String,
     pub seq: u64,
+    /// Milliseconds since the writer's last heartbeat.
+    pub writer_beat_ms: Option<u64>,
 }
 
 /// The snapshot (docs/API.md "Snapshot, in full"); `waiting` only for staff tokens.
