@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages xephang needs when they are missing: ALSA headers and
-# pkg-config (rodio's sound output), and with --browser Debian's chromium for browser tests
-# and python3-venv for schemathesis.
+# pkg-config (rodio's sound output), and with --browser Debian's chromium for browser tests,
+# python3-venv for schemathesis and openssl for the https browser test.
 set -euo pipefail
 need=()
 dpkg -s libasound2-dev >/dev/null 2>&1 || need+=(libasound2-dev)
@@ -10,6 +10,8 @@ if [ "${1:-}" = "--browser" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   # schemathesis runs in a venv (tests/schemathesis.sh).
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+  # The https browser test makes its certificate with openssl (tests/e2e/tls.test.mjs).
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
 fi
 [ "${#need[@]}" -eq 0 ] && exit 0
 echo "== installing Debian packages: ${need[*]}" >&2

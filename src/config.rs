@@ -16,6 +16,7 @@ mod fields;
 mod limits;
 mod locate;
 mod raw;
+mod server;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -31,6 +32,7 @@ use crate::audio::settings::AudioSettings;
 use crate::domain::ids::{CounterId, StaffId};
 use crate::domain::spec::CentreSpec;
 pub use limits::Limits;
+pub use server::{ServerSettings, TlsFiles};
 
 /// The demo centre built into the binary, used when no `--config` is given.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -56,6 +58,8 @@ pub struct Config {
     /// `[centre] remote_per_client`: tickets one phone (address + cookie) may take from
     /// home per business day (default 2).
     pub remote_per_client: u32,
+    /// `[server]`: TLS and the redirecting plain-HTTP listener.
+    pub server: ServerSettings,
 }
 
 /// A clerk or supervisor who logs in with a PIN.

@@ -21,6 +21,7 @@ use crate::config::{Config, DeviceRole};
 use crate::engine::{Clock, Engine};
 use crate::hub::{CentreInfo, Hub};
 use crate::metrics::Metrics;
+use crate::tls::Tls;
 
 /// How often the engine checks whether a new business day has begun.
 const DAY_CHECK: Duration = Duration::from_secs(10);
@@ -48,6 +49,8 @@ pub enum ServerError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -146,6 +149,18 @@ pub async fn run(
         displays_dir,
     } = opts;
     let clock: Clock = crate::engine::offset_clock(test_clock_offset());
+    // A missing or bad certificate stops the daemon before anything else, naming the file.
+    let tls = match config.server.tls.clone() {
+        Some(files) => Some(Arc::new(
+            tokio::task::spawn_blocking(move || Tls::load(&files))
+                .await
+                .map_err(|e| ServerError::Io(std::io::Error::other(e)))??,
+        )),
+        None => None,
+    };
+    if let Some(warning) = crate::tls::cleartext_warning(public_url(&config), tls.is_some()) {
+        tracing::warn!("{warning}");
+    }
     let Built {
         router,
         app,
@@ -198,15 +213,63 @@ pub async fn run(
             source,
         })?;
     let addr = listener.local_addr()?;
-    print_urls(&config, addr);
-    tracing::info!(%addr, "listening");
+    let redirect = match config.server.redirect_http {
+        Some(at) => Some(
+            TcpListener::bind(at)
+                .await
+                .map_err(|source| ServerError::Bind {
+                    addr: at.to_string(),
+                    source,
+                })?,
+        ),
+        None => None,
+    };
+    print_urls(&config, addr, if tls.is_some() { "https" } else { "http" });
+    if let Some(r) = &redirect {
+        println!("xephang redirects http://{} to https", r.local_addr()?);
+    }
+    tracing::info!(%addr, tls = tls.is_some(), "listening");
     crate::watchdog::ready();
     let feeder = crate::watchdog::start(heartbeat);
+    let reloader = tokio::spawn(crate::tls::reload_on_sighup(tls.clone()));
 
     let header_timeout = Duration::from_secs(u64::from(config.limits.header_timeout_s));
-    serve(listener, router, header_timeout, shutdown, stop).await;
+    // One stop signal for both listeners.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        stop.await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let redirect = redirect.map(|listener| {
+        let router = crate::https_redirect::router(addr.port());
+        let (closing, _) = watch::channel(false);
+        tokio::spawn(serve(
+            listener,
+            None,
+            router,
+            header_timeout,
+            closing,
+            stopped(stop_rx.clone()),
+        ))
+    });
+    serve(
+        listener,
+        tls,
+        router,
+        header_timeout,
+        shutdown,
+        stopped(stop_rx),
+    )
+    .await;
+    if let Some(redirect) = redirect {
+        let _ = redirect.await;
+    }
     crate::watchdog::stopping();
     drop(feeder);
+    reloader.abort();
     ticker.abort();
     // The writer stops once the last handle (held by the router's state) is gone.
     let joined = tokio::task::spawn_blocking(move || writer.join());
@@ -234,12 +297,12 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// (at most [`DRAIN`]).
 async fn serve(
     listener: TcpListener,
+    tls: Option<Arc<Tls>>,
     router: axum::Router,
     header_timeout: Duration,
     shutdown: watch::Sender<bool>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) {
-    use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::service::TowerToHyperService;
     use tower_service::Service;
 
@@ -263,34 +326,30 @@ async fn serve(
         let _ = stream.set_nodelay(true);
         let Ok(service) = make.call(peer).await;
         let hyper_service = TowerToHyperService::new(service);
-        let mut shutdown_rx = shutdown.subscribe();
+        let shutdown_rx = shutdown.subscribe();
         let open = open_rx.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
-            let conn = builder
-                .serve_connection(TokioIo::new(stream), hyper_service)
-                .with_upgrades();
-            let mut conn = std::pin::pin!(conn);
-            let mut draining = *shutdown_rx.borrow();
-            if draining {
-                conn.as_mut().graceful_shutdown();
-            }
-            loop {
-                tokio::select! {
-                    result = conn.as_mut() => {
-                        if let Err(e) = result {
-                            tracing::debug!(%peer, error = %e, "connection ended with an error");
+            match tls {
+                None => {
+                    serve_connection(stream, hyper_service, header_timeout, shutdown_rx, peer).await
+                }
+                // The handshake gets the same time as a request's headers (slowloris).
+                Some(tls) => {
+                    match tokio::time::timeout(header_timeout, tls.acceptor().accept(stream)).await
+                    {
+                        Ok(Ok(stream)) => {
+                            serve_connection(
+                                stream,
+                                hyper_service,
+                                header_timeout,
+                                shutdown_rx,
+                                peer,
+                            )
+                            .await
                         }
-                        break;
-                    }
-                    changed = shutdown_rx.changed(), if !draining => {
-                        if changed.is_err() || *shutdown_rx.borrow() {
-                            draining = true;
-                            conn.as_mut().graceful_shutdown();
-                        }
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
                 }
             }
@@ -303,6 +362,55 @@ async fn serve(
     drop(open_rx);
     if tokio::time::timeout(DRAIN, open_tx.closed()).await.is_err() {
         tracing::warn!("some connections were still open {DRAIN:?} after shutdown began");
+    }
+}
+
+/// Serves one connection (plain or TLS) with hyper's HTTP/1 server until it ends, or until
+/// shutdown asks it to finish its request and close.
+async fn serve_connection<I, S>(
+    io: I,
+    service: S,
+    header_timeout: Duration,
+    mut shutdown_rx: watch::Receiver<bool>,
+    peer: SocketAddr,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::Service<
+            hyper::Request<hyper::body::Incoming>,
+            Response = axum::response::Response,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let conn = builder
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    let mut conn = std::pin::pin!(conn);
+    let mut draining = *shutdown_rx.borrow();
+    if draining {
+        conn.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                }
+                break;
+            }
+            changed = shutdown_rx.changed(), if !draining => {
+                if changed.is_err() || *shutdown_rx.borrow() {
+                    draining = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
     }
 }
 
@@ -327,9 +435,15 @@ fn test_clock_offset() -> i64 {
     }
 }
 
+/// The centre's public https address, for the start-up warning of `tls::cleartext_warning`.
+/// The config has no `[centre] public_url` yet (issue 17 adds it): until then, none.
+fn public_url(_config: &Config) -> Option<&str> {
+    None
+}
+
 /// The first line is what scripts and tests wait for; then the screens, for people.
-fn print_urls(config: &Config, addr: SocketAddr) {
-    let base = format!("http://{addr}");
+fn print_urls(config: &Config, addr: SocketAddr, scheme: &str) {
+    let base = format!("{scheme}://{addr}");
     let token = |role: DeviceRole| {
         config
             .devices

@@ -75,6 +75,7 @@ pub(super) fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, base: Option<&Path>) -
         devices,
         audio,
         limits: super::limits::limits(raw.limits.as_ref(), ctx),
+        server: super::server::server(raw.server.as_ref(), ctx, base),
     }
 }
 

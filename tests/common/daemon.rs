@@ -117,6 +117,11 @@ impl Daemon {
         }
     }
 
+    /// The daemon's process id (for signals such as SIGHUP), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
     pub fn is_running(&mut self) -> bool {
         match self.child.as_mut() {
             Some(c) => matches!(c.try_wait(), Ok(None)),
@@ -238,7 +243,12 @@ pub fn spawn_daemon(
         let mut tx = Some(tx);
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            if let Some(rest) = line.trim().strip_prefix("xephang listening on http://") {
+            // `https://` when the config has `[server] tls_cert` (tests/tls.rs).
+            let line_t = line.trim();
+            let rest = line_t
+                .strip_prefix("xephang listening on http://")
+                .or_else(|| line_t.strip_prefix("xephang listening on https://"));
+            if let Some(rest) = rest {
                 if let (Some(t), Ok(addr)) = (tx.as_ref(), rest.trim().parse::<SocketAddr>()) {
                     let _ = t.send(addr);
                     tx = None;
