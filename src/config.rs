@@ -58,6 +58,9 @@ pub struct Config {
     /// `[centre] remote_per_client`: tickets one phone (address + cookie) may take from
     /// home per business day (default 2).
     pub remote_per_client: u32,
+    /// `[centre] device_offline_min`: a configured device without a connection for longer
+    /// than this during opening hours raises an alert (default 3).
+    pub device_offline_min: u32,
     /// `[server]`: TLS and the redirecting plain-HTTP listener.
     pub server: ServerSettings,
 }

@@ -164,6 +164,8 @@ pub struct Engine {
     purge_checked: Option<NaiveDate>,
     /// Rewrites old day files without the purged personal data, off this thread.
     compaction: crate::journal::compact::Background,
+    /// The devices' presence, for their alerts (`domain::device_alerts`); None: no such alerts.
+    devices: Option<Arc<crate::devices::Presence>>,
 }
 
 impl Engine {
@@ -213,6 +215,7 @@ impl Engine {
             stale: false,
             purge_checked: None,
             compaction: Default::default(),
+            devices: None,
         };
         if events.is_empty() {
             let first = start_of_day(&engine.state, day);
@@ -226,6 +229,11 @@ impl Engine {
 
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// Raises and clears device alerts from `presence` on the timer, with the state's alerts.
+    pub fn watch_devices(&mut self, presence: Arc<crate::devices::Presence>) {
+        self.devices = Some(presence);
     }
 
     /// Starts the writer thread, and the thread that wakes it while idle so that its
@@ -367,7 +375,16 @@ impl Engine {
         if (self.stale && !self.reload()) || !self.day_is_current(now) {
             return;
         }
-        let events = crate::domain::alerts::check(&self.spec, &self.state, now);
+        let mut events = crate::domain::alerts::check(&self.spec, &self.state, now);
+        if let Some(devices) = &self.devices {
+            events.extend(crate::domain::device_alerts::check(
+                &self.spec,
+                &self.state,
+                &devices.seen(),
+                devices.offline_after(),
+                now,
+            ));
+        }
         if let Err(e) = self.commit_now(events, now) {
             tracing::error!(error = %e, "could not journal alerts");
             self.reload();

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod audio;
 pub mod config;
+pub mod devices;
 pub mod domain;
 pub mod engine;
 pub mod heartbeat;

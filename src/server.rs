@@ -103,7 +103,13 @@ pub fn build_app(
         },
     );
     let started = Instant::now();
-    let engine = Engine::recover(
+    let devices = Arc::new(crate::devices::Presence::new(
+        spec.clone(),
+        &config.devices,
+        config.device_offline_min,
+        clock.clone(),
+    ));
+    let mut engine = Engine::recover(
         spec.clone(),
         data_dir.join("journal"),
         hub.clone(),
@@ -112,6 +118,7 @@ pub fn build_app(
         clock.clone(),
     )?;
     tracing::info!(seq = engine.state().seq, day = %engine.state().day, took_ms = started.elapsed().as_millis() as u64, "state recovered");
+    engine.watch_devices(devices.clone());
     let (handle, writer) = engine.spawn()?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -128,6 +135,7 @@ pub fn build_app(
         displays_dir,
         shutdown: shutdown_rx,
         clock,
+        devices,
     });
     Ok(Built {
         router: api::router(app.clone()),

@@ -4,6 +4,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod counters;
+pub mod devices;
 pub mod error;
 pub mod limits;
 pub mod openapi;
@@ -47,6 +48,8 @@ pub struct App {
     pub shutdown: watch::Receiver<bool>,
     /// The engine's clock (shifted in tests by `XEPHANG_TEST_CLOCK_OFFSET_S`).
     pub clock: crate::engine::Clock,
+    /// Which configured devices are connected (`src/devices.rs`).
+    pub devices: Arc<crate::devices::Presence>,
 }
 
 impl App {
@@ -96,6 +99,7 @@ pub fn router(app: AppState) -> Router {
         .route("/reports/callbacks.csv", get(appointments::callbacks_csv))
         .route("/dossier-stats", put(reads::dossier))
         .route("/openapi.json", get(openapi::openapi_json))
+        .merge(devices::routes())
         .fallback(reads::api_not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -18,7 +18,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Doc, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{appointments, counters, reads, tickets};
+use super::{appointments, counters, devices, reads, tickets};
 
 /// `{"error": {"code": "…", "message": "…"}}` — every 4xx/5xx answer.
 #[derive(ToSchema)]
@@ -299,6 +299,7 @@ pub struct Dossier {
         counters::finish, counters::transfer, counters::status, counters::rating_target,
         appointments::list, appointments::qr, appointments::allowance,
         appointments::remote_issue, appointments::callbacks_csv, openapi_json,
+        devices::list,
     ),
     modifiers(&CommonErrors)
 )]
@@ -392,7 +393,17 @@ mod tests {
     fn router_routes() -> Vec<(String, String)> {
         let src = include_str!("mod.rs");
         let start = src.find("pub fn router").expect("router fn");
-        let body = &src[start..];
+        // Route files merged into the `/api/v1` nest (`.merge(x::routes())`).
+        let merged = [include_str!("devices.rs")];
+        let body = std::iter::once(&src[start..])
+            .chain(
+                merged
+                    .iter()
+                    .map(|f| &f[f.find("pub fn routes").expect("routes fn")..]),
+            )
+            .collect::<Vec<_>>()
+            .join("\n");
+        let body = body.as_str();
         let mut out = Vec::new();
         let mut rest = body;
         while let Some(i) = rest.find(".route(") {

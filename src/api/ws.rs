@@ -75,6 +75,7 @@ pub async fn upgrade(
     who: Principal,
     Query(q): Query<WsQuery>,
     slot: Option<axum::Extension<std::sync::Arc<super::limits::WsSlot>>>,
+    device: super::devices::DeviceSocket,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let ticket = q.ticket.as_deref().and_then(|t| t.parse::<TicketId>().ok());
@@ -87,9 +88,11 @@ pub async fn upgrade(
         .on_upgrade(move |socket| async move {
             // Holds this socket's place under the connection caps until it closes.
             let _slot = slot;
+            // A configured device's presence (src/devices.rs), for as long as the socket lives.
+            let link = device.link(&app);
             app.metrics.ws_clients.fetch_add(1, Ordering::Relaxed);
             tracing::info!(who = %label, since = ?q.since, watching = ticket.is_some(), "websocket opened");
-            let why = serve(&app, socket, aud, q.since, ticket).await;
+            let why = serve(&app, socket, aud, q.since, ticket, link.as_ref()).await;
             app.metrics.ws_clients.fetch_sub(1, Ordering::Relaxed);
             tracing::info!(who = %label, why, "websocket closed");
         }))
@@ -128,6 +131,7 @@ async fn serve(
     aud: Audience,
     since: Option<u64>,
     ticket: Option<TicketId>,
+    device: Option<&crate::devices::Link>,
 ) -> &'static str {
     let (start, mut rx) = app.hub.subscribe(since);
     let mut last_seq = match start {
@@ -229,6 +233,12 @@ async fn serve(
                         return "message too big";
                     }
                     heard = Instant::now();
+                    if let Some(device) = device {
+                        device.heard();
+                        if let Message::Text(t) = &m {
+                            device.message(t);
+                        }
+                    }
                 }
                 Some(Err(e)) => {
                     let too_big = e.to_string().to_ascii_lowercase().contains("too long")

@@ -48,6 +48,7 @@ pub(super) struct RawCentre {
     pub pause_alert_min: Option<S<i64>>,
     pub remote_per_client: Option<S<i64>>,
     pub personal_data_days: Option<S<i64>>,
+    pub device_offline_min: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -30,6 +30,7 @@ pub fn check(spec: &CentreSpec, state: &State, now: DateTime<FixedOffset>) -> Ve
                         counter: None,
                         number: Some(t.number.clone()),
                         since: t.issued_at,
+                        device: None,
                     },
                 );
             }
@@ -46,6 +47,7 @@ pub fn check(spec: &CentreSpec, state: &State, now: DateTime<FixedOffset>) -> Ve
                         counter: None,
                         number: None,
                         since,
+                        device: None,
                     },
                 );
             }
@@ -65,16 +67,18 @@ pub fn check(spec: &CentreSpec, state: &State, now: DateTime<FixedOffset>) -> Ve
                         counter: Some(*id),
                         number: None,
                         since,
+                        device: None,
                     },
                 );
             }
         }
     }
+    // Device alerts are `device_alerts::check`'s to raise and clear.
     let mut events: Vec<Event> = state
         .alerts
-        .keys()
-        .filter(|k| !wanted.contains_key(*k))
-        .map(|k| Event::AlertCleared { key: k.clone() })
+        .iter()
+        .filter(|(k, a)| !a.kind.is_device() && !wanted.contains_key(*k))
+        .map(|(k, _)| Event::AlertCleared { key: k.clone() })
         .collect();
     events.extend(
         wanted
