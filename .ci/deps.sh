@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian packages xephang needs when they are missing: ALSA headers and
 # pkg-config (rodio's sound output), and with --browser Debian's chromium for browser tests,
-# python3-venv for schemathesis and openssl for the https browser test.
+# python3-venv for schemathesis and openssl for the https browser test; with --package what
+# tests/package.sh needs (dpkg-dev, binutils, systemd for systemd-analyze, fakeroot).
 set -euo pipefail
 need=()
 dpkg -s libasound2-dev >/dev/null 2>&1 || need+=(libasound2-dev)
 dpkg -s pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+if [ "${1:-}" = "--package" ]; then
+  # tests/package.sh: cargo-deb's dependency scan, strip, the units' check, dpkg as non-root.
+  command -v dpkg-shlibdeps >/dev/null 2>&1 || need+=(dpkg-dev)
+  command -v strip >/dev/null 2>&1 || need+=(binutils)
+  command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+  command -v useradd >/dev/null 2>&1 || need+=(passwd)
+  [ "$(id -u)" -eq 0 ] || command -v fakeroot >/dev/null 2>&1 || need+=(fakeroot)
+fi
 if [ "${1:-}" = "--browser" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   # schemathesis runs in a venv (tests/schemathesis.sh).

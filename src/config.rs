@@ -12,6 +12,7 @@
 //! log-in lives here too, as the config stores only the hashes.
 
 mod access;
+mod demo;
 mod fields;
 mod limits;
 mod locate;
@@ -31,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::audio::settings::AudioSettings;
 use crate::domain::ids::{CounterId, StaffId};
 use crate::domain::spec::CentreSpec;
+pub use demo::demo_secrets;
 pub use limits::Limits;
 pub use server::{ServerSettings, TlsFiles};
 

@@ -331,7 +331,7 @@ fn a_missing_key_file_stops_the_daemon_naming_it() {
     let cfg = dir.path().join("centre.toml");
     std::fs::write(&cfg, centre_with_tls(&cert, &key, false)).expect("config");
     let out = std::process::Command::new(bin())
-        .args(["run", "--config"])
+        .args(["run", "--demo", "--config"])
         .arg(&cfg)
         .arg("--data-dir")
         .arg(dir.path().join("data"))

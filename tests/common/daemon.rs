@@ -224,6 +224,8 @@ pub fn spawn_daemon(
     let mut child = Command::new(bin())
         .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .arg("run")
+        // The test centres reuse the demo's public PINs and tokens (refused without it).
+        .arg("--demo")
         .arg("--config")
         .arg(config)
         .arg("--data-dir")

@@ -104,7 +104,7 @@ before(async () => {
   const config = path.join(dataDir, 'centre.toml');
   writeFileSync(config, centre());
   daemon = await startDaemonWith(path.join(dataDir, 'data'), 0, {
-    config, env: { XEPHANG_TEST_CLOCK_FILE: clockFile },
+    config, args: ['--demo'], env: { XEPHANG_TEST_CLOCK_FILE: clockFile },
   });
   browser = await launch();
   quiet = await launchNoAutoplay();
@@ -187,11 +187,8 @@ test('a kiosk gone longer than device_offline_min raises device_offline; back, i
     return !k.connected && k;
   }, 'the kiosk offline');
   assert.ok(gone.last_seen, 'last seen when it left');
-  // Two minutes later: not yet.
-  writeFileSync(clockFile, '120');
-  await new Promise((r) => setTimeout(r, 11000)); // one timer tick (10 s)
-  assert.ok(!(await alerts()).includes('device_offline:Kiosk sảnh'), 'no alert before 3 minutes');
-  // Four minutes after it left: raised at the next tick.
+  // Four minutes after it left (past device_offline_min; "not before" is the domain's unit
+  // test): raised at the next tick of the daemon's 10 s timer.
   writeFileSync(clockFile, '240');
   await waitFor(async () => (await alerts()).includes('device_offline:Kiosk sảnh'), 'the device_offline alert', 15000);
   const sup = pages.supervisor;

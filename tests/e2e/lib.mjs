@@ -52,7 +52,8 @@ export function removeDir(dir) {
 export function startDaemon(dataDir, port = 0, opts = {}) {
   return new Promise((resolve, reject) => {
     const args = ['run', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`];
-    if (opts.config) args.push('--config', opts.config);
+    // Test centres reuse the demo's public PINs and tokens: refused without --demo.
+    if (opts.config) args.push('--demo', '--config', opts.config);
     const proc = spawn(BIN, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ...(opts.env || {}) },

@@ -39,7 +39,7 @@ before(async () => {
 tls_cert = "${cert}"
 tls_key = "${key}"
 `);
-  daemon = await startDaemonWith(path.join(dataDir, 'data'), 0, { config });
+  daemon = await startDaemonWith(path.join(dataDir, 'data'), 0, { config, args: ['--demo'] });
   browser = await launchTrusting([spki]);
 });
 
