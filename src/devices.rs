@@ -248,9 +248,58 @@ impl Presence {
             .collect()
     }
 
+    /// Prometheus gauges per configured device: `xephang_device_connected` (0/1) and
+    /// `xephang_device_audio_blocked` (0/1), labelled with its name and role.
+    pub fn render(&self, out: &mut String) {
+        use std::fmt::Write;
+        let list = self.list();
+        let _ = writeln!(
+            out,
+            "# HELP xephang_device_connected 1 while a configured device holds a WebSocket.\n# TYPE xephang_device_connected gauge"
+        );
+        for d in &list {
+            let _ = writeln!(
+                out,
+                "xephang_device_connected{{device=\"{}\",role=\"{}\"}} {}",
+                label(&d.name),
+                role_name(d.role),
+                u8::from(d.connected)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP xephang_device_audio_blocked 1 while a board reports its sound blocked by the browser.\n# TYPE xephang_device_audio_blocked gauge"
+        );
+        for d in &list {
+            let _ = writeln!(
+                out,
+                "xephang_device_audio_blocked{{device=\"{}\",role=\"{}\"}} {}",
+                label(&d.name),
+                role_name(d.role),
+                u8::from(d.audio == Some(AudioState::Blocked))
+            );
+        }
+    }
+
     /// `[centre] device_offline_min`.
     pub fn offline_after(&self) -> chrono::Duration {
         self.offline_after
+    }
+}
+
+/// A Prometheus label value: backslash, quote and line feed escaped.
+fn label(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn role_name(role: DeviceRole) -> &'static str {
+    match role {
+        DeviceRole::Display => "display",
+        DeviceRole::Kiosk => "kiosk",
+        DeviceRole::Rating => "rating",
+        DeviceRole::Supervisor => "supervisor",
     }
 }
 

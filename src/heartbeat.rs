@@ -95,6 +95,17 @@ impl Heartbeat {
         }
     }
 
+    /// Prometheus gauges: `xephang_writer_up` (1 while it beats) and the age of its beat.
+    pub fn render(&self, out: &mut String) {
+        use std::fmt::Write;
+        let up = u8::from(self.health().is_alive());
+        let _ = writeln!(
+            out,
+            "# HELP xephang_writer_up 1 while the single writer thread beats (see /healthz).\n# TYPE xephang_writer_up gauge\nxephang_writer_up {up}\n# HELP xephang_writer_heartbeat_age_seconds Time since the writer's last beat.\n# TYPE xephang_writer_heartbeat_age_seconds gauge\nxephang_writer_heartbeat_age_seconds {:.3}",
+            self.age().as_secs_f64()
+        );
+    }
+
     /// A guard for the writer thread: when it is dropped (the thread returns or unwinds
     /// from a panic) the heartbeat says [`WriterHealth::Stopped`].
     pub fn guard(&self) -> EndGuard {

@@ -42,7 +42,7 @@ contents=$(dpkg-deb -c "$deb")
 for path in ./usr/bin/xephang ./lib/systemd/system/xephang.service \
   ./lib/systemd/system/xephang-hub.service ./etc/xephang/xephang.toml ./etc/default/xephang \
   ./usr/share/doc/xephang/README.md ./usr/share/doc/xephang/copyright \
-  ./usr/share/doc/xephang/examples/commune.toml; do
+  ./usr/share/doc/xephang/examples/commune.toml ./usr/share/doc/xephang/grafana-xephang.json; do
   grep -q " $path\$" <<<"$contents" || fail "$path is not in the package"
 done
 grep -q '^-rw-r----- .* ./etc/xephang/xephang.toml$' <<<"$contents" || fail "the config is not 0640"

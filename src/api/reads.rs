@@ -299,6 +299,8 @@ pub async fn metrics(State(app): State<AppState>, who: Principal) -> ApiResult<R
         let stats = app.hub.stats.lock().unwrap_or_else(|p| p.into_inner());
         crate::metrics::render_day(&stats, &mut out);
     }
+    app.engine.heartbeat().render(&mut out);
+    app.devices.render(&mut out);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
 
