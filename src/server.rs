@@ -502,7 +502,8 @@ fn print_urls(config: &Config, addr: SocketAddr, scheme: &str) {
         "  Phiếu trên điện thoại / Phone:     {base}/t/<ticket id> (QR on each ticket)\n"
     ));
     out.push_str(&format!(
-        "  API: {base}/api/v1/state · {base}/healthz · WebSocket {base}/ws\n"
+        "  API: {base}/api/v1/state · {base}/healthz · WebSocket {}/ws\n",
+        base.replacen("http", "ws", 1)
     ));
     print!("{out}");
     use std::io::Write;
