@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of xephang on a fresh Debian machine: installs what is missing (ALSA headers
-# for rodio, Debian's chromium for the browser tests, the pinned npm dev tools), then format
-# and lint checks, the Rust unit/property/integration tests, and the end-to-end browser tests.
+# for rodio, Debian's chromium for the browser tests, the pinned npm dev tools, cargo-deb), then
+# format and lint checks, the Rust unit/property/integration tests, the Debian package check,
+# schemathesis, and the end-to-end browser tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,6 +18,12 @@ echo "== cargo test"
 cargo build --locked --bins
 cargo test --locked --no-fail-fast 2>&1 | tee target/cargo-test.log
 grep -q "test result" target/cargo-test.log
+
+# The Debian package: built with cargo-deb (installed from crates.io when missing) from the
+# debug build above, its contents, conffiles, maintainer scripts and units checked, installed
+# into a throwaway root, and the installed binary refusing the installed demo config.
+echo "== Debian package (tests/package.sh)"
+tests/package.sh
 
 echo "== schemathesis (tests/schemathesis.sh)"
 tests/schemathesis.sh

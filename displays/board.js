@@ -11,8 +11,9 @@ const DWELL_BUSY_MS = 3000;   // when more calls are waiting for their turn
 const MAX_QUEUE = 12;         // older queued highlights are dropped beyond this
 const STALE_MS = 60000;       // replayed calls older than this are not highlighted again
 
-const client = connect({ token });
+const client = connect({ token, page: 'board' });
 const audio = qs.get('audio') === '1' ? makeAnnouncer() : null;
+if (!audio) client.report({ audio: 'off' });
 
 // ---------------------------------------------------------------- highlight queue
 const queue = [];
@@ -230,10 +231,16 @@ function makeAnnouncer() {
   const ctx = new Ctx();
   const cache = new Map();
   const unlock = $('#audio-unlock');
-  const check = () => { unlock.hidden = ctx.state !== 'suspended'; };
+  // The daemon is told whether the sound plays or the browser's autoplay policy holds the
+  // context suspended until a touch (supervisor's devices panel, `audio_blocked` alert).
+  let reporting = false;
+  const report = () => { if (reporting) client.report({ audio: ctx.state === 'running' ? 'playing' : 'blocked' }); };
+  const check = () => { unlock.hidden = ctx.state !== 'suspended'; report(); };
+  ctx.addEventListener('statechange', check);
   unlock.addEventListener('click', () => ctx.resume().then(check));
   document.addEventListener('keydown', () => ctx.resume().then(check));
-  setTimeout(check, 1500);
+  // A fresh context may start suspended for a moment even where sound is allowed.
+  setTimeout(() => { reporting = true; check(); }, 1500);
   const clip = (url) => {
     if (!cache.has(url)) {
       cache.set(url, fetch(url).then((r) => {
@@ -245,7 +252,13 @@ function makeAnnouncer() {
   };
   return {
     async play(urls) {
-      if (ctx.state === 'suspended') { try { await ctx.resume(); } catch { /* needs a gesture */ } check(); }
+      // Without a user gesture resume() never settles: wait a second at most, and skip the
+      // announcement (the page reports its sound as blocked) rather than hold the queue.
+      if (ctx.state === 'suspended') {
+        await Promise.race([ctx.resume().catch(() => {}), sleep(1000)]);
+        check();
+        if (ctx.state !== 'running') return;
+      }
       const bufs = await Promise.all(urls.map((u) => clip(u).catch(() => null)));
       let t = ctx.currentTime + 0.05;
       for (const b of bufs) {

@@ -325,6 +325,9 @@ export function connect(opts = {}) {
   });
   let ws = null, lastSeq = null, attempt = 0, up = false, downTimer = null, retryTimer = null;
   let lastMsg = Date.now(), probeSuspect = null, changeQueued = false, stableTimer = null;
+  // What the page says about itself on its socket (src/devices.rs): sent again on every open.
+  let status = opts.page ? { type: 'status', page: opts.page } : null;
+  const sendStatus = () => { if (status && ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(status)); };
 
   const change = () => {
     if (changeQueued) return;
@@ -359,6 +362,7 @@ export function connect(opts = {}) {
       if (ws !== sock) return;
       lastMsg = Date.now();
       linkUp();
+      sendStatus();
       stableTimer = setTimeout(() => { attempt = 0; }, 5000);
     };
     sock.onmessage = (m) => { if (ws === sock) onFrame(m.data); };
@@ -437,6 +441,8 @@ export function connect(opts = {}) {
     model,
     on(type, fn) { (handlers[type] ||= []).push(fn); return this; },
     reconnect,
+    /** Reports the page's state to the daemon (e.g. `{audio: 'blocked'}`), now and on reconnects. */
+    report(fields) { status = { type: 'status', ...(status || {}), ...fields }; sendStatus(); },
     get up() { return up; },
     get seq() { return lastSeq; },
   };

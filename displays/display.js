@@ -6,7 +6,7 @@ import {
 } from '/assets/client.js';
 
 const id = Number(pathParam());
-const client = connect({ token });
+const client = connect({ token, page: 'display' });
 const STALE_MS = 60000;
 
 function fit() {

@@ -14,7 +14,7 @@ const QUIET_MS = 1500;     // taps ignored after an answer (double taps)
 const REPRINT_MS = 60000;  // the kiosk may reprint its last ticket within this time
 const IDLE_MS = 45000;     // back to the start (priority, language) after this long untouched
 
-const client = connect({ token });
+const client = connect({ token, page: 'kiosk' });
 let priority = null;
 let busy = false;
 let quietUntil = 0;

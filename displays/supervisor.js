@@ -8,6 +8,7 @@ import {
 import { LEVELS, face } from '/assets/faces.js';
 import { attachBookings } from '/assets/supervisor-bookings.js';
 import { attachPrinters, printerAlert } from '/assets/supervisor-printers.js';
+import { attachDevices } from '/assets/supervisor-devices.js';
 
 const KEY = 'xephang.supervisor';
 let tok = qs.get('token') || sessionStorage.getItem(KEY) || '';
@@ -54,7 +55,7 @@ async function start() {
   $('#login').hidden = true;
   $('#app').hidden = false;
   $('#csv').href = `/api/v1/reports/daily.csv?token=${encodeURIComponent(tok)}`;
-  client = connect({ token: tok });
+  client = connect({ token: tok, page: 'supervisor' });
   client.on('change', render);
   client.on('event', () => {
     clearTimeout(statsTimer);
@@ -63,6 +64,7 @@ async function start() {
   client.on('snapshot', () => loadStats().then(render).catch(() => {}));
   attachBookings(client, tok);
   attachPrinters(client, tok);
+  attachDevices(client, tok);
 }
 
 async function loadStats() {
@@ -157,7 +159,11 @@ function renderAlerts() {
   const other = [...(model.alerts?.values() || [])].filter((a) => a.kind !== 'ticket_overdue');
   const otherHtml = other.map((a) => printerAlert(a) ?? (a.kind === 'counter_paused'
     ? `<span class="t">${esc(L(`Quầy ${a.counter} tạm dừng từ`, `Counter ${a.counter} paused since`))} ${esc(fmtTime(a.since))}</span>`
-    : `<span class="t">${esc(L('Không có quầy mở cho', 'No open counter for'))} <b>${esc(svcName(a.service))}</b></span>`)).join('');
+    : a.kind === 'device_offline'
+      ? `<span class="t"><b>${esc(a.device)}</b> ${esc(L('mất kết nối từ', 'offline since'))} ${esc(fmtTime(a.since))}</span>`
+      : a.kind === 'audio_blocked'
+        ? `<span class="t"><b>${esc(a.device)}</b>: ${esc(L('trình duyệt chặn âm thanh — chạm vào màn hình', 'the browser blocks its sound — touch the screen'))}</span>`
+        : `<span class="t">${esc(L('Không có quầy mở cho', 'No open counter for'))} <b>${esc(svcName(a.service))}</b></span>`)).join('');
   const box = $('#alerts');
   box.hidden = !late.length && !other.length;
   if (!late.length && !other.length) return;

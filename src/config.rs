@@ -12,10 +12,12 @@
 //! log-in lives here too, as the config stores only the hashes.
 
 mod access;
+mod demo;
 mod fields;
 mod limits;
 mod locate;
 mod raw;
+mod server;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -30,7 +32,9 @@ use serde::{Deserialize, Serialize};
 use crate::audio::settings::AudioSettings;
 use crate::domain::ids::{CounterId, StaffId};
 use crate::domain::spec::CentreSpec;
+pub use demo::demo_secrets;
 pub use limits::Limits;
+pub use server::{ServerSettings, TlsFiles};
 
 /// The demo centre built into the binary, used when no `--config` is given.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -62,6 +66,11 @@ pub struct Config {
     pub remote_per_client: u32,
     /// `[centre] ticket_footer`: the last line of tickets the daemon prints.
     pub ticket_footer: String,
+    /// `[centre] device_offline_min`: a configured device without a connection for longer
+    /// than this during opening hours raises an alert (default 3).
+    pub device_offline_min: u32,
+    /// `[server]`: TLS and the redirecting plain-HTTP listener.
+    pub server: ServerSettings,
 }
 
 /// The footer of printed tickets when `[centre] ticket_footer` is not set.

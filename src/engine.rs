@@ -22,6 +22,7 @@ use crate::domain::decide::{end_of_day, start_of_day};
 use crate::domain::ids::{BookingCode, CounterId, TicketId, CODE_ALPHABET, CODE_LEN};
 use crate::domain::spec::CentreSpec;
 use crate::domain::{decide, Command, Ctx, DomainError, Envelope, Event, State};
+use crate::heartbeat::{EndGuard, Heartbeat};
 use crate::journal::{Journal, JournalError};
 use crate::metrics::Metrics;
 
@@ -57,6 +58,8 @@ enum Message {
     Command(Request),
     /// Checks the business day (sent by a timer).
     Tick,
+    /// Wakes an idle writer so that it beats (`heartbeat.rs`).
+    Beat,
 }
 
 /// Produces the playlist of a call.
@@ -120,6 +123,7 @@ pub fn offset_clock(offset_s: i64) -> Clock {
 #[derive(Clone)]
 pub struct EngineHandle {
     tx: mpsc::Sender<Message>,
+    heartbeat: Heartbeat,
 }
 
 impl EngineHandle {
@@ -144,6 +148,11 @@ impl EngineHandle {
     pub fn try_tick(&self) {
         let _ = self.tx.try_send(Message::Tick);
     }
+
+    /// The writer's pulse (`/healthz`, the systemd watchdog).
+    pub fn heartbeat(&self) -> &Heartbeat {
+        &self.heartbeat
+    }
 }
 
 /// Everything the writer thread owns.
@@ -165,6 +174,8 @@ pub struct Engine {
     compaction: crate::journal::compact::Background,
     /// The printers' condition for the alerts (none until [`Engine::watch_printers`]).
     printers: Option<PrinterSource>,
+    /// The devices' presence, for their alerts (`domain::device_alerts`); None: no such alerts.
+    devices: Option<Arc<crate::devices::Presence>>,
 }
 
 impl Engine {
@@ -211,6 +222,7 @@ impl Engine {
             purge_checked: None,
             compaction: Default::default(),
             printers: None,
+            devices: None,
         };
         if events.is_empty() {
             let first = start_of_day(&engine.state, day);
@@ -232,29 +244,55 @@ impl Engine {
         self.printers = Some(source);
     }
 
-    /// Starts the writer thread.
-    pub fn spawn(self) -> std::io::Result<(EngineHandle, thread::JoinHandle<()>)> {
-        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
-        let join = thread::Builder::new()
-            .name("xephang-engine".into())
-            .spawn(move || self.run(rx))?;
-        Ok((EngineHandle { tx }, join))
+    /// Raises and clears device alerts from `presence` on the timer, with the state's alerts.
+    pub fn watch_devices(&mut self, presence: Arc<crate::devices::Presence>) {
+        self.devices = Some(presence);
     }
 
-    fn run(mut self, mut rx: mpsc::Receiver<Message>) {
+    /// Starts the writer thread, and the thread that wakes it while idle so that its
+    /// heartbeat stays fresh (it holds no handle: it ends when the writer's channel closes).
+    pub fn spawn(self) -> std::io::Result<(EngineHandle, thread::JoinHandle<()>)> {
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let heartbeat = Heartbeat::default();
+        let guard = heartbeat.guard();
+        let join = thread::Builder::new()
+            .name("xephang-engine".into())
+            .spawn(move || self.run(rx, guard))?;
+        let weak = tx.downgrade();
+        crate::heartbeat::spawn_waker(move || match weak.upgrade() {
+            // A full queue means the writer is busy (and beats per batch): skip this one.
+            Some(tx) => !matches!(
+                tx.try_send(Message::Beat),
+                Err(mpsc::error::TrySendError::Closed(_))
+            ),
+            None => false,
+        })?;
+        Ok((EngineHandle { tx, heartbeat }, join))
+    }
+
+    fn run(mut self, mut rx: mpsc::Receiver<Message>, alive: EndGuard) {
+        let heartbeat = alive.heartbeat();
+        let fault = crate::heartbeat::fault_file();
         while let Some(first) = rx.blocking_recv() {
+            crate::heartbeat::check_fault(&fault);
+            heartbeat.beat();
             let mut batch = Vec::new();
             let mut ticked = false;
             match first {
                 Message::Command(r) => batch.push(r),
                 Message::Tick => ticked = true,
+                Message::Beat => {}
             }
             while batch.len() < MAX_BATCH {
                 match rx.try_recv() {
                     Ok(Message::Command(r)) => batch.push(r),
                     Ok(Message::Tick) => ticked = true,
+                    Ok(Message::Beat) => {}
                     Err(_) => break,
                 }
+            }
+            if batch.is_empty() && !ticked {
+                continue;
             }
             self.process(batch);
             if ticked {
@@ -345,7 +383,16 @@ impl Engine {
             return;
         }
         let printers = self.printers.as_ref().map(|p| p()).unwrap_or_default();
-        let events = crate::domain::alerts::check(&self.spec, &self.state, now, &printers);
+        let mut events = crate::domain::alerts::check(&self.spec, &self.state, now, &printers);
+        if let Some(devices) = &self.devices {
+            events.extend(crate::domain::device_alerts::check(
+                &self.spec,
+                &self.state,
+                &devices.seen(),
+                devices.offline_after(),
+                now,
+            ));
+        }
         if let Err(e) = self.commit_now(events, now) {
             tracing::error!(error = %e, "could not journal alerts");
             self.reload();

@@ -38,6 +38,10 @@ enum Cmd {
         /// Serve the screens from this folder instead of the embedded ones.
         #[arg(long)]
         displays: Option<PathBuf>,
+        /// Run a config that still holds the demo's public PINs and tokens (refused without
+        /// it). Not needed without --config: the embedded demo always runs.
+        #[arg(long)]
+        demo: bool,
     },
     /// Validate a config file: exit 0, or print `file:line: field: problem` lines and exit 1.
     CheckConfig { file: PathBuf },
@@ -123,6 +127,43 @@ fn load_config(path: Option<&PathBuf>) -> Result<Config, config::ConfigError> {
     }
 }
 
+/// Exit status of `run` for a config that cannot be used (sysexits' EX_CONFIG): the packaged
+/// unit has `RestartPreventExitStatus=78`, so systemd does not restart it in a loop.
+const EX_CONFIG: u8 = 78;
+
+/// Refuses (EX_CONFIG) a config file that still holds the demo's public secrets, naming
+/// each, unless `--demo` was given (then a warning).
+fn refuse_demo_secrets(
+    path: &std::path::Path,
+    config: &Config,
+    demo: bool,
+) -> Result<(), ExitCode> {
+    let secrets = config::demo_secrets(config);
+    if secrets.is_empty() {
+        return Ok(());
+    }
+    if demo {
+        tracing::warn!(
+            count = secrets.len(),
+            "--demo: running {} with the demo's public PINs and tokens; never on a real centre",
+            path.display()
+        );
+        return Ok(());
+    }
+    let mut msg = format!(
+        "xephang: {} vẫn còn mã PIN / mã thiết bị mẫu (demo) — công khai, ai cũng biết.\n\
+         xephang: {} still holds the demo centre's public secrets:\n",
+        path.display(),
+        path.display()
+    );
+    for s in &secrets {
+        msg.push_str(&format!("  - {s}\n"));
+    }
+    msg.push_str("Replace them and start again, or pass --demo to run the demo on purpose.");
+    eprintln!("{msg}");
+    Err(ExitCode::from(EX_CONFIG))
+}
+
 /// argon2 (PIN checks) allocates 19 MiB per check; past glibc's default dynamic mmap
 /// threshold those blocks stay in per-thread arenas (128 MiB RSS after eight clerk logins,
 /// BENCHMARKS.md). A fixed 1 MiB threshold hands them back to the system after each check.
@@ -136,7 +177,10 @@ fn tune_allocator() {
 
 fn main() -> ExitCode {
     tune_allocator();
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
+        // No colour codes in the journal (systemd) or in a file.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
@@ -148,21 +192,28 @@ fn main() -> ExitCode {
         data_dir: PathBuf::from("data"),
         bind: "127.0.0.1:8080".into(),
         displays: None,
+        demo: false,
     });
     match command {
         Cmd::Run {
-            config,
+            config: path,
             data_dir,
             bind,
             displays,
+            demo,
         } => {
-            let config = match load_config(config.as_ref()) {
+            let config = match load_config(path.as_ref()) {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("{e}");
-                    return ExitCode::FAILURE;
+                    return ExitCode::from(EX_CONFIG);
                 }
             };
+            if let Some(path) = &path {
+                if let Err(code) = refuse_demo_secrets(path, &config, demo) {
+                    return code;
+                }
+            }
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,
                 Err(e) => {
@@ -194,6 +245,15 @@ fn main() -> ExitCode {
                     c.staff.len(),
                     c.devices.len()
                 );
+                let secrets = config::demo_secrets(&c);
+                if !secrets.is_empty() {
+                    eprintln!(
+                        "warning: `xephang run` refuses this file while it holds the demo's public secrets:"
+                    );
+                    for s in secrets {
+                        eprintln!("  - {s}");
+                    }
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => {

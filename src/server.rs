@@ -25,6 +25,7 @@ use crate::datalock::DataLock;
 use crate::engine::{Clock, Engine};
 use crate::metrics::Metrics;
 use crate::read::{CentreInfo, ReadModel};
+use crate::tls::Tls;
 
 /// How often the engine checks whether a new business day has begun.
 const DAY_CHECK: Duration = Duration::from_secs(10);
@@ -56,6 +57,8 @@ pub enum ServerError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -125,6 +128,12 @@ pub fn build_app(
     );
     let started = Instant::now();
     let printers = Arc::new(crate::print::Printers::new(&config));
+    let devices = Arc::new(crate::devices::Presence::new(
+        spec.clone(),
+        &config.devices,
+        config.device_offline_min,
+        clock.clone(),
+    ));
     let mut engine = Engine::recover(
         spec.clone(),
         data_dir.join("journal"),
@@ -136,6 +145,7 @@ pub fn build_app(
     tracing::info!(seq = engine.state().seq, day = %engine.state().day, took_ms = started.elapsed().as_millis() as u64, "state recovered");
     let watched = printers.clone();
     engine.watch_printers(Arc::new(move || watched.inputs()));
+    engine.watch_devices(devices.clone());
     let (handle, writer) = engine.spawn()?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -154,6 +164,7 @@ pub fn build_app(
         shutdown: shutdown_rx,
         clock,
         printers,
+        devices,
     });
     Ok(Built {
         router: api::router(app.clone()),
@@ -176,6 +187,18 @@ pub async fn run(
         displays_dir,
     } = opts;
     let clock: Clock = crate::engine::offset_clock(test_clock_offset());
+    // A missing or bad certificate stops the daemon before anything else, naming the file.
+    let tls = match config.server.tls.clone() {
+        Some(files) => Some(Arc::new(
+            tokio::task::spawn_blocking(move || Tls::load(&files))
+                .await
+                .map_err(|e| ServerError::Io(std::io::Error::other(e)))??,
+        )),
+        None => None,
+    };
+    if let Some(warning) = crate::tls::cleartext_warning(public_url(&config), tls.is_some()) {
+        tracing::warn!("{warning}");
+    }
     // Start-up reads the journal and the voice clips: off the runtime's workers.
     let Built {
         router,
@@ -222,6 +245,7 @@ pub async fn run(
     };
     let print_queues = start_printers(&app);
     let config = app.config.clone();
+    let heartbeat = app.engine.heartbeat().clone();
     // From here on only the router's state holds the engine's handle (and the ticker's and
     // the print queues').
     drop(app);
@@ -233,6 +257,17 @@ pub async fn run(
             source,
         })?;
     let addr = listener.local_addr()?;
+    let redirect = match config.server.redirect_http {
+        Some(at) => Some(
+            TcpListener::bind(at)
+                .await
+                .map_err(|source| ServerError::Bind {
+                    addr: at.to_string(),
+                    source,
+                })?,
+        ),
+        None => None,
+    };
     // Informative (names this process to a refused second writer): a failure only warns.
     let lock = tokio::task::spawn_blocking(move || {
         if let Err(e) = lock.record_bind(&addr.to_string()) {
@@ -242,7 +277,7 @@ pub async fn run(
     })
     .await
     .map_err(std::io::Error::other)?;
-    print_urls(&config, addr);
+    print_urls(&config, addr, if tls.is_some() { "https" } else { "http" });
     if config.public_url.is_none() {
         tracing::warn!(
             "[centre] public_url is not set: QR codes on tickets point at the address each kiosk \
@@ -250,11 +285,54 @@ pub async fn run(
              open. Chưa đặt [centre] public_url: mã QR trên phiếu trỏ tới địa chỉ mà kiosk dùng."
         );
     }
-    tracing::info!(%addr, "listening");
+    if let Some(r) = &redirect {
+        println!("xephang redirects http://{} to https", r.local_addr()?);
+    }
+    tracing::info!(%addr, tls = tls.is_some(), "listening");
+    crate::watchdog::ready();
+    let feeder = crate::watchdog::start(heartbeat);
+    let reloader = tokio::spawn(crate::tls::reload_on_sighup(tls.clone()));
 
     let header_timeout = Duration::from_secs(u64::from(config.limits.header_timeout_s));
     let conns = ConnLimiter::new(&config.limits);
-    serve(listener, router, header_timeout, conns, shutdown, stop).await;
+    // One stop signal for both listeners.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        stop.await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let redirect = redirect.map(|listener| {
+        let router = crate::https_redirect::router(addr.port());
+        let (closing, _) = watch::channel(false);
+        tokio::spawn(serve(
+            listener,
+            None,
+            router,
+            header_timeout,
+            conns.clone(),
+            closing,
+            stopped(stop_rx.clone()),
+        ))
+    });
+    serve(
+        listener,
+        tls,
+        router,
+        header_timeout,
+        conns,
+        shutdown,
+        stopped(stop_rx),
+    )
+    .await;
+    if let Some(redirect) = redirect {
+        let _ = redirect.await;
+    }
+    crate::watchdog::stopping();
+    drop(feeder);
+    reloader.abort();
     ticker.abort();
     for q in print_queues {
         q.abort();
@@ -306,13 +384,13 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// (at most [`DRAIN`]).
 async fn serve(
     listener: TcpListener,
+    tls: Option<Arc<Tls>>,
     router: axum::Router,
     header_timeout: Duration,
     conns: Arc<ConnLimiter>,
     shutdown: watch::Sender<bool>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) {
-    use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::service::TowerToHyperService;
     use tower_service::Service;
 
@@ -345,34 +423,30 @@ async fn serve(
         let _ = stream.set_nodelay(true);
         let Ok(service) = make.call(peer).await;
         let hyper_service = TowerToHyperService::new(service);
-        let mut shutdown_rx = shutdown.subscribe();
+        let shutdown_rx = shutdown.subscribe();
         let open = open_rx.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
-            let conn = builder
-                .serve_connection(TokioIo::new(stream), hyper_service)
-                .with_upgrades();
-            let mut conn = std::pin::pin!(conn);
-            let mut draining = *shutdown_rx.borrow();
-            if draining {
-                conn.as_mut().graceful_shutdown();
-            }
-            loop {
-                tokio::select! {
-                    result = conn.as_mut() => {
-                        if let Err(e) = result {
-                            tracing::debug!(%peer, error = %e, "connection ended with an error");
+            match tls {
+                None => {
+                    serve_connection(stream, hyper_service, header_timeout, shutdown_rx, peer).await
+                }
+                // The handshake gets the same time as a request's headers (slowloris).
+                Some(tls) => {
+                    match tokio::time::timeout(header_timeout, tls.acceptor().accept(stream)).await
+                    {
+                        Ok(Ok(stream)) => {
+                            serve_connection(
+                                stream,
+                                hyper_service,
+                                header_timeout,
+                                shutdown_rx,
+                                peer,
+                            )
+                            .await
                         }
-                        break;
-                    }
-                    changed = shutdown_rx.changed(), if !draining => {
-                        if changed.is_err() || *shutdown_rx.borrow() {
-                            draining = true;
-                            conn.as_mut().graceful_shutdown();
-                        }
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
                 }
             }
@@ -386,6 +460,55 @@ async fn serve(
     drop(open_rx);
     if tokio::time::timeout(DRAIN, open_tx.closed()).await.is_err() {
         tracing::warn!("some connections were still open {DRAIN:?} after shutdown began");
+    }
+}
+
+/// Serves one connection (plain or TLS) with hyper's HTTP/1 server until it ends, or until
+/// shutdown asks it to finish its request and close.
+async fn serve_connection<I, S>(
+    io: I,
+    service: S,
+    header_timeout: Duration,
+    mut shutdown_rx: watch::Receiver<bool>,
+    peer: SocketAddr,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::Service<
+            hyper::Request<hyper::body::Incoming>,
+            Response = axum::response::Response,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let conn = builder
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    let mut conn = std::pin::pin!(conn);
+    let mut draining = *shutdown_rx.borrow();
+    if draining {
+        conn.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                }
+                break;
+            }
+            changed = shutdown_rx.changed(), if !draining => {
+                if changed.is_err() || *shutdown_rx.borrow() {
+                    draining = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
     }
 }
 
@@ -410,9 +533,15 @@ fn test_clock_offset() -> i64 {
     }
 }
 
+/// The centre's public https address, for the start-up warning of `tls::cleartext_warning`.
+/// The config has no `[centre] public_url` yet (issue 17 adds it): until then, none.
+fn public_url(config: &Config) -> Option<&str> {
+    config.public_url.as_deref()
+}
+
 /// The first line is what scripts and tests wait for; then the screens, for people.
-fn print_urls(config: &Config, addr: SocketAddr) {
-    let base = format!("http://{addr}");
+fn print_urls(config: &Config, addr: SocketAddr, scheme: &str) {
+    let base = format!("{scheme}://{addr}");
     let token = |role: DeviceRole| {
         config
             .devices
@@ -467,7 +596,8 @@ fn print_urls(config: &Config, addr: SocketAddr) {
         "  Phiếu trên điện thoại / Phone:     {base}/t/<ticket id> (QR on each ticket)\n"
     ));
     out.push_str(&format!(
-        "  API: {base}/api/v1/state · {base}/healthz · WebSocket {base}/ws\n"
+        "  API: {base}/api/v1/state · {base}/healthz · WebSocket {}/ws\n",
+        base.replacen("http", "ws", 1)
     ));
     print!("{out}");
     use std::io::Write;

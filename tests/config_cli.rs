@@ -392,6 +392,7 @@ fn run_prints_its_address_first() {
     let mut child = Command::new(bin())
         .args([
             "run",
+            "--demo",
             "--config",
             default_config().to_str().unwrap(),
             "--data-dir",

@@ -100,6 +100,20 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// `/healthz` when the single writer is dead or hung (`heartbeat.rs`).
+    pub fn writer_down(detail: &str) -> Self {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            format!(
+                "Bộ ghi dữ liệu đã ngừng hoạt động ({detail}): không thao tác nào được ghi; cần khởi động lại dịch vụ."
+            ),
+            format!("The writer has stopped ({detail}): nothing can be recorded; the service must be restarted."),
+        )
+    }
+}
+
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         let status = match e.refusal() {

@@ -4,6 +4,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod counters;
+pub mod devices;
 pub mod error;
 pub mod limits;
 pub mod links;
@@ -57,6 +58,8 @@ pub struct App {
     pub clock: crate::engine::Clock,
     /// The kiosks' ticket printers driven by the daemon (src/print).
     pub printers: Arc<crate::print::Printers>,
+    /// Which configured devices are connected (`src/devices.rs`).
+    pub devices: Arc<crate::devices::Presence>,
 }
 
 impl App {
@@ -108,6 +111,7 @@ pub fn router(app: AppState) -> Router {
         .route("/openapi.json", get(openapi::openapi_json))
         .merge(voice::routes())
         .merge(print::routes())
+        .merge(devices::routes())
         .fallback(reads::api_not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -18,7 +18,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Doc, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{appointments, counters, print, reads, tickets, voice};
+use super::{appointments, counters, devices, print, reads, tickets, voice};
 
 /// `{"error": {"code": "…", "message": "…"}}` — every 4xx/5xx answer.
 #[derive(ToSchema)]
@@ -135,6 +135,8 @@ pub struct PrinterState {
 pub struct Health {
     pub status: String,
     pub seq: u64,
+    /// Milliseconds since the writer's last heartbeat.
+    pub writer_beat_ms: Option<u64>,
 }
 
 /// The snapshot (docs/API.md "Snapshot, in full"); `waiting` only for staff tokens.
@@ -366,6 +368,7 @@ pub struct VoiceRecorded {
         voice::list, voice::record, voice::remove, voice::audio, voice::preview, voice::export,
         voice::import,
         print::reprint, print::printers,
+        devices::list,
     ),
     modifiers(&CommonErrors)
 )]
@@ -462,6 +465,7 @@ mod tests {
             (include_str!("mod.rs"), "pub fn router"),
             (include_str!("print.rs"), "pub fn routes"),
             (include_str!("voice.rs"), "pub fn routes"),
+            (include_str!("devices.rs"), "pub fn routes"),
         ];
         let mut out = Vec::new();
         for (src, start) in sources {

@@ -17,14 +17,30 @@ use crate::domain::Command;
 use crate::read::history::model_of_day;
 use crate::view::{self, Audience};
 
+/// 200 while the writer beats (`heartbeat.rs`); 503 `unavailable` once it has stopped or
+/// has been silent for 10 s, so a monitor (and systemd's watchdog) sees a dead writer.
 #[utoipa::path(
     get,
     path = "/healthz",
     tag = "meta",
-    responses((status = 200, body = openapi::Health)),
+    responses(
+        (status = 200, body = openapi::Health),
+        (status = 503, description = "`unavailable`: the writer has stopped or hangs", body = openapi::ErrorBody),
+    ),
 )]
-pub async fn healthz(State(app): State<AppState>) -> Json<Value> {
-    Json(json!({"status": "ok", "seq": app.read.current().seq()}))
+pub async fn healthz(State(app): State<AppState>) -> ApiResult<Json<Value>> {
+    use crate::heartbeat::WriterHealth;
+    let seq = app.read.current().seq();
+    match app.engine.heartbeat().health() {
+        WriterHealth::Alive { age } => Ok(Json(
+            json!({"status": "ok", "seq": seq, "writer_beat_ms": age.as_millis() as u64}),
+        )),
+        WriterHealth::Stalled { age } => Err(ApiError::writer_down(&format!(
+            "silent for {} s",
+            age.as_secs()
+        ))),
+        WriterHealth::Stopped => Err(ApiError::writer_down("thread ended")),
+    }
 }
 
 fn now(app: &AppState) -> DateTime<FixedOffset> {
@@ -273,6 +289,8 @@ pub async fn metrics(State(app): State<AppState>, who: Principal) -> ApiResult<R
     {
         crate::metrics::render_day(model.stats(), &mut out);
     }
+    app.engine.heartbeat().render(&mut out);
+    app.devices.render(&mut out);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
 

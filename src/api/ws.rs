@@ -76,6 +76,7 @@ pub async fn upgrade(
     Query(q): Query<WsQuery>,
     slot: Option<axum::Extension<std::sync::Arc<super::limits::WsSlot>>>,
     kiosk: super::print::KioskDevice,
+    device: super::devices::DeviceSocket,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let ticket = q.ticket.as_deref().and_then(|t| t.parse::<TicketId>().ok());
@@ -90,9 +91,11 @@ pub async fn upgrade(
         .on_upgrade(move |socket| async move {
             // Holds this socket's place under the connection caps until it closes.
             let _slot = slot;
+            // A configured device's presence (src/devices.rs), for as long as the socket lives.
+            let link = device.link(&app);
             app.metrics.ws_clients.fetch_add(1, Ordering::Relaxed);
             tracing::info!(who = %label, since = ?q.since, watching = ticket.is_some(), "websocket opened");
-            let why = serve(&app, socket, aud, q.since, ticket, prints).await;
+            let why = serve(&app, socket, aud, q.since, ticket, prints, link.as_ref()).await;
             app.metrics.ws_clients.fetch_sub(1, Ordering::Relaxed);
             tracing::info!(who = %label, why, "websocket closed");
         }))
@@ -132,6 +135,7 @@ async fn serve(
     since: Option<u64>,
     ticket: Option<TicketId>,
     mut prints: Option<tokio::sync::broadcast::Receiver<crate::print::health::Notice>>,
+    device: Option<&crate::devices::Link>,
 ) -> &'static str {
     let (start, mut rx) = app.read.subscribe(since);
     let mut last_seq = match start {
@@ -233,6 +237,12 @@ async fn serve(
                         return "message too big";
                     }
                     heard = Instant::now();
+                    if let Some(device) = device {
+                        device.heard();
+                        if let Message::Text(t) = &m {
+                            device.message(t);
+                        }
+                    }
                 }
                 Some(Err(e)) => {
                     let too_big = e.to_string().to_ascii_lowercase().contains("too long")

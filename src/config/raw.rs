@@ -31,6 +31,8 @@ pub(super) struct RawConfig {
     pub audio: AudioSettings,
     #[serde(default)]
     pub limits: Option<S<super::limits::RawLimits>>,
+    #[serde(default)]
+    pub server: Option<S<super::server::RawServer>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,6 +50,7 @@ pub(super) struct RawCentre {
     pub remote_per_client: Option<S<i64>>,
     pub personal_data_days: Option<S<i64>>,
     pub ticket_footer: Option<S<String>>,
+    pub device_offline_min: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -69,6 +69,7 @@ pub(super) fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, base: Option<&Path>) -
         },
         remote_per_client: centre.remote_per_client,
         ticket_footer: centre.ticket_footer,
+        device_offline_min: centre.device_offline_min,
         notice: centre.notice,
         logo: centre.logo,
         public_url: centre.public_url,
@@ -77,6 +78,7 @@ pub(super) fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, base: Option<&Path>) -
         devices,
         audio,
         limits: super::limits::limits(raw.limits.as_ref(), ctx),
+        server: super::server::server(raw.server.as_ref(), ctx, base),
     }
 }
 
@@ -89,6 +91,7 @@ struct Centre {
     remote_per_client: u32,
     personal_data_days: u32,
     ticket_footer: String,
+    device_offline_min: u32,
     notice: Option<String>,
     logo: Option<String>,
     public_url: Option<String>,
@@ -111,6 +114,7 @@ fn centre(c: Option<&S<RawCentre>>, ctx: &mut Ctx<'_>, base: Option<&Path>) -> C
             remote_per_client: 2,
             personal_data_days: 30,
             ticket_footer: super::DEFAULT_TICKET_FOOTER.to_string(),
+            device_offline_min: 3,
             notice: None,
             logo: None,
             public_url: None,
@@ -155,6 +159,13 @@ fn centre(c: Option<&S<RawCentre>>, ctx: &mut Ctx<'_>, base: Option<&Path>) -> C
             3650,
         ),
         ticket_footer: ticket_footer(&c.ticket_footer, ctx),
+        device_offline_min: ctx.int(
+            &c.device_offline_min,
+            "centre.device_offline_min",
+            3,
+            1,
+            24 * 60,
+        ),
         notice: ctx.optional(&c.notice, "centre.notice"),
         logo: ctx.optional(&c.logo, "centre.logo"),
         public_url: public_url(&c.public_url, ctx),

@@ -100,6 +100,7 @@ pub fn check(
                         number: None,
                         since: *since,
                         printer: Some(p.printer.clone()),
+                        device: None,
                     },
                 );
             }
@@ -122,6 +123,7 @@ pub fn check(
                         number: Some(t.number.clone()),
                         since: t.issued_at,
                         printer: None,
+                        device: None,
                     },
                 );
             }
@@ -139,6 +141,7 @@ pub fn check(
                         number: None,
                         since,
                         printer: None,
+                        device: None,
                     },
                 );
             }
@@ -159,16 +162,18 @@ pub fn check(
                         number: None,
                         since,
                         printer: None,
+                        device: None,
                     },
                 );
             }
         }
     }
+    // Device alerts are `device_alerts::check`'s to raise and clear.
     let mut events: Vec<Event> = state
         .alerts
-        .keys()
-        .filter(|k| !wanted.contains_key(*k))
-        .map(|k| Event::AlertCleared { key: k.clone() })
+        .iter()
+        .filter(|(k, a)| !a.kind.is_device() && !wanted.contains_key(*k))
+        .map(|(k, _)| Event::AlertCleared { key: k.clone() })
         .collect();
     events.extend(
         wanted

@@ -98,6 +98,19 @@ pub enum AlertKind {
     /// A kiosk's ticket printer cannot be reached, does not answer, or reports itself
     /// offline: nothing prints.
     PrinterOffline,
+    /// A configured device (TV, counter display, kiosk, rating tablet) has had no connection
+    /// for longer than `device_offline_min` during opening hours (`device_alerts.rs`).
+    DeviceOffline,
+    /// A board's browser blocks its sound (autoplay policy): the calls are not heard.
+    AudioBlocked,
+}
+
+impl AlertKind {
+    /// Kinds raised and cleared by `device_alerts::check` (from the devices' presence) rather
+    /// than by `alerts::check` (from the state).
+    pub fn is_device(self) -> bool {
+        matches!(self, AlertKind::DeviceOffline | AlertKind::AudioBlocked)
+    }
 }
 
 /// An alert as raised; `key` names the condition so it is raised once and cleared once.
@@ -109,11 +122,14 @@ pub struct Alert {
     pub counter: Option<CounterId>,
     pub number: Option<String>,
     /// When the condition began (issue time, pause time, first waiting ticket, first failed
-    /// print).
+    /// print, the device's last disconnection).
     pub since: DateTime<FixedOffset>,
     /// The kiosk (device name) whose printer the alert is about; absent for other kinds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub printer: Option<String>,
+    /// The device's name (`[[devices]] name`) of a device alert; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 /// What a counter carries over from one business day to the next.

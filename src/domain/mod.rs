@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod decide;
+pub mod device_alerts;
 pub mod error;
 pub mod event;
 pub mod ids;

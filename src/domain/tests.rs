@@ -43,7 +43,7 @@ fn counter(id: u32, services: &[&str], mode: Mode) -> CounterSpec {
 
 /// A: 1–9 (tiny, to exercise wrapping), B: B01–B99; counters 1 [A,B] fifo, 2 [B,A] ordered,
 /// 3 [A] fifo.
-fn spec() -> CentreSpec {
+pub(crate) fn spec() -> CentreSpec {
     CentreSpec {
         name: "Test".into(),
         name_en: "Test".into(),

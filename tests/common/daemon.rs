@@ -236,6 +236,8 @@ pub fn spawn_daemon_with_args(
     let mut child = Command::new(bin())
         .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .arg("run")
+        // The test centres reuse the demo's public PINs and tokens (refused without it).
+        .arg("--demo")
         .arg("--config")
         .arg(config)
         .arg("--data-dir")
@@ -256,7 +258,12 @@ pub fn spawn_daemon_with_args(
         let mut tx = Some(tx);
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            if let Some(rest) = line.trim().strip_prefix("xephang listening on http://") {
+            // `https://` when the config has `[server] tls_cert` (tests/tls.rs).
+            let line_t = line.trim();
+            let rest = line_t
+                .strip_prefix("xephang listening on http://")
+                .or_else(|| line_t.strip_prefix("xephang listening on https://"));
+            if let Some(rest) = rest {
                 if let (Some(t), Ok(addr)) = (tx.as_ref(), rest.trim().parse::<SocketAddr>()) {
                     let _ = t.send(addr);
                     tx = None;

@@ -52,7 +52,8 @@ export function removeDir(dir) {
 export function startDaemon(dataDir, port = 0, opts = {}) {
   return new Promise((resolve, reject) => {
     const args = ['run', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`];
-    if (opts.config) args.push('--config', opts.config);
+    // Test centres reuse the demo's public PINs and tokens: refused without --demo.
+    if (opts.config) args.push('--demo', '--config', opts.config);
     const proc = spawn(BIN, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ...(opts.env || {}) },
@@ -97,20 +98,6 @@ export async function launch() {
     args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--autoplay-policy=no-user-gesture-required'],
-  });
-}
-
-/**
- * Like `launch()`, with extra chromium flags (e.g. a fake microphone:
- * `--use-fake-device-for-media-stream --use-fake-ui-for-media-stream
- * --use-file-for-fake-audio-capture=FILE.wav%noloop`).
- */
-export async function launchWith(extraArgs = []) {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required', ...extraArgs],
   });
 }
 
@@ -198,4 +185,72 @@ export async function openAuditPage(browser, { width, height, log, errors, name,
   page.on('pageerror', (e) => errors.push(`${name}: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`${name} console: ${m.text()}`); });
   return page;
+}
+
+/**
+ * Like startDaemon, with extra `xephang run` arguments (`opts.args`) and a start-up line that
+ * may be `https://` (a config with `[server] tls_cert`): resolves to the same shape.
+ */
+export function startDaemonWith(dataDir, port = 0, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const args = ['run', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`, ...(opts.args || [])];
+    if (opts.config) args.push('--config', opts.config);
+    const proc = spawn(BIN, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ...(opts.env || {}) },
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`xephang did not print its address within 30 s\nstdout:\n${out}\nstderr:\n${err}`));
+    }, 30000);
+    proc.stderr.on('data', (d) => { err = (err + d).slice(-20000); });
+    let done = false;
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /xephang listening on (https?:\/\/[^\s]+)/.exec(out);
+      if (m && !done) {
+        done = true;
+        clearTimeout(timer);
+        const url = new URL(m[1]);
+        resolve({ proc, origin: url.origin, host: url.host, port: Number(url.port), stderr: () => err, stdout: () => out });
+      }
+    });
+    proc.on('error', (e) => { clearTimeout(timer); reject(new Error(`cannot start ${BIN}: ${e.message}`)); });
+    proc.on('exit', (code, sig) => {
+      clearTimeout(timer);
+      if (!done) reject(new Error(`xephang exited (${code ?? sig}) before listening\nstdout:\n${out}\nstderr:\n${err}`));
+    });
+  });
+}
+
+/**
+ * Launches chromium like `launch`, with `extra` arguments (e.g. a fake microphone:
+ * `--use-fake-device-for-media-stream --use-fake-ui-for-media-stream
+ * --use-file-for-fake-audio-capture=FILE.wav%noloop`); `autoplay: false` leaves out
+ * `--autoplay-policy=no-user-gesture-required`, so a page's sound is blocked until a user
+ * gesture, as on a TV whose browser was started without the flag.
+ */
+export async function launchWith(extra = [], { autoplay = true } = {}) {
+  const args = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  if (autoplay) args.push('--autoplay-policy=no-user-gesture-required');
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [...args, ...extra],
+  });
+}
+
+/** Chromium with the browser's default autoplay policy (sound needs a user gesture). */
+export function launchNoAutoplay(extra = []) {
+  return launchWith(extra, { autoplay: false });
+}
+
+/**
+ * Chromium that trusts the certificates whose public keys are listed (base64 SHA-256 of the
+ * SubjectPublicKeyInfo, `--ignore-certificate-errors-spki-list`), and no other untrusted one.
+ */
+export function launchTrusting(spkiHashes, opts = {}) {
+  return launchWith([`--ignore-certificate-errors-spki-list=${spkiHashes.join(',')}`], opts);
 }
