@@ -4,6 +4,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod counters;
+pub mod desk;
 pub mod error;
 pub mod limits;
 pub mod links;
@@ -98,6 +99,7 @@ pub fn router(app: AppState) -> Router {
         .route("/reports/callbacks.csv", get(appointments::callbacks_csv))
         .route("/dossier-stats", put(reads::dossier))
         .route("/openapi.json", get(openapi::openapi_json))
+        .merge(desk::routes())
         .fallback(reads::api_not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -18,7 +18,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Doc, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{appointments, counters, reads, tickets};
+use super::{appointments, counters, desk, reads, tickets};
 
 /// `{"error": {"code": "…", "message": "…"}}` — every 4xx/5xx answer.
 #[derive(ToSchema)]
@@ -299,6 +299,7 @@ pub struct Dossier {
         counters::finish, counters::transfer, counters::status, counters::rating_target,
         appointments::list, appointments::qr, appointments::allowance,
         appointments::remote_issue, appointments::callbacks_csv, openapi_json,
+        desk::no_shows, desk::queue, desk::ratings_today,
     ),
     modifiers(&CommonErrors)
 )]

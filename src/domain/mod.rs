@@ -7,6 +7,7 @@ pub mod decide;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod next_up;
 pub mod personal;
 pub mod select;
 pub mod slots;

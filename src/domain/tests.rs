@@ -487,6 +487,7 @@ fn day_end_expires_waiting_and_replay_rebuilds_state() {
     assert_eq!(sim.issue("a", None).1, "1");
 }
 
+mod next_up;
 mod props;
 
 #[test]
