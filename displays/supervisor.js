@@ -7,6 +7,7 @@ import {
 } from '/assets/client.js';
 import { LEVELS, face } from '/assets/faces.js';
 import { attachBookings } from '/assets/supervisor-bookings.js';
+import { attachDayOne } from '/assets/supervisor-dayone.js';
 
 const KEY = 'xephang.supervisor';
 let tok = qs.get('token') || sessionStorage.getItem(KEY) || '';
@@ -61,6 +62,7 @@ async function start() {
   });
   client.on('snapshot', () => loadStats().then(render).catch(() => {}));
   attachBookings(client, tok);
+  attachDayOne(client, tok);
 }
 
 async function loadStats() {
@@ -214,13 +216,7 @@ function renderRatings() {
   }).join('') + `<div class="sum">${esc(L('Tổng', 'Total'))}: <span class="num" id="rating-total">${total}</span> · ${esc(L('Hài lòng', 'Satisfied'))}: ${esc(pct(stats?.totals?.satisfaction_pct))}</div>`
     + `<div class="sum muted">${esc(L('Tại quầy', 'At the counter'))}: <span class="num" id="rating-counter">${count(stats?.totals?.ratings_counter)}</span> · ${
       esc(L('Qua điện thoại', 'From phones'))}: <span class="num" id="rating-phone">${count(stats?.totals?.ratings_phone)}</span></div>`;
-  $('#rating-list').innerHTML = model.ratings.slice(0, 20).map((x) => {
-    const l = LEVELS.find((v) => v.score === x.score) || LEVELS[0];
-    const c = model.counters.find((k) => k.id === x.counter);
-    return `<li>${face(l)}<span class="num">${esc(fmtTime(x.at))}</span><b class="num">${esc(x.number)}</b>
-      <span>${esc(c ? c.name : x.counter ?? '')}</span><span>${esc(x.clerk || '')}</span><span>${esc(L(l.vi, l.en))}</span>
-      ${x.comment ? `<span class="muted">“${esc(x.comment)}”</span>` : ''}</li>`;
-  }).join('');
+  // #rating-list (today's comments with the clerk's name) is supervisor-dayone.js's.
 }
 
 let dossierShown = null;

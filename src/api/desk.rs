@@ -177,3 +177,21 @@ pub fn check_takeover(
         _ => Ok(()),
     }
 }
+
+/// The dossier figures the board shows must be possible: dossiers settled on time plus
+/// overdue ones cannot outnumber those received (400 `impossible_figures`).
+pub fn check_dossier(received: u32, on_time: u32, overdue: u32) -> ApiResult<()> {
+    if u64::from(on_time) + u64::from(overdue) <= u64::from(received) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "impossible_figures",
+        format!(
+            "Số liệu không hợp lệ: đúng hạn ({on_time}) + quá hạn ({overdue}) lớn hơn số hồ sơ tiếp nhận ({received})."
+        ),
+        format!(
+            "Impossible figures: on time ({on_time}) + overdue ({overdue}) is more than received ({received})."
+        ),
+    ))
+}

@@ -303,6 +303,7 @@ pub async fn dossier(
     ApiJson(body): ApiJson<DossierBody>,
 ) -> ApiResult<Json<Value>> {
     who.require_supervisor()?;
+    super::desk::check_dossier(body.received, body.on_time, body.overdue)?;
     let cmd = Command::Dossier {
         received: body.received,
         on_time: body.on_time,
