@@ -5,7 +5,7 @@
 //  - the Excel report of a chosen day (GET /api/v1/reports/daily.xlsx?day=);
 //  - the dossier form refuses impossible figures (on time + overdue > received) before
 //    sending them (the server refuses them too: 400 `impossible_figures`).
-import { api, esc, L, onLang, fmtTime, toast, $ } from '/assets/client.js';
+import { api, model, esc, L, onLang, fmtTime, toast, $ } from '/assets/client.js';
 import { LEVELS, face } from '/assets/faces.js';
 import { mountNoShows } from '/assets/noshows.js';
 
@@ -32,16 +32,17 @@ async function loadRatings() {
   } catch (err) { toast(err.message); }
 }
 
-function today() {
-  const d = new Date(Date.now() + 7 * 3600e3); // the centre's offset; the server decides anyway
-  return d.toISOString().slice(0, 10);
-}
-
-function setupExcel() {
+function setupExcel(client) {
   const day = $('#xlsx-day');
   const link = $('#xlsx');
   if (!day || !link) return;
-  if (!day.value) day.value = today();
+  // The centre's business day (from the snapshot), not the browser's date.
+  const today = () => {
+    if (!model.day) return;
+    day.max = model.day;
+    if (!day.value) { day.value = model.day; update(); }
+  };
+  client.on('snapshot', today);
   const update = () => {
     const q = new URLSearchParams({ token: tok });
     if (day.value) q.set('day', day.value);
@@ -50,6 +51,7 @@ function setupExcel() {
   };
   day.addEventListener('change', update);
   update();
+  today();
 }
 
 /** Blocks the dossier form while on time + overdue > received, and says why beside it. */
@@ -87,6 +89,6 @@ export function attachDayOne(client, token) {
   });
   onLang(renderRatings);
   loadRatings();
-  setupExcel();
+  setupExcel(client);
   setupDossierCheck();
 }

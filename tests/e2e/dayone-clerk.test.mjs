@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startDaemon, stopDaemon, launch, openPage, shot, until, apiCall, freshDataDir, removeDir, TOKENS,
+  offsetToLocalHour as offsetTo,
 } from './lib.mjs';
 
 let daemon;
@@ -16,14 +17,6 @@ let browser;
 let dataDir;
 const log = [];
 const errors = [];
-
-/** Seconds from now to `hh`:00 today at UTC+7 (the demo centre's zone). */
-export function offsetTo(hh) {
-  const now = Date.now();
-  const local = new Date(now + 7 * 3600e3);
-  const at = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), hh, 0, 0) - 7 * 3600e3;
-  return Math.round((at - now) / 1000);
-}
 
 before(async () => {
   dataDir = freshDataDir();

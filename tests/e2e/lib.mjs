@@ -185,3 +185,12 @@ export async function openAuditPage(browser, { width, height, log, errors, name,
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`${name} console: ${m.text()}`); });
   return page;
 }
+
+/** Seconds from now to `hh`:00 today at UTC+7 (the demo centre's zone), for the test clock
+ * XEPHANG_TEST_CLOCK_OFFSET_S. */
+export function offsetToLocalHour(hh) {
+  const now = Date.now();
+  const local = new Date(now + 7 * 3600e3);
+  const at = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), hh, 0, 0) - 7 * 3600e3;
+  return Math.round((at - now) / 1000);
+}
