@@ -111,7 +111,7 @@ async fn login_locks_out_after_five_wrong_pins() {
         .post(
             "/api/v1/login",
             None,
-            json!({"staff": "nv02", "pin": PIN, "counter": 2}),
+            json!({"staff": "nv02", "pin": PIN, "counter": 1}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::auth::Principal;
 use super::error::{ApiError, ApiResult};
 use super::AppState;
-use crate::domain::ids::{CounterId, ServiceId, StaffId};
+use crate::domain::ids::{BookingCode, CounterId, ServiceId, StaffId};
 use crate::domain::next_up::counter_order;
 use crate::domain::ticket::Status;
 use crate::domain::DomainError;
@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/no-shows", get(no_shows))
         .route("/counters/{n}/queue", get(queue))
         .route("/ratings/today", get(ratings_today))
+        .route("/booking-lookup/{code}", get(booking_lookup))
 }
 
 /// The services `who` may see no-shows and queues of: a clerk's own counter's, or every
@@ -194,4 +195,53 @@ pub fn check_dossier(received: u32, on_time: u32, overdue: u32) -> ApiResult<()>
             "Impossible figures: on time ({on_time}) + overdue ({overdue}) is more than received ({received})."
         ),
     ))
+}
+
+/// A booking by its code, before the citizen confirms cancelling it (the booking page says
+/// at once when a code does not exist). Public: the code is the capability; wrong codes count
+/// toward the same lockout as cancelling and checking in (limits.rs).
+#[utoipa::path(
+    get,
+    path = "/api/v1/booking-lookup/{code}",
+    tag = "appointments",
+    params(("code" = String, Path, description = "Booking code", example = "K7P2QX")),
+    responses(
+        (status = 200, description = "`{\"code\", \"service\", \"start\", \"checked_in\": bool}`"),
+        (status = 404, description = "`unknown_booking`", body = super::openapi::ErrorBody),
+        (status = 429, description = "`rate_limited`: too many wrong codes", body = super::openapi::ErrorBody),
+    ),
+)]
+pub async fn booking_lookup(
+    State(app): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let code = BookingCode(code.trim().to_ascii_uppercase());
+    let model = app.read.current();
+    let b = model.booking(&code).ok_or(DomainError::UnknownBooking)?;
+    Ok(Json(json!({
+        "code": b.code, "service": b.service, "start": b.start,
+        "checked_in": b.checked_in.is_some(),
+    })))
+}
+
+/// A check-in refused because the booking is for another day says which day (and time).
+pub fn explain_check_in(app: &AppState, code: &str, err: ApiError) -> ApiError {
+    if err.code != "invalid_state" {
+        return err;
+    }
+    let model = app.read.current();
+    let Some(b) = model.booking(&BookingCode(code.to_string())) else {
+        return err;
+    };
+    let start = b.start.with_timezone(&app.spec.timezone);
+    if start.date_naive() == app.now().date_naive() {
+        return err;
+    }
+    let when = start.format("%H:%M %d/%m/%Y");
+    ApiError::new(
+        err.status,
+        "booking_not_today",
+        format!("Lịch hẹn {code} là lúc {when}, không phải hôm nay. Xin quay lại đúng ngày hẹn."),
+        format!("Booking {code} is for {when}, not today. Please come back on that day."),
+    )
 }

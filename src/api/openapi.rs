@@ -299,7 +299,7 @@ pub struct Dossier {
         counters::finish, counters::transfer, counters::status, counters::rating_target,
         appointments::list, appointments::qr, appointments::allowance,
         appointments::remote_issue, appointments::callbacks_csv, openapi_json,
-        desk::no_shows, desk::queue, desk::ratings_today,
+        desk::no_shows, desk::queue, desk::ratings_today, desk::booking_lookup,
     ),
     modifiers(&CommonErrors)
 )]
