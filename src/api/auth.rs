@@ -372,8 +372,14 @@ mod tests {
             .map(|_| guard.failed(Some("nv01"), pc))
             .collect();
         assert_eq!(lefts, [Some(4), Some(3), Some(2), Some(1), Some(0)]);
-        assert!(guard.check("nv01", pc).is_err(), "nv01 locked out at this PC");
-        assert!(guard.check("nv02", pc).is_ok(), "nv02 may still sign in here");
+        assert!(
+            guard.check("nv01", pc).is_err(),
+            "nv01 locked out at this PC"
+        );
+        assert!(
+            guard.check("nv02", pc).is_ok(),
+            "nv02 may still sign in here"
+        );
         assert!(guard.check("nv01", [10, 0, 0, 8].into()).is_ok());
         // Guessing across staff ids from one address still locks the address out.
         for i in 0..MAX_FAILURES_PER_ADDRESS {

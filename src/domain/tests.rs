@@ -492,19 +492,33 @@ mod props;
 
 #[test]
 fn a_closed_service_says_when_it_reopens_the_same_day() {
-    use chrono::{NaiveTime, Weekday};
     use super::spec::TimeWindow;
+    use chrono::{NaiveTime, Weekday};
     let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).expect("time");
     let hours = OpeningHours {
         days: vec![Weekday::Mon],
         windows: vec![
-            TimeWindow { start: t(7, 30), end: t(11, 30) },
-            TimeWindow { start: t(13, 30), end: t(17, 0) },
+            TimeWindow {
+                start: t(7, 30),
+                end: t(11, 30),
+            },
+            TimeWindow {
+                start: t(13, 30),
+                end: t(17, 0),
+            },
         ],
     };
     assert_eq!(hours.reopens_at(Weekday::Mon, t(12, 0)), Some(t(13, 30)));
     assert_eq!(hours.reopens_at(Weekday::Mon, t(6, 0)), Some(t(7, 30)));
     assert_eq!(hours.reopens_at(Weekday::Mon, t(9, 0)), None, "open now");
-    assert_eq!(hours.reopens_at(Weekday::Mon, t(17, 30)), None, "not again today");
-    assert_eq!(hours.reopens_at(Weekday::Sun, t(12, 0)), None, "not a working day");
+    assert_eq!(
+        hours.reopens_at(Weekday::Mon, t(17, 30)),
+        None,
+        "not again today"
+    );
+    assert_eq!(
+        hours.reopens_at(Weekday::Sun, t(12, 0)),
+        None,
+        "not a working day"
+    );
 }
