@@ -95,6 +95,7 @@ async fn a_centre_rebuilt_from_its_events_alone_equals_the_live_daemon() {
         name_en: spec.name_en.clone(),
         logo: config.logo.clone(),
         notice: config.notice.clone(),
+        notice_en: config.notice_en.clone(),
     });
     let now =
         chrono::DateTime::parse_from_rfc3339(api.state(None).await["now"].as_str().expect("now"))
