@@ -238,7 +238,7 @@ function renderWaiting(c) {
     const waited = since(t.issued_at);
     const late = s?.target_wait_s && waited > s.target_wait_s;
     return `<li class="${t.priority ? 'prio' : ''}${late ? ' late' : ''}" data-issued="${esc(t.issued_at)}" data-target="${s?.target_wait_s || ''}">
-      <span class="n num"><span class="pos">${i + 1}.</span>${esc(t.number)}</span>
+      <span class="n-cell"><span class="pos">${i + 1}.</span><span class="n num">${esc(t.number)}</span></span>
       <span><span class="sv">${esc(svcName(t.service))}</span>${t.priority ? `<span class="badge">${esc(prioName(t.priority))}</span>` : ''}</span>
       <span class="w num">${esc(fmtClock(waited))}</span></li>`;
   }).join('') || `<li class="none"><span class="empty">${esc(L('Không có ai đang chờ.', 'Nobody is waiting.'))}</span></li>`;

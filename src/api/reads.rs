@@ -126,7 +126,16 @@ fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
             *e = (*e).max(wait);
         }
     }
-    Ok(model.stats().to_json(&app.spec, &longest))
+    let mut doc = model.stats().to_json(&app.spec, &longest);
+    crate::report::add_names(
+        &mut doc,
+        &app.spec,
+        app.config
+            .staff
+            .iter()
+            .map(|s| (s.id.0.as_str(), s.name.as_str())),
+    );
+    Ok(doc)
 }
 
 /// [`day_stats`] off the async workers (a past day replays its journal file).

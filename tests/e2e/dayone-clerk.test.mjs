@@ -46,7 +46,7 @@ async function signIn(page, staff, counter, pin = '1234') {
 }
 
 const waitingNumbers = (page) => page.evaluate(() => [...document.querySelectorAll('#waiting li[data-issued] .n')]
-  .map((n) => n.lastChild.textContent));
+  .map((n) => n.textContent));
 
 test('clerk terminal: call order, no-shows back in the queue, paused, transfer picker', async () => {
   const a = await issue('hotich');
@@ -79,7 +79,7 @@ test('clerk terminal: call order, no-shows back in the queue, paused, transfer p
   await shot(page, 'dayone-clerk-noshows-1366x768.png');
   await page.click(`#noshows button[data-number="${d.number}"]`);
   await until(page, () => document.querySelector('#noshows').hidden);
-  await until(page, (n) => [...document.querySelectorAll('#waiting li .n')].some((x) => x.textContent.endsWith(n)), d.number);
+  await until(page, (n) => [...document.querySelectorAll('#waiting li .n')].some((x) => x.textContent === n), d.number);
   const t = (await apiCall(daemon.origin, 'GET', `/api/v1/tickets/${d.id}`)).data;
   assert.equal(t.status, 'waiting');
 
