@@ -2,7 +2,8 @@
 //  - today's no-shows with "Gọi lại vào hàng" (noshows.js, every service);
 //  - today's rating comments with the clerk's name, from GET /api/v1/ratings/today, so they
 //    survive a reload (refetched when a rating arrives);
-//  - the Excel report of a chosen day (GET /api/v1/reports/daily.xlsx?day=);
+//  - the Excel report of a chosen day (GET /api/v1/reports/daily.xlsx?day=) or of a range of
+//    days (GET /api/v1/reports/range.xlsx?from=&to=);
 //  - the dossier form refuses impossible figures (on time + overdue > received) before
 //    sending them (the server refuses them too: 400 `impossible_figures`).
 import { api, model, esc, L, onLang, fmtTime, toast, $ } from '/assets/client.js';
@@ -40,16 +41,28 @@ function setupExcel(client) {
   const today = () => {
     if (!model.day) return;
     day.max = model.day;
+    if (to) to.max = model.day;
     if (!day.value) { day.value = model.day; update(); }
   };
   client.on('snapshot', today);
+  const to = $('#xlsx-to');
   const update = () => {
     const q = new URLSearchParams({ token: tok });
+    if (to?.value && day.value && to.value !== day.value) {
+      // A range: the days added up (GET /api/v1/reports/range.xlsx).
+      const [a, b] = [day.value, to.value].sort();
+      q.set('from', a);
+      q.set('to', b);
+      link.href = `/api/v1/reports/range.xlsx?${q}`;
+      link.download = `xephang-${a}..${b}.xlsx`;
+      return;
+    }
     if (day.value) q.set('day', day.value);
     link.href = `/api/v1/reports/daily.xlsx?${q}`;
     link.download = `xephang-${day.value || 'today'}.xlsx`;
   };
   day.addEventListener('change', update);
+  to?.addEventListener('change', update);
   update();
   today();
 }

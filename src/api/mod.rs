@@ -11,6 +11,7 @@ pub mod links;
 pub mod openapi;
 pub mod pages;
 pub mod reads;
+pub mod report_range;
 pub mod tickets;
 pub mod ws;
 
@@ -100,6 +101,7 @@ pub fn router(app: AppState) -> Router {
         .route("/dossier-stats", put(reads::dossier))
         .route("/openapi.json", get(openapi::openapi_json))
         .merge(desk::routes())
+        .merge(report_range::routes())
         .fallback(reads::api_not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -300,6 +300,7 @@ pub struct Dossier {
         appointments::list, appointments::qr, appointments::allowance,
         appointments::remote_issue, appointments::callbacks_csv, openapi_json,
         desk::no_shows, desk::queue, desk::ratings_today, desk::booking_lookup,
+        super::report_range::range_xlsx,
     ),
     modifiers(&CommonErrors)
 )]

@@ -60,9 +60,17 @@ test('rating comments with the clerk name survive a reload; Excel of a chosen da
   assert.match(xlsx.headers()['content-type'], /spreadsheetml/);
   const body = await xlsx.body();
   assert.equal(body.subarray(0, 2).toString(), 'PK', 'a zip (xlsx) file');
-  await page.fill('#xlsx-day', '2020-01-02');
+  // A range: from the day before to today, the days added up.
+  const before = new Date(Date.parse(`${day}T00:00:00Z`) - 86400e3).toISOString().slice(0, 10);
+  await page.fill('#xlsx-day', before);
   await page.dispatchEvent('#xlsx-day', 'change');
-  assert.match(await page.getAttribute('#xlsx', 'href'), /day=2020-01-02/);
+  await page.fill('#xlsx-to', day);
+  await page.dispatchEvent('#xlsx-to', 'change');
+  const range = await page.getAttribute('#xlsx', 'href');
+  assert.match(range, new RegExp(`range\\.xlsx\\?.*from=${before}&to=${day}`));
+  const rx = await page.request.get(daemon.origin + range);
+  assert.equal(rx.status(), 200, await rx.text());
+  assert.equal((await rx.body()).subarray(0, 2).toString(), 'PK');
   await page.close();
 });
 
