@@ -86,6 +86,9 @@ function overflows() {
     if (r.width < 1 || r.height < 1) continue;
     const text = el.textContent.trim().slice(0, 40);
     if (cs.display !== 'inline' && el.scrollWidth > el.clientWidth + 1) bad.push(`${name(el)} wider than its box: "${text}" (${el.scrollWidth} > ${el.clientWidth})`);
+    // Clipped in its own box (a line clamp, overflow hidden) without a way to scroll.
+    if (cs.display !== 'inline' && cs.overflowY !== 'visible' && !/auto|scroll/.test(cs.overflowY)
+      && el.scrollHeight > el.clientHeight + 1) bad.push(`${name(el)} cut in its own box: "${text}" (${el.scrollHeight} > ${el.clientHeight})`);
     let scroller = null;
     for (let a = el.parentElement; a && a !== document.documentElement; a = a.parentElement) {
       const as = getComputedStyle(a);
