@@ -67,7 +67,10 @@ pub async fn range_xlsx(
         crate::report::add_names(
             &mut doc,
             &app2.spec,
-            app2.config.staff.iter().map(|s| (s.id.0.as_str(), s.name.as_str())),
+            app2.config
+                .staff
+                .iter()
+                .map(|s| (s.id.0.as_str(), s.name.as_str())),
         );
         crate::report::to_xlsx(&doc, &app2.spec.name)
             .map_err(|e| ApiError::unavailable(&e.to_string()))
