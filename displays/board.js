@@ -40,6 +40,7 @@ async function runQueue() {
     wake = null;
   }
   running = false;
+  renderAll(); // a ticket finished during the calls leaves the big panel now
 }
 let wake = null; // resolves the tail of a lone call's dwell when another call arrives
 
@@ -55,7 +56,8 @@ function showCall(call, animate) {
   num.textContent = call ? call.number : '';
   fitNumber(num, now);
   $('#now-counter').textContent = call ? counterName(call.counter) : '';
-  $('#now-service').innerHTML = call ? svcBi(call.service) : bi('Chưa có số nào được gọi', 'No number called yet');
+  $('#now-service').innerHTML = call ? svcBi(call.service)
+    : model.recent.length ? bi('Mời theo dõi số tiếp theo', 'Watch for the next number') : bi('Chưa có số nào được gọi', 'No number called yet');
   now.classList.toggle('empty', !call);
   if (animate) {
     now.classList.remove('flash');
@@ -165,6 +167,18 @@ function renderServices() {
       <div class="count num waiting">${esc(s.waiting ?? 0)}</div>
       <div class="eta${!closed && (!s.waiting || s.staffed === false) ? ' none' : ''}">${esc(eta)}</div></div>`;
   }).join('');
+  fitServices(box);
+}
+
+/** Shrinks the service list until its box shows every row whole (a long English subtitle or
+ * a two-line wait must not push the last service out of sight). */
+function fitServices(box) {
+  const outer = box.parentElement;
+  let scale = Math.min(1, 7 / Math.max(model.services.length, 1));
+  for (let i = 0; i < 14 && outer.scrollHeight > outer.clientHeight + 1; i += 1) {
+    scale *= 0.94;
+    box.style.setProperty('--sscale', `${scale.toFixed(3)}rem`);
+  }
 }
 
 function renderFooter() {
@@ -179,7 +193,8 @@ function renderFooter() {
     el.title = d.as_of ? `${L('Cập nhật', 'As of')} ${fmtTime(d.as_of)}` : '';
   }
   const c = model.centre || {};
-  const text = c.notice || L(
+  // The English board shows `notice_en` when the centre wrote one (issue 14).
+  const text = (i18n.lang === 'en' && c.notice_en) || c.notice || L(
     'Vui lòng lấy số thứ tự tại ki-ốt và theo dõi bảng gọi số. Quét mã QR trên phiếu để theo dõi lượt của bạn trên điện thoại.',
     'Please take a number at the kiosk and watch this board. Scan the QR code on your ticket to follow your turn on your phone.');
   const n = $('#notice');
@@ -196,7 +211,9 @@ function renderAll() {
   renderServices();
   renderFooter();
   if (!running) {
-    const r = model.recent[0];
+    // The latest call still being served: a finished ticket leaves the big panel as its
+    // counter's tile shows "—" (issue 14).
+    const r = model.recent.find((x) => model.counters.find((c) => c.id === x.counter)?.current?.number === x.number);
     if (r) {
       if (!shown || shown.number !== r.number || shown.counter !== r.counter) showCall(r, false);
     } else if (shown || !$('#now').classList.contains('empty')) {

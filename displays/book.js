@@ -232,13 +232,28 @@ $('#mine-list').addEventListener('click', (e) => {
   $('#done').scrollIntoView({ block: 'start' });
 });
 
-function askCancel(code) {
-  toCancel = code.trim().toUpperCase();
-  if (!toCancel) return;
-  $('#cancel-code').value = toCancel;
-  $('#cancel-q').textContent = L(`Hủy lịch hẹn mã ${toCancel}?`, `Cancel booking ${toCancel}?`);
-  $('#cancel-confirm').hidden = false;
+async function askCancel(input) {
+  const code = input.trim().toUpperCase();
+  if (!code) return;
+  $('#cancel-code').value = code;
   $('#cancel-msg').textContent = '';
+  $('#cancel-confirm').hidden = true;
+  // Look the code up first: a code that does not exist is said at once, not after "Yes".
+  let b;
+  try {
+    b = await api('GET', `/api/v1/booking-lookup/${encodeURIComponent(code)}`);
+  } catch (ex) {
+    const msg = $('#cancel-msg');
+    msg.className = 'msg err';
+    msg.dataset.code = ex.code;
+    msg.textContent = ex.code === 'unknown_booking'
+      ? L(`Không có lịch hẹn nào mã ${code} (hoặc lịch đã bị hủy). Hãy kiểm tra lại mã.`, `There is no booking with code ${code} (or it was cancelled). Check the code.`)
+      : ex.message;
+    return;
+  }
+  toCancel = code;
+  $('#cancel-q').textContent = L(`Hủy lịch hẹn mã ${code} (${svcName(b.service)}, ${when(b)})?`, `Cancel booking ${code} (${svcName(b.service)}, ${when(b)})?`);
+  $('#cancel-confirm').hidden = false;
   $('#cancel-confirm').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
 }
 $('#cancel-form').addEventListener('submit', (e) => { e.preventDefault(); askCancel($('#cancel-code').value); });

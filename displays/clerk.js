@@ -6,6 +6,7 @@ import {
   connect, model, api, ApiError, esc, L, applyStatic, onLang, langToggle, svcName, prioName,
   fmtTime, fmtClock, since, everySecond, toast, $, $$,
 } from '/assets/client.js';
+import { mountNoShows } from '/assets/noshows.js';
 
 const KEY = 'xephang.clerk';
 let session = null;  // {token, counter, staff}
@@ -39,25 +40,63 @@ async function showLogin(message) {
 }
 const loadLastCounter = () => Number(new URLSearchParams(location.search).get('counter') || localStorage.getItem(`${KEY}.counter`) || 0);
 
-$('#login-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const btn = e.submitter || $('#login-form button[type=submit]');
+let lockTimer = 0;
+/** A 429 lockout: the message counts down each second and the button stays disabled. */
+function lockedOut(err) {
+  const m = /(\d+)/.exec(err.message);
+  let left = m ? Number(m[1]) : 60;
+  const btn = $('#login-submit');
+  clearInterval(lockTimer);
+  const tick = () => {
+    if (left <= 0) {
+      clearInterval(lockTimer);
+      btn.disabled = false;
+      $('#login-err').textContent = L('Hết thời gian khóa: hãy nhập lại mã PIN.', 'The lockout is over: enter your PIN again.');
+      return;
+    }
+    btn.disabled = true;
+    $('#login-err').textContent = L(`Thử sai quá nhiều lần: tạm khóa, thử lại sau ${left} giây.`,
+      `Too many wrong tries: locked, try again in ${left} s.`);
+    left -= 1;
+  };
+  tick();
+  lockTimer = setInterval(tick, 1000);
+}
+
+async function signIn(force) {
+  const btn = $('#login-submit');
   btn.disabled = true;
   $('#login-err').textContent = '';
+  $('#takeover').hidden = true;
   const counter = Number($('#counter').value);
   const staff = $('#staff').value.trim();
   try {
-    const r = await api('POST', '/api/v1/login', { staff, pin: $('#pin').value, counter }, { token: '' });
+    const body = { staff, pin: $('#pin').value, counter };
+    if (force) body.force = true;
+    const r = await api('POST', '/api/v1/login', body, { token: '' });
     localStorage.setItem(`${KEY}.counter`, String(counter));
     saveSession({ token: r.token, counter: r.counter ?? counter, staff });
     $('#pin').value = '';
+    btn.disabled = false;
+    if (client) { location.reload(); return; } // the old session's socket: start afresh
     await start();
   } catch (err) {
-    $('#login-err').textContent = err.message;
-  } finally {
     btn.disabled = false;
+    if (err.code === 'counter_taken') {
+      // Someone else holds this counter: ask before taking it over (the PIN stays typed).
+      $('#takeover-msg').textContent = err.message;
+      $('#takeover').hidden = false;
+      $('#takeover-yes').focus();
+      return;
+    }
+    if (err.status === 429) { $('#pin').value = ''; lockedOut(err); return; }
+    $('#login-err').textContent = err.message;
+    if (err.status === 401) { $('#pin').value = ''; $('#pin').focus(); }
   }
-});
+}
+$('#login-form').addEventListener('submit', (e) => { e.preventDefault(); signIn(false); });
+$('#takeover-yes').addEventListener('click', () => signIn(true));
+$('#takeover-no').addEventListener('click', () => { $('#takeover').hidden = true; $('#counter').focus(); });
 
 // ---------------------------------------------------------------- terminal
 async function start() {
@@ -75,11 +114,50 @@ async function start() {
     client = connect({ token: session.token });
     client.on('change', render);
     client.on('link', (up) => { $('#link').classList.toggle('up', up); $('#link').title = up ? L('Đã kết nối', 'Connected') : L('Mất kết nối', 'Disconnected'); });
-    client.on('event', (ev) => {
+    client.on('event', (ev, frame) => {
+      if (ev.type === 'clerk_login' && ev.counter === session?.counter && ev.clerk?.id !== session.staff) {
+        displaced(ev, frame?.at);
+        return;
+      }
       if (ev.counter === session?.counter && (ev.type === 'ticket_finished' || ev.type === 'clerk_login')) refreshMe();
     });
+    client.on('change', queueSoon);
+    noShows = mountNoShows($('#noshows'), { token: () => session?.token, client });
   }
   render();
+  queueSoon();
+}
+
+/** Another clerk took this counter over (or this clerk signed in elsewhere): say who, at
+ * once, and go back to the sign-in form. */
+function displaced(ev, when) {
+  const name = counter()?.name || L(`Quầy ${session.counter}`, `Counter ${session.counter}`);
+  const at = fmtTime(when || new Date().toISOString());
+  const msg = ev.clerk
+    ? L(`${ev.clerk.name} (${ev.clerk.id}) đã đăng nhập ${name} lúc ${at}. Phiên làm việc của bạn đã kết thúc.`,
+      `${ev.clerk.name} (${ev.clerk.id}) signed in at ${name} at ${at}. Your session has ended.`)
+    : L(`Bạn đã rời ${name} lúc ${at} (đăng xuất hoặc đăng nhập quầy khác).`,
+      `You left ${name} at ${at} (signed out or signed in at another counter).`);
+  saveSession(null);
+  showLogin(msg);
+  $('#login-err').classList.add('displaced');
+}
+
+// The waiting list in the order "next" will call it, as the server computes it.
+let queue = null;
+let queueTimer = 0;
+let noShows = null;
+function queueSoon() {
+  clearTimeout(queueTimer);
+  queueTimer = setTimeout(loadQueue, 100);
+}
+async function loadQueue() {
+  if (!session) return;
+  try {
+    const r = await api('GET', `/api/v1/counters/${session.counter}/queue`, undefined, { token: session.token });
+    queue = r.tickets || [];
+    renderWaiting(counter());
+  } catch { /* the snapshot's list stays */ }
 }
 
 async function refreshMe() {
@@ -96,7 +174,7 @@ function render() {
   $('#served').textContent = me?.served_today ?? '—';
   $('#avg').textContent = me?.avg_service_s != null ? fmtClock(me.avg_service_s) : '—';
   document.title = `${c ? c.name : ''} — ${L('Quầy giao dịch', 'Counter')}`;
-  const paused = c && c.status !== 'open';
+  const paused = !!c && c.status !== 'open';
   $('#paused').hidden = !paused;
   if (c?.status === 'closed') $('#paused').textContent = L('Quầy đang đóng.', 'The counter is closed.');
   else applyStatic($('#paused').parentElement);
@@ -108,7 +186,14 @@ function render() {
   $('#b-noshow').disabled = inFlight || !cur;
   $('#b-finish').disabled = inFlight || !cur;
   $('#b-transfer').disabled = inFlight || !cur;
-  $('#b-next').disabled = inFlight;
+  // Paused or closed: "next" would only fail, so it is visibly off (grey) and says why.
+  $('#b-next').disabled = inFlight || paused;
+  $('#b-next').classList.toggle('off', paused);
+  $('#b-next').title = paused ? L('Quầy đang tạm dừng: bấm “Mở lại” (F8) để gọi tiếp.', 'The counter is paused: press “Resume” (F8) to call again.') : '';
+  const why = $('#b-next .why');
+  if (paused && !why) $('#b-next').insertAdjacentHTML('beforeend', `<span class="why">${esc(L('Đang tạm dừng — bấm Mở lại', 'Paused — press Resume'))}</span>`);
+  else if (!paused && why) why.remove();
+  else if (why) why.textContent = L('Đang tạm dừng — bấm Mở lại', 'Paused — press Resume');
   $('#b-pause').disabled = inFlight;
 }
 
@@ -129,7 +214,16 @@ function renderCurrent(c) {
 }
 
 function waitingHere(c) {
-  if (!c || !model.waiting) return [];
+  if (!c) return [];
+  if (queue) {
+    // The server's call order; tickets it has not seen yet (an event just arrived) last.
+    const live = new Map((model.waiting || []).map((t) => [t.id, t]));
+    const ordered = queue.filter((t) => live.has(t.id)).map((t) => live.get(t.id));
+    const seen = new Set(ordered.map((t) => t.id));
+    const svcs = new Set(c.services);
+    return ordered.concat((model.waiting || []).filter((t) => svcs.has(t.service) && !seen.has(t.id)));
+  }
+  if (!model.waiting) return [];
   const svcs = new Set(c.services);
   const rank = (t) => (t.priority === 'appointment' ? 0 : t.priority ? 1 : 2);
   return model.waiting.filter((t) => svcs.has(t.service))
@@ -139,12 +233,12 @@ function waitingHere(c) {
 function renderWaiting(c) {
   const list = waitingHere(c);
   $('#wcount').textContent = list.length;
-  $('#waiting').innerHTML = list.map((t) => {
+  $('#waiting').innerHTML = list.map((t, i) => {
     const s = model.services.find((x) => x.id === t.service);
     const waited = since(t.issued_at);
     const late = s?.target_wait_s && waited > s.target_wait_s;
     return `<li class="${t.priority ? 'prio' : ''}${late ? ' late' : ''}" data-issued="${esc(t.issued_at)}" data-target="${s?.target_wait_s || ''}">
-      <span class="n num">${esc(t.number)}</span>
+      <span class="n-cell"><span class="pos">${i + 1}.</span><span class="n num">${esc(t.number)}</span></span>
       <span><span class="sv">${esc(svcName(t.service))}</span>${t.priority ? `<span class="badge">${esc(prioName(t.priority))}</span>` : ''}</span>
       <span class="w num">${esc(fmtClock(waited))}</span></li>`;
   }).join('') || `<li class="none"><span class="empty">${esc(L('Không có ai đang chờ.', 'Nobody is waiting.'))}</span></li>`;
@@ -191,7 +285,9 @@ async function act(action, body) {
 function openTransfer() {
   const t = counter()?.current;
   if (!t || inFlight) return;
-  const others = model.services.filter((s) => s.id !== t.service);
+  // Only services a citizen can be sent to: not the ticket's own, not appointment-only ones
+  // (they take booked citizens only).
+  const others = model.services.filter((s) => s.id !== t.service && !s.appointment_only);
   $('#transfer-list').innerHTML = others.map((s, i) => `<button type="button" data-service="${esc(s.id)}"><kbd>${i + 1}</kbd>${esc(L(s.name, s.name_en || s.name))}</button>`).join('');
   $('#transfer').hidden = false;
   $('#transfer-list button')?.focus();

@@ -5,9 +5,10 @@
 // scanner); a supervisor-only settings overlay.
 import {
   connect, model, api, token, esc, bi, L, i18n, setLang, applyStatic, onLang, langToggle,
-  fmtTime, fmtDate, waitText, everySecond, prioName, $, $$,
+  fmtTime, fmtDate, waitText, everySecond, $, $$,
 } from '/assets/client.js';
 import { byDaemon, attachDaemonPrint, daemonPrint, daemonReprint } from '/assets/kiosk-print.js';
+import { ticketClass } from '/assets/ticket-class.js';
 
 const SHOW_MS = 10000;     // the issued ticket stays on screen this long
 const QUIET_MS = 1500;     // taps ignored after an answer (double taps)
@@ -113,6 +114,9 @@ function showTicket(t) {
   $('#t-number').textContent = t.number;
   const s = model.services.find((x) => x.id === t.service);
   $('#t-service').innerHTML = s ? bi(s.name, s.name_en || s.name) : esc(t.service);
+  const cls = ticketClass(t);
+  $('#t-prio').hidden = !cls;
+  $('#t-prio').innerHTML = cls ? bi(...cls) : '';
   $('#t-ahead').textContent = t.waiting_ahead ?? 0;
   $('#t-eta').textContent = ticketWait(t);
   $('#t-time').textContent = fmtTime(t.issued_at);
@@ -158,7 +162,8 @@ async function printTicket(t) {
   $('#p-centre').textContent = c.name || '';
   $('#p-service').textContent = s ? `${s.name}${s.name_en ? ` · ${s.name_en}` : ''}` : t.service;
   $('#p-number').textContent = t.number;
-  $('#p-prio').textContent = t.priority ? `${L('Ưu tiên', 'Priority')}: ${prioName(t.priority)}` : '';
+  const cls = ticketClass(t);
+  $('#p-prio').textContent = cls ? `${cls[0]} · ${cls[1]}` : '';
   $('#p-time').textContent = `${fmtTime(t.issued_at)} · ${fmtDate(t.issued_at).split(', ')[1]}`;
   $('#p-ahead').textContent = String(t.waiting_ahead ?? 0);
   $('#p-eta').textContent = ticketWait(t);

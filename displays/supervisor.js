@@ -9,6 +9,7 @@ import { LEVELS, face } from '/assets/faces.js';
 import { attachBookings } from '/assets/supervisor-bookings.js';
 import { attachPrinters, printerAlert } from '/assets/supervisor-printers.js';
 import { attachDevices } from '/assets/supervisor-devices.js';
+import { attachDayOne } from '/assets/supervisor-dayone.js';
 
 const KEY = 'xephang.supervisor';
 let tok = qs.get('token') || sessionStorage.getItem(KEY) || '';
@@ -65,6 +66,7 @@ async function start() {
   attachBookings(client, tok);
   attachPrinters(client, tok);
   attachDevices(client, tok);
+  attachDayOne(client, tok);
 }
 
 async function loadStats() {
@@ -222,13 +224,7 @@ function renderRatings() {
   }).join('') + `<div class="sum">${esc(L('Tổng', 'Total'))}: <span class="num" id="rating-total">${total}</span> · ${esc(L('Hài lòng', 'Satisfied'))}: ${esc(pct(stats?.totals?.satisfaction_pct))}</div>`
     + `<div class="sum muted">${esc(L('Tại quầy', 'At the counter'))}: <span class="num" id="rating-counter">${count(stats?.totals?.ratings_counter)}</span> · ${
       esc(L('Qua điện thoại', 'From phones'))}: <span class="num" id="rating-phone">${count(stats?.totals?.ratings_phone)}</span></div>`;
-  $('#rating-list').innerHTML = model.ratings.slice(0, 20).map((x) => {
-    const l = LEVELS.find((v) => v.score === x.score) || LEVELS[0];
-    const c = model.counters.find((k) => k.id === x.counter);
-    return `<li>${face(l)}<span class="num">${esc(fmtTime(x.at))}</span><b class="num">${esc(x.number)}</b>
-      <span>${esc(c ? c.name : x.counter ?? '')}</span><span>${esc(x.clerk || '')}</span><span>${esc(L(l.vi, l.en))}</span>
-      ${x.comment ? `<span class="muted">“${esc(x.comment)}”</span>` : ''}</li>`;
-  }).join('');
+  // #rating-list (today's comments with the clerk's name) is supervisor-dayone.js's.
 }
 
 let dossierShown = null;

@@ -29,6 +29,25 @@ const STATUS = {
   expired: ['Hết hiệu lực', 'Expired'],
 };
 
+/** What to do now, for a ticket that will not be called again by itself (issue 14 item 3). */
+function renderNextStep(t) {
+  const where = t.counter ? counterName(t.counter) : '';
+  const steps = {
+    no_show: [
+      `Bạn đã không có mặt khi được gọi. Nếu vẫn ở trung tâm, hãy đến ${where ? `${where} hoặc ` : ''}bàn hướng dẫn ngay: cán bộ có thể đưa số của bạn trở lại hàng chờ, không cần lấy số mới.`,
+      `You were not there when called. If you are still at the centre, go to ${where ? `${where} or ` : ''}the information desk now: staff can put your number back in the queue, no new number needed.`],
+    cancelled: ['Phiếu này đã bị hủy và sẽ không được gọi. Nếu vẫn cần làm thủ tục, hãy lấy số mới.',
+      'This ticket was cancelled and will not be called. If you still need the service, take a new number.'],
+    expired: ['Phiếu này đã hết hiệu lực (hết ngày làm việc). Hãy lấy số mới khi đến trung tâm.',
+      'This ticket has expired (the working day is over). Take a new number when you come to the centre.'],
+  };
+  const step = steps[t.status];
+  $('#next-step').hidden = !step;
+  if (!step) return;
+  $('#next-step-msg').textContent = L(...step);
+  $('#next-links').hidden = t.status === 'no_show';
+}
+
 function render() {
   $('#centre').textContent = L(model.centre.name, model.centre.name_en || model.centre.name) || '';
   if (!ticket) return;
@@ -55,6 +74,7 @@ function render() {
   $('#alerts').hidden = armed || !(waiting || ticket.status === 'called');
   $('#hint').hidden = !(waiting || ticket.status === 'called');
   $('#rate').hidden = ticket.status !== 'done';
+  renderNextStep(ticket);
   $('#c-number').textContent = ticket.number;
   $('#c-counter').textContent = ticket.counter ? counterName(ticket.counter) : '';
   document.title = `${ticket.number} — ${svcName(ticket.service)}`;
@@ -200,7 +220,13 @@ async function load() {
     if (err.status === 404 || err.status === 400) {
       $('#loading').hidden = true;
       $('#missing').hidden = false;
-      $('#missing-msg').textContent = err.message;
+      $('#missing-msg').textContent = L('Phiếu này không có trong hệ thống hôm nay (mỗi phiếu chỉ dùng trong ngày được cấp).',
+        'This ticket is not in the system today (a ticket is valid on the day it was issued only).');
+      // The header still names the centre.
+      api('GET', '/api/v1/state').then((st) => {
+        const c = st.centre || {};
+        $('#centre').textContent = L(c.name, c.name_en || c.name) || '';
+      }).catch(() => {});
       return false;
     }
     $('#loading').querySelector('p').textContent = err.message;

@@ -47,6 +47,9 @@ pub struct Config {
     pub spec: CentreSpec,
     /// `[centre] notice`: a scrolling line on the lobby board.
     pub notice: Option<String>,
+    /// `[centre] notice_en`: the same line on the English board (without it, the English
+    /// board shows `notice`).
+    pub notice_en: Option<String>,
     /// `[centre] logo`: URL path of the logo shown on the board.
     pub logo: Option<String>,
     /// `[centre] public_url`: the address phones use to reach this lobby's pages (e.g.

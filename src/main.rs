@@ -109,8 +109,16 @@ fn report(
     out: &std::path::Path,
 ) -> Result<(), String> {
     let config = load_config(config).map_err(|e| e.to_string())?;
-    let doc = xephang::report::from_journal(&config.spec, &data_dir.join("journal"), from, to)
+    let mut doc = xephang::report::from_journal(&config.spec, &data_dir.join("journal"), from, to)
         .map_err(|e| e.to_string())?;
+    xephang::report::add_names(
+        &mut doc,
+        &config.spec,
+        config
+            .staff
+            .iter()
+            .map(|s| (s.id.0.as_str(), s.name.as_str())),
+    );
     let bytes = match format {
         ReportFormat::Csv => xephang::stats::to_csv(&doc).into_bytes(),
         ReportFormat::Xlsx => {

@@ -105,6 +105,7 @@ pub fn build_app(
         name_en: spec.name_en.clone(),
         logo: config.logo.clone(),
         notice: config.notice.clone(),
+        notice_en: config.notice_en.clone(),
     });
     // Recovery replaces this empty model with the journal's day.
     let read = Arc::new(Broadcaster::new(ReadModel::new(

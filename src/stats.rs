@@ -2,8 +2,12 @@
 //! event), `GET /api/v1/stats` for past days (fed by replaying the day's journal) and the CSV
 //! report therefore always agree.
 //!
-//! Definitions (docs/ARCHITECTURE.md): wait = first call − issue; service time = finish − (last) call;
-//! on time = wait ≤ the service's target; satisfaction = share of scores 3 and 4.
+//! Definitions (docs/ARCHITECTURE.md, README "Report figures", and under every table of the
+//! XLSX report — [`DEFINITIONS`]): wait = first call − issue; service time = finish − (last)
+//! call; on time = wait ≤ the service's target; satisfaction = share of scores 3 and 4;
+//! called = calls made (a transferred or requeued ticket called again counts again, where it
+//! is called), so a counter never shows more served than called; an hour's waiting = tickets
+//! in the queue at the end of that hour (or now, for the current hour).
 
 use std::collections::BTreeMap;
 
@@ -120,19 +124,21 @@ impl DayStats {
                 ticket, counter, ..
             } => {
                 *self.waiting.entry(ticket.service.clone()).or_default() -= 1;
+                let g = groups(
+                    Some(&ticket.service),
+                    Some(*counter),
+                    ticket.clerk.as_ref(),
+                    hour,
+                );
+                // Every call counts where it is made (a transferred ticket called at a second
+                // counter is a call there too); the citizen's wait is sampled at the first.
+                self.count(Field::Called, &g);
                 let first = ticket.first_called_at == ticket.called_at;
                 if let (true, Some(called)) = (first, ticket.called_at) {
                     let wait = (called - ticket.issued_at).num_seconds().max(0) as u32;
                     let target = spec
                         .service(&ticket.service)
                         .map_or(u32::MAX, |s| s.target_wait_s);
-                    let g = groups(
-                        Some(&ticket.service),
-                        Some(*counter),
-                        ticket.clerk.as_ref(),
-                        hour,
-                    );
-                    self.count(Field::Called, &g);
                     self.each(&g, |a| {
                         a.waits.push(wait);
                         if wait <= target {
@@ -202,6 +208,19 @@ impl DayStats {
                 });
             }
             _ => {}
+        }
+        // An hour's "waiting": the queue at the end of that hour (its last ticket event).
+        if matches!(
+            ev,
+            Event::TicketIssued { .. }
+                | Event::TicketCalled { .. }
+                | Event::TicketTransferred { .. }
+                | Event::TicketRequeued { .. }
+                | Event::TicketCancelled { .. }
+                | Event::TicketExpired { .. }
+        ) {
+            let queue: i64 = self.waiting.values().map(|w| (*w).max(0)).sum();
+            self.hours.entry(hour).or_default().waiting = queue as u32;
         }
     }
 
@@ -364,20 +383,30 @@ pub fn figures(a: &Acc) -> Value {
     })
 }
 
-/// The daily report as CSV: one row per group, the same figures as the stats document.
+/// A duration in seconds as `h:mm:ss`, which Excel reads as a duration (a bare `m:ss` such as
+/// `15:40` would be read as a time of day, 15 h 40).
+pub fn hms(secs: &Value) -> String {
+    match secs.as_u64() {
+        Some(s) => format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60),
+        None => String::new(),
+    }
+}
+
+/// The daily report as CSV (UTF-8 with a BOM, so Excel opens the Vietnamese right): one row
+/// per group, the same figures as the stats document, waits and service times as `h:mm:ss`.
 pub fn to_csv(doc: &Value) -> String {
-    let mut out = String::from("\u{feff}phan_loai/section,ma/id,so_phat/issued,da_goi/called,da_phuc_vu/served,vang_mat/no_show,huy/cancelled,chuyen/transferred,het_han/expired,dang_cho/waiting,cho_tb_s/wait_avg_s,cho_p50_s/wait_p50_s,cho_p90_s/wait_p90_s,cho_max_s/wait_max_s,phuc_vu_tb_s/service_avg_s,dung_han_pct/on_time_pct,rat_hai_long/score_4,hai_long/score_3,binh_thuong/score_2,khong_hai_long/score_1,hai_long_pct/satisfaction_pct,danh_gia_tai_quay/ratings_counter,danh_gia_dien_thoai/ratings_phone\n");
+    let mut out = String::from("\u{feff}Phân loại,Mã,Tên,Số phát,Đã gọi,Đã phục vụ,Vắng mặt,Hủy,Chuyển,Hết hạn,Đang chờ,Chờ TB,Chờ trung vị,Chờ p90,Chờ lâu nhất,Phục vụ TB,Đúng hạn %,Rất hài lòng,Hài lòng,Bình thường,Không hài lòng,Hài lòng %,Đánh giá tại quầy,Đánh giá qua điện thoại\n");
     let mut row = |section: &str, id: &Value, f: &Value| {
         let n = |k: &str| f.get(k).map_or(String::new(), cell);
         let w = |k: &str| {
             f.get("wait_s")
                 .and_then(|w| w.get(k))
-                .map_or(String::new(), cell)
+                .map_or(String::new(), hms)
         };
         let s = f
             .get("service_s")
             .and_then(|w| w.get("avg"))
-            .map_or(String::new(), cell);
+            .map_or(String::new(), hms);
         let r = |k: &str| {
             f.get("ratings")
                 .and_then(|r| r.get(k))
@@ -386,6 +415,7 @@ pub fn to_csv(doc: &Value) -> String {
         let cols = [
             section.to_string(),
             cell(id),
+            f.get("name").map_or(String::new(), cell),
             n("issued"),
             n("called"),
             n("served"),
@@ -413,12 +443,12 @@ pub fn to_csv(doc: &Value) -> String {
         out.push_str(&cols.join(","));
         out.push('\n');
     };
-    row("tong/total", &json!(doc["day"]), &doc["totals"]);
+    row("Tổng", &json!(doc["day"]), &doc["totals"]);
     for (section, key) in [
-        ("linh_vuc/service", "services"),
-        ("quay/counter", "counters"),
-        ("can_bo/clerk", "clerks"),
-        ("gio/hour", "hours"),
+        ("Lĩnh vực", "services"),
+        ("Quầy", "counters"),
+        ("Cán bộ", "clerks"),
+        ("Giờ", "hours"),
     ] {
         for f in doc[key].as_array().into_iter().flatten() {
             let id = if key == "hours" { &f["hour"] } else { &f["id"] };
@@ -427,3 +457,32 @@ pub fn to_csv(doc: &Value) -> String {
     }
     out
 }
+
+/// What each figure means, so that a reader can check it by hand (written under every table
+/// of the XLSX report and in the README), Vietnamese then English.
+pub const DEFINITIONS: [(&str, &str); 12] = [
+    ("Số phát: số phiếu cấp trong ngày (tại ki-ốt, điện thoại, lịch hẹn).",
+     "Issued: tickets given out that day (kiosk, phone, appointments)."),
+    ("Đã gọi: số lượt gọi (không tính gọi lại); phiếu được chuyển hoặc đưa lại vào hàng rồi được gọi lần nữa thì tính thêm một lượt, ở quầy gọi nó.",
+     "Called: calls made (recalls excluded); a ticket transferred or put back in the queue and called again counts again, at the counter that called it."),
+    ("Đã phục vụ: số phiếu bấm \"Hoàn thành\", tính ở quầy và cán bộ hoàn thành nó.",
+     "Served: tickets finished, counted at the counter and clerk that finished them."),
+    ("Vắng mặt / Hủy / Hết hạn: phiếu kết thúc như vậy; Chuyển: phiếu chuyển đi từ lĩnh vực (quầy) này.",
+     "No-show / Cancelled / Expired: tickets that ended so; Transferred: tickets sent away from this service (counter)."),
+    ("Đang chờ: số phiếu trong hàng chờ lúc lập báo cáo; ở bảng theo giờ: lúc cuối giờ đó.",
+     "Waiting: tickets in the queue when the report was made; in the hourly table: at the end of that hour."),
+    ("Chờ: từ lúc lấy số đến lần gọi đầu tiên (phút:giây); TB = trung bình, trung vị, p90 = 90% phiếu chờ không quá, lâu nhất.",
+     "Wait: from taking the number to its first call (minutes:seconds); average, median, p90 = 90% waited no longer, longest."),
+    ("Phục vụ: từ lần gọi cuối đến lúc hoàn thành (phút:giây).",
+     "Service time: from the last call to the finish (minutes:seconds)."),
+    ("Đúng hạn %: phần trăm phiếu được gọi lần đầu trong thời gian chờ mục tiêu của lĩnh vực.",
+     "On time %: share of tickets first called within the service's target wait."),
+    ("Đánh giá: số lượt theo từng mức; Hài lòng % = (Rất hài lòng + Hài lòng) / tổng lượt đánh giá.",
+     "Ratings: count per level; Satisfaction % = (very satisfied + satisfied) / all ratings."),
+    ("Theo giờ: mỗi sự kiện tính vào giờ nó xảy ra (lấy số, gọi, hoàn thành…).",
+     "By hour: each event counts in the hour it happened (issue, call, finish…)."),
+    ("Một phiếu chuyển lĩnh vực: lượt gọi đầu tính ở quầy thứ nhất, lượt gọi sau và \"Đã phục vụ\" ở quầy thứ hai.",
+     "A transferred ticket: its first call counts at the first counter, its next call and \"Served\" at the second."),
+    ("Mã: mã lĩnh vực / số quầy / mã cán bộ trong cấu hình; Tên: tên hiển thị.",
+     "ID: the service id / counter number / staff id of the configuration; Name: the display name."),
+];

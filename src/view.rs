@@ -52,6 +52,10 @@ pub fn ticket(t: &Ticket, audience: Audience) -> Value {
         if t.remote {
             m.insert("remote".into(), json!(true));
         }
+        // An appointment ticket's slot: the kiosk shows and prints its time.
+        if let Some(start) = t.slot_start {
+            m.insert("slot_start".into(), json!(start));
+        }
     }
     v
 }

@@ -95,6 +95,7 @@ async fn a_centre_rebuilt_from_its_events_alone_equals_the_live_daemon() {
         name_en: spec.name_en.clone(),
         logo: config.logo.clone(),
         notice: config.notice.clone(),
+        notice_en: config.notice_en.clone(),
     });
     let now =
         chrono::DateTime::parse_from_rfc3339(api.state(None).await["now"].as_str().expect("now"))
@@ -131,7 +132,16 @@ async fn a_centre_rebuilt_from_its_events_alone_equals_the_live_daemon() {
         walk(&mut v);
         v
     };
-    let rebuilt = model.stats().to_json(model.spec(), &Default::default());
+    let mut rebuilt = model.stats().to_json(model.spec(), &Default::default());
+    // The API puts the display names beside the ids (issue 14); so does the rebuilt report.
+    xephang::report::add_names(
+        &mut rebuilt,
+        model.spec(),
+        config
+            .staff
+            .iter()
+            .map(|s| (s.id.0.as_str(), s.name.as_str())),
+    );
     assert_eq!(
         strip_longest(rebuilt),
         strip_longest(live_stats.body.clone()),

@@ -248,15 +248,16 @@ fn scripted_day_figures_match_hand_computed_values() {
     let total_row = csv.lines().nth(1).expect("totals row");
     assert_eq!(
         total_row,
-        "tong/total,2026-11-20,5,3,2,1,1,0,1,0,940,600,1680,1680,450,66.7,1,0,1,0,50.0,1,1"
+        "Tổng,2026-11-20,,5,3,2,1,1,0,1,0,0:15:40,0:10:00,0:28:00,0:28:00,0:07:30,66.7,1,0,1,0,50.0,1,1"
     );
+    assert!(csv.starts_with("\u{feff}Phân loại,Mã,Tên,Số phát,Đã gọi,"));
     let hotich_row = csv
         .lines()
-        .find(|l| l.starts_with("linh_vuc/service,hotich,"))
+        .find(|l| l.starts_with("Lĩnh vực,hotich,"))
         .expect("hotich row");
     assert_eq!(
         hotich_row,
-        "linh_vuc/service,hotich,3,2,1,1,1,0,0,0,1140,600,1680,1680,600,50.0,1,0,0,0,100.0,0,1"
+        "Lĩnh vực,hotich,,3,2,1,1,1,0,0,0,0:19:00,0:10:00,0:28:00,0:28:00,0:10:00,50.0,1,0,0,0,100.0,0,1"
     );
 }
 
@@ -283,8 +284,15 @@ fn report_command_writes_csv_and_xlsx_from_the_journal() {
     }
     let csv = std::fs::read_to_string(dir.path().join("report.csv")).expect("csv");
     assert!(csv.contains(
-        "tong/total,2026-11-20,5,3,2,1,1,0,1,0,940,600,1680,1680,450,66.7,1,0,1,0,50.0,1,1"
+        "Tổng,2026-11-20,,5,3,2,1,1,0,1,0,0:15:40,0:10:00,0:28:00,0:28:00,0:07:30,66.7,1,0,1,0,50.0,1,1"
     ));
+    // Names beside ids (the report command reads the config's names).
+    assert!(
+        csv.contains("Lĩnh vực,hotich,Hộ tịch,3,"),
+        "{}",
+        csv.lines().nth(2).unwrap_or_default()
+    );
+    assert!(csv.contains("Cán bộ,nv01,Nguyễn Văn An,"));
 
     let mut book: Xlsx<_> = open_workbook(dir.path().join("report.xlsx")).expect("xlsx");
     let summary = book.worksheet_range("Tổng hợp").expect("summary sheet");
@@ -297,8 +305,8 @@ fn report_command_writes_csv_and_xlsx_from_the_journal() {
     };
     assert_eq!(value("Số phát"), Data::Float(5.0));
     assert_eq!(value("Đã phục vụ"), Data::Float(2.0));
-    assert_eq!(value("Chờ TB"), Data::Float(940.0));
-    assert_eq!(value("Đúng hẹn"), Data::Float(66.7));
+    assert_eq!(secs(&value("Chờ TB")), 940.0, "a duration shown as m:ss");
+    assert_eq!(value("Đúng hạn"), Data::Float(66.7));
     assert_eq!(value("Hài lòng %"), Data::Float(50.0));
     assert_eq!(value("Đánh giá tại quầy"), Data::Float(1.0));
     assert_eq!(value("Đánh giá qua điện thoại"), Data::Float(1.0));
@@ -310,14 +318,104 @@ fn report_command_writes_csv_and_xlsx_from_the_journal() {
         .iter()
         .map(|c| c.to_string())
         .collect();
-    assert_eq!(header[0], "Lĩnh vực / Service");
+    assert_eq!(header[0], "Mã / ID");
+    assert_eq!(header[1], "Tên / Name");
     let hotich = services
         .rows()
         .find(|r| r[0] == Data::String("hotich".into()))
         .expect("hotich row");
-    assert_eq!(hotich[1], Data::Float(3.0));
-    assert_eq!(hotich[9], Data::Float(1140.0));
+    assert_eq!(hotich[1], Data::String("Hộ tịch".into()));
+    assert_eq!(hotich[2], Data::Float(3.0));
+    assert_eq!(secs(&hotich[10]), 1140.0);
+    // The definitions are written under the table.
+    let defs: Vec<String> = services
+        .rows()
+        .skip_while(|r| r[0] != Data::String("Định nghĩa / Definitions".into()))
+        .map(|r| r[0].to_string())
+        .collect();
+    assert!(defs.len() > 5, "{defs:?}");
+    assert!(defs.iter().any(|d| d.starts_with("Đã gọi: số lượt gọi")));
     for sheet in ["Quầy", "Cán bộ", "Theo giờ"] {
         assert!(book.worksheet_range(sheet).is_ok(), "sheet {sheet}");
     }
+}
+
+/// Seconds of a duration cell (a fraction of a day, formatted as minutes:seconds).
+fn secs(d: &Data) -> f64 {
+    let days = match d {
+        Data::Float(f) => *f,
+        Data::DateTime(e) => e.as_f64(),
+        other => panic!("not a duration: {other:?}"),
+    };
+    (days * 86_400.0).round()
+}
+
+/// Issue 14 item 12: a transferred ticket counts a call at each counter that calls it, so no
+/// counter shows more served than called; an hour's "waiting" is the queue at its end.
+#[test]
+fn transferred_ticket_and_hourly_waiting_read_right() {
+    let cfg = config::parse(config::DEFAULT_TOML, "default.toml").expect("demo config");
+    let day0 = at(7, 0).date_naive();
+    let mut d = Day {
+        state: State::new(&cfg.spec, day0),
+        spec: cfg.spec,
+        log: Vec::new(),
+    };
+    let first = start_of_day(&d.state, day0);
+    d.commit(at(7, 0), vec![first]);
+    d.run((7, 55), login("nv01", "An", 1));
+    d.run((7, 55), login("nv03", "Cường", 3));
+    let (c1, c3) = (CounterId(1), CounterId(3));
+    d.issue((8, 0), "hotich", None);
+    for m in 1..=4 {
+        d.issue((8, m), "datdai", None);
+    }
+    d.run((8, 10), Command::Next { counter: c1 }); // the hotich ticket, at counter 1
+    d.run(
+        (8, 12),
+        Command::Transfer {
+            counter: c1,
+            service: ServiceId::new("datdai"),
+        },
+    );
+    // Counter 3 calls the four datdai tickets, then the transferred one (queued by its issue
+    // time, it is first).
+    d.run((8, 20), Command::Next { counter: c3 }); // the transferred ticket
+    d.run((8, 30), Command::Finish { counter: c3 });
+    d.run((9, 5), Command::Next { counter: c3 });
+    let doc = DayStats::from_events(&d.spec, &d.log).to_json(&d.spec, &Default::default());
+    let find = |key: &str, k: &str, id: Value| -> Value {
+        doc[key]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x[k] == id))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let q1 = find("counters", "id", json!(1));
+    let q3 = find("counters", "id", json!(3));
+    assert_eq!(
+        (
+            q1["called"].clone(),
+            q1["served"].clone(),
+            q1["transferred"].clone()
+        ),
+        (json!(1), json!(0), json!(1))
+    );
+    assert_eq!(
+        (q3["called"].clone(), q3["served"].clone()),
+        (json!(2), json!(1)),
+        "the transferred ticket's second call counts at counter 3"
+    );
+    for c in doc["counters"].as_array().expect("counters") {
+        assert!(c["served"].as_u64() <= c["called"].as_u64(), "{c}");
+    }
+    // At 08:59 four datdai tickets wait (the transferred one was called); at 09:59, three.
+    assert_eq!(find("hours", "hour", json!(8))["waiting"], json!(4));
+    assert_eq!(find("hours", "hour", json!(9))["waiting"], json!(3));
+    // The citizen's wait is sampled once, at the first call: 600 s (the transferred ticket)
+    // and 3840 s (08:01 → 09:05); the second call of the transferred ticket adds none.
+    assert_eq!(
+        doc["totals"]["wait_s"],
+        json!({"avg": 2220, "p50": 600, "p90": 3840, "max": 3840})
+    );
 }

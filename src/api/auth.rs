@@ -25,11 +25,19 @@ use crate::domain::ids::{CounterId, StaffId};
 
 /// How long a login lasts.
 pub const SESSION: Duration = Duration::from_secs(24 * 3600);
-/// Failed PINs before a lockout, and its length.
+/// Failed PINs of one staff id from one address before a lockout (of that staff id at that
+/// address only), and its length.
 pub const MAX_FAILURES: u32 = 5;
 pub const LOCKOUT: Duration = Duration::from_secs(60);
 /// `Retry-After` of a login refused because the id's attempts are all in flight.
 const IN_FLIGHT_RETRY_S: u64 = 5;
+/// Failed PINs from one address, whatever the staff ids, before the whole address is locked
+/// out: high enough that colleagues sharing a PC are not locked out by one clerk's typos,
+/// low enough to stop guessing across staff ids.
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 30;
+/// Failed PINs of one staff id from any address before that staff id is locked out
+/// everywhere (guessing one clerk's PIN from many addresses).
+pub const MAX_FAILURES_PER_STAFF: u32 = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
@@ -344,7 +352,8 @@ impl LoginGuard {
                 key: None,
             });
         };
-        let key = format!("staff:{staff}");
+        // In flight counts where the lockout of a typo-prone clerk is: this id at this address.
+        let key = format!("pair:{staff}@{ip}");
         let now = Instant::now();
         let mut e = self
             .failures
@@ -361,9 +370,22 @@ impl LoginGuard {
         })
     }
 
-    /// Refuses when the staff id or the address is locked out.
+    /// The keys a login of `staff` from `ip` counts under, each with its cap: the pair, the
+    /// staff id everywhere, the address for every staff id.
+    fn keys(staff: Option<&str>, ip: IpAddr) -> Vec<(String, u32)> {
+        let mut keys = Vec::with_capacity(3);
+        if let Some(s) = staff {
+            keys.push((format!("pair:{s}@{ip}"), MAX_FAILURES));
+            keys.push((format!("staff:{s}"), MAX_FAILURES_PER_STAFF));
+        }
+        keys.push((format!("ip:{ip}"), MAX_FAILURES_PER_ADDRESS));
+        keys
+    }
+
+    /// Refuses when this staff id at this address, the staff id, or the address is locked
+    /// out.
     pub fn check(&self, staff: &str, ip: IpAddr) -> Result<(), ApiError> {
-        for key in [format!("staff:{staff}"), format!("ip:{ip}")] {
+        for (key, _) in Self::keys(Some(staff), ip) {
             if let Some(until) = self.failures.get(&key).and_then(|e| e.locked_until) {
                 let now = Instant::now();
                 if until > now {
@@ -375,8 +397,9 @@ impl LoginGuard {
     }
 
     /// Counts a wrong PIN or staff id from `ip`; `staff` only when it names a staff member
-    /// of the config.
-    pub fn failed(&self, staff: Option<&str>, ip: IpAddr) {
+    /// of the config. Returns how many tries this staff id has left at this address before
+    /// its lockout (None for an unknown staff id).
+    pub fn failed(&self, staff: Option<&str>, ip: IpAddr) -> Option<u32> {
         let now = Instant::now();
         if self
             .calls
@@ -385,23 +408,27 @@ impl LoginGuard {
         {
             self.failures.retain(|_, e| !e.stale(now));
         }
-        let keys = staff
-            .map(|s| format!("staff:{s}"))
-            .into_iter()
-            .chain([format!("ip:{ip}")]);
-        for key in keys {
+        let mut left = None;
+        for (key, cap) in Self::keys(staff, ip) {
+            let pair = key.starts_with("pair:");
             let mut e = self.failures.entry(key).or_insert(Failures::fresh(now));
             e.forget_if_expired(now);
             e.count += 1;
             e.last = now;
-            if e.count >= MAX_FAILURES {
+            if e.count >= cap {
                 e.locked_until = Some(now + LOCKOUT);
             }
+            if pair {
+                left = Some(cap.saturating_sub(e.count));
+            }
         }
+        left
     }
 
+    /// A right PIN clears this staff id's failures (at this address and everywhere); the
+    /// address keeps its count, so that one good login does not reset guessing across ids.
     pub fn succeeded(&self, staff: &str, ip: IpAddr) {
-        for key in [format!("staff:{staff}"), format!("ip:{ip}")] {
+        for key in [format!("pair:{staff}@{ip}"), format!("staff:{staff}")] {
             // Attempts still in flight keep their entry (and their count in it).
             if self
                 .failures
@@ -422,18 +449,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_clerks_typos_do_not_lock_a_colleague_out_of_the_same_pc() {
+        let guard = LoginGuard::default();
+        let pc: IpAddr = [10, 0, 0, 7].into();
+        let lefts: Vec<_> = (0..MAX_FAILURES)
+            .map(|_| guard.failed(Some("nv01"), pc))
+            .collect();
+        assert_eq!(lefts, [Some(4), Some(3), Some(2), Some(1), Some(0)]);
+        assert!(
+            guard.check("nv01", pc).is_err(),
+            "nv01 locked out at this PC"
+        );
+        assert!(
+            guard.check("nv02", pc).is_ok(),
+            "nv02 may still sign in here"
+        );
+        assert!(guard.check("nv01", [10, 0, 0, 8].into()).is_ok());
+        // Guessing across staff ids from one address still locks the address out.
+        for i in 0..MAX_FAILURES_PER_ADDRESS {
+            guard.failed(Some(&format!("x{i}")), [10, 0, 0, 9].into());
+        }
+        assert!(guard.check("nv02", [10, 0, 0, 9].into()).is_err());
+    }
+
+    #[test]
     fn made_up_staff_ids_get_no_entry_and_old_failures_are_forgotten() {
         let guard = LoginGuard::default();
         let ip: IpAddr = [10, 0, 0, 9].into();
         let long = "x".repeat(16_000);
-        for _ in 0..MAX_FAILURES {
+        for _ in 0..MAX_FAILURES_PER_ADDRESS {
             guard.failed(None, ip);
         }
         assert_eq!(guard.failures.len(), 1, "only the address is counted");
         assert!(guard.check(&long, ip).is_err(), "the address is locked out");
         guard.failed(Some("nv01"), [10, 0, 0, 10].into());
         assert!(guard.failures.contains_key("staff:nv01"));
-        assert_eq!(guard.failures.len(), 3);
+        assert!(guard.failures.contains_key("pair:nv01@10.0.0.10"));
+        assert_eq!(guard.failures.len(), 4);
 
         let now = Instant::now();
         let failed = Failures {
@@ -487,14 +539,17 @@ mod tests {
         assert_eq!(
             guard
                 .failures
-                .get("staff:nv01")
+                .get("pair:nv01@10.0.0.9")
                 .map(|e| (e.count, e.in_flight)),
             Some((0, 4))
         );
         drop(again);
         drop(attempts);
         assert_eq!(
-            guard.failures.get("staff:nv01").map(|e| e.in_flight),
+            guard
+                .failures
+                .get("pair:nv01@10.0.0.9")
+                .map(|e| e.in_flight),
             Some(0)
         );
     }

@@ -264,6 +264,9 @@ pub struct LoginBody {
     pin: String,
     #[serde(default)]
     counter: Option<u32>,
+    /// Take the counter over from the clerk who holds it (after a 409 `counter_taken`).
+    #[serde(default)]
+    force: bool,
 }
 
 #[utoipa::path(
@@ -275,8 +278,8 @@ pub struct LoginBody {
         (status = 200, body = openapi::LoginAnswer),
         (status = 401, description = "`unauthorized`: wrong staff id or PIN", body = openapi::ErrorBody),
         (status = 404, description = "`unknown_counter`", body = openapi::ErrorBody),
-        (status = 409, description = "`invalid_state`", body = openapi::ErrorBody),
-        (status = 429, description = "`rate_limited`: 5 wrong PINs lock the staff id and address out for 60 s; PIN checks still running for the id count as wrong until they end", body = openapi::ErrorBody),
+        (status = 409, description = "`invalid_state`; `counter_taken`: another clerk holds the counter (send `force: true` to take it over)", body = openapi::ErrorBody),
+        (status = 429, description = "`rate_limited`: 5 wrong PINs lock the staff id out at that address for 60 s (20 from anywhere lock the staff id, 30 from one address lock the address)", body = openapi::ErrorBody),
         (status = 503, description = "`unavailable`: storage, or too many PIN checks running and waiting in the whole daemon", body = openapi::ErrorBody),
     ),
 )]
@@ -308,14 +311,28 @@ pub async fn login(
         None => false,
     };
     let Some(staff) = staff.filter(|_| ok) else {
-        app.logins.failed(known.as_deref(), ip);
+        let left = app.logins.failed(known.as_deref(), ip);
         drop(attempt);
         tracing::info!(staff = %body.staff, %ip, "login refused: wrong staff id or PIN");
+        let (vi, en) = match left {
+            Some(n) if n > 0 => (
+                format!("Sai mã cán bộ hoặc mã PIN — còn {n} lần thử trước khi bị khóa 60 giây."),
+                format!("Wrong staff id or PIN — {n} tries left before a 60-second lockout."),
+            ),
+            Some(_) => (
+                "Sai mã PIN 5 lần: tạm khóa 60 giây.".to_string(),
+                "5 wrong PINs: locked for 60 seconds.".to_string(),
+            ),
+            None => (
+                "Sai mã cán bộ hoặc mã PIN.".to_string(),
+                "Wrong staff id or PIN.".to_string(),
+            ),
+        };
         return Err(ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "Sai mã cán bộ hoặc mã PIN.",
-            "Wrong staff id or PIN.",
+            vi,
+            en,
         ));
     };
     app.logins.succeeded(&body.staff, ip);
@@ -337,6 +354,7 @@ pub async fn login(
         name: staff.name.clone(),
         photo: photo_url(&app, &staff.id, staff.photo.is_some()),
     };
+    super::desk::check_takeover(&app, &staff.id, counter, body.force)?;
     let who = Principal::Clerk {
         staff: staff.id.clone(),
         counter,

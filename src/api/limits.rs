@@ -288,7 +288,8 @@ impl Limiter {
     }
 }
 
-/// Whether a request looks a booking code up: cancelling a booking or checking one in.
+/// Whether a request looks a booking code up: cancelling a booking, checking one in, or
+/// looking one up before cancelling.
 fn code_lookup(req: &Request) -> bool {
     let path = req.uri().path();
     match *req.method() {
@@ -296,6 +297,9 @@ fn code_lookup(req: &Request) -> bool {
             .strip_prefix("/api/v1/bookings/")
             .is_some_and(|code| !code.is_empty() && !code.contains('/')),
         Method::POST => path == "/api/v1/checkins",
+        Method::GET => path
+            .strip_prefix("/api/v1/booking-lookup/")
+            .is_some_and(|code| !code.is_empty() && !code.contains('/')),
         _ => false,
     }
 }

@@ -4,6 +4,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod counters;
+pub mod desk;
 pub mod devices;
 pub mod error;
 pub mod limits;
@@ -13,6 +14,7 @@ pub mod pages;
 pub mod pin_checks;
 pub mod print;
 pub mod reads;
+pub mod report_range;
 pub mod secret;
 pub mod tickets;
 pub mod voice;
@@ -112,6 +114,8 @@ pub fn router(app: AppState) -> Router {
         .merge(voice::routes())
         .merge(print::routes())
         .merge(devices::routes())
+        .merge(desk::routes())
+        .merge(report_range::routes())
         .fallback(reads::api_not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -18,7 +18,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Doc, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{appointments, counters, devices, print, reads, tickets, voice};
+use super::{appointments, counters, desk, devices, print, reads, tickets, voice};
 
 /// `{"error": {"code": "…", "message": "…"}}` — every 4xx/5xx answer.
 #[derive(ToSchema)]
@@ -369,6 +369,8 @@ pub struct VoiceRecorded {
         voice::import,
         print::reprint, print::printers,
         devices::list,
+        desk::no_shows, desk::queue, desk::ratings_today, desk::booking_lookup,
+        super::report_range::range_xlsx,
     ),
     modifiers(&CommonErrors)
 )]
@@ -466,6 +468,8 @@ mod tests {
             (include_str!("print.rs"), "pub fn routes"),
             (include_str!("voice.rs"), "pub fn routes"),
             (include_str!("devices.rs"), "pub fn routes"),
+            (include_str!("desk.rs"), "pub fn routes"),
+            (include_str!("report_range.rs"), "pub fn routes"),
         ];
         let mut out = Vec::new();
         for (src, start) in sources {

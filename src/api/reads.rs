@@ -142,7 +142,16 @@ fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
             *e = (*e).max(wait);
         }
     }
-    Ok(model.stats().to_json(&app.spec, &longest))
+    let mut doc = model.stats().to_json(&app.spec, &longest);
+    crate::report::add_names(
+        &mut doc,
+        &app.spec,
+        app.config
+            .staff
+            .iter()
+            .map(|s| (s.id.0.as_str(), s.name.as_str())),
+    );
+    Ok(doc)
 }
 
 /// [`day_stats`] off the async workers (a past day replays its journal file).
@@ -321,6 +330,7 @@ pub async fn dossier(
     ApiJson(body): ApiJson<DossierBody>,
 ) -> ApiResult<Json<Value>> {
     who.require_supervisor()?;
+    super::desk::check_dossier(body.received, body.on_time, body.overdue)?;
     let cmd = Command::Dossier {
         received: body.received,
         on_time: body.on_time,

@@ -436,7 +436,10 @@ pub async fn check_in(
 ) -> ApiResult<impl IntoResponse> {
     who.require_kiosk()?;
     let code = BookingCode(body.code.trim().to_ascii_uppercase());
-    let events = run(&app, &who, Command::CheckIn { code }).await?;
+    let text = code.0.clone();
+    let events = run(&app, &who, Command::CheckIn { code })
+        .await
+        .map_err(|e| super::desk::explain_check_in(&app, &text, e))?;
     let mut ticket = ticket_of(&app, &links, &events);
     super::print::after_issue(&app, &kiosk, &links, &mut ticket);
     Ok((StatusCode::CREATED, Json(ticket)))

@@ -42,6 +42,7 @@ pub(super) struct RawCentre {
     pub name_en: Option<S<String>>,
     pub timezone: Option<S<String>>,
     pub notice: Option<S<String>>,
+    pub notice_en: Option<S<String>>,
     pub logo: Option<S<String>>,
     pub public_url: Option<S<String>>,
     pub photos_dir: Option<S<String>>,

@@ -8,6 +8,7 @@ pub mod device_alerts;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod next_up;
 pub mod personal;
 pub mod select;
 pub mod service_time;

@@ -489,6 +489,7 @@ fn day_end_expires_waiting_and_replay_rebuilds_state() {
 
 mod duty;
 mod estimates;
+mod next_up;
 mod props;
 
 #[test]

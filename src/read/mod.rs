@@ -152,6 +152,11 @@ impl ReadModel {
         &self.spec
     }
 
+    /// The day's lobby state (what the domain's selection rules read).
+    pub fn lobby(&self) -> &State {
+        &self.lobby
+    }
+
     pub fn snapshot(&self) -> &Snapshot {
         &self.snapshot
     }

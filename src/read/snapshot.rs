@@ -24,6 +24,9 @@ pub struct CentreInfo {
     pub name_en: String,
     pub logo: Option<String>,
     pub notice: Option<String>,
+    /// The notice on the English board.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice_en: Option<String>,
 }
 
 /// One service's queue as the board and the kiosk show it.

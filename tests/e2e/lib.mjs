@@ -254,3 +254,12 @@ export function launchNoAutoplay(extra = []) {
 export function launchTrusting(spkiHashes, opts = {}) {
   return launchWith([`--ignore-certificate-errors-spki-list=${spkiHashes.join(',')}`], opts);
 }
+
+/** Seconds from now to `hh`:00 today at UTC+7 (the demo centre's zone), for the test clock
+ * XEPHANG_TEST_CLOCK_OFFSET_S. */
+export function offsetToLocalHour(hh) {
+  const now = Date.now();
+  const local = new Date(now + 7 * 3600e3);
+  const at = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), hh, 0, 0) - 7 * 3600e3;
+  return Math.round((at - now) / 1000);
+}

@@ -29,6 +29,7 @@ pub fn recover(spec: &Arc<CentreSpec>, dir: &Path, clock: &Clock) -> Engine {
         name_en: spec.name_en.clone(),
         logo: None,
         notice: None,
+        notice_en: None,
     });
     let read = Arc::new(Broadcaster::new(ReadModel::new(
         spec.clone(),
