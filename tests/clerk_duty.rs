@@ -42,7 +42,18 @@ async fn a_click_racing_another_clerks_login_never_runs_as_the_new_clerk() {
     let mut served = 0;
     let mut wrong: Vec<Value> = Vec::new();
     for _ in 0..ROUNDS {
-        let a = api.login("nv01", PIN, 1).await;
+        // nv01 takes the counter back from nv02 (a take-over: `force`).
+        let back = api
+            .post(
+                "/api/v1/login",
+                None,
+                json!({"staff": "nv01", "pin": PIN, "counter": 1, "force": true}),
+            )
+            .await;
+        let a = back.expect(200)["token"]
+            .as_str()
+            .expect("token")
+            .to_string();
         for _ in 0..CLICKS {
             api.issue("hotich").await;
         }
@@ -50,7 +61,7 @@ async fn a_click_racing_another_clerks_login_never_runs_as_the_new_clerk() {
         let login = api.post(
             "/api/v1/login",
             None,
-            json!({"staff": "nv02", "pin": PIN, "counter": 1}),
+            json!({"staff": "nv02", "pin": PIN, "counter": 1, "force": true}),
         );
         let (clicks, login) = tokio::join!(clicks, login);
         login.expect(200);

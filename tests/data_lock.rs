@@ -63,6 +63,8 @@ async fn a_second_daemon_on_the_same_data_dir_exits_at_once_and_writes_nothing()
     let started = Instant::now();
     let mut second = Command::new(bin())
         .arg("run")
+        // The demo centre's public secrets are allowed on purpose (as the first daemon's).
+        .arg("--demo")
         .arg("--config")
         .arg(d.config_path())
         .arg("--data-dir")
