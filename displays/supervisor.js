@@ -7,6 +7,7 @@ import {
 } from '/assets/client.js';
 import { LEVELS, face } from '/assets/faces.js';
 import { attachBookings } from '/assets/supervisor-bookings.js';
+import { attachUplink } from '/assets/supervisor-uplink.js';
 
 const KEY = 'xephang.supervisor';
 let tok = qs.get('token') || sessionStorage.getItem(KEY) || '';
@@ -61,6 +62,7 @@ async function start() {
   });
   client.on('snapshot', () => loadStats().then(render).catch(() => {}));
   attachBookings(client, tok);
+  attachUplink(client, tok);
 }
 
 async function loadStats() {

@@ -18,6 +18,7 @@ mod locate;
 mod raw;
 #[cfg(test)]
 mod tests;
+mod uplink;
 mod validate;
 
 use std::fmt;
@@ -31,6 +32,7 @@ use crate::audio::settings::AudioSettings;
 use crate::domain::ids::{CounterId, StaffId};
 use crate::domain::spec::CentreSpec;
 pub use limits::Limits;
+pub use uplink::Uplink;
 
 /// The demo centre built into the binary, used when no `--config` is given.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -56,6 +58,8 @@ pub struct Config {
     /// `[centre] remote_per_client`: tickets one phone (address + cookie) may take from
     /// home per business day (default 2).
     pub remote_per_client: u32,
+    /// `[uplink]`: the province hub this lobby ships its events to (None: works alone).
+    pub uplink: Option<Uplink>,
 }
 
 /// A clerk or supervisor who logs in with a PIN.

@@ -19,4 +19,5 @@ pub mod report;
 pub mod server;
 pub mod sim;
 pub mod stats;
+pub mod uplink;
 pub mod view;

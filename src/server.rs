@@ -180,6 +180,8 @@ pub async fn run(
         });
     }
 
+    crate::uplink::start(&app).await?;
+
     let ticker = {
         let handle = app.engine.clone();
         tokio::spawn(async move {

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod pages;
 pub mod reads;
 pub mod tickets;
+pub mod uplink;
 pub mod ws;
 
 use std::path::PathBuf;
@@ -97,6 +98,7 @@ pub fn router(app: AppState) -> Router {
         .route("/reports/callbacks.csv", get(appointments::callbacks_csv))
         .route("/dossier-stats", put(reads::dossier))
         .route("/openapi.json", get(openapi::openapi_json))
+        .merge(uplink::routes())
         .fallback(reads::api_not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -297,6 +297,7 @@ pub struct Dossier {
         counters::finish, counters::transfer, counters::status, counters::rating_target,
         appointments::list, appointments::qr, appointments::allowance,
         appointments::remote_issue, appointments::callbacks_csv, openapi_json,
+        super::uplink::uplink,
     ),
     modifiers(&CommonErrors)
 )]

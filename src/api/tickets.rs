@@ -187,7 +187,7 @@ pub async fn qr(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let url = format!("http://{host}/t/{id}");
+    let url = crate::uplink::ticket_url(&app.config, host, &id);
     let code = qrcode::QrCode::new(url.as_bytes())
         .map_err(|e| ApiError::bad_request(format!("QR: {e}")))?;
     let svg = code

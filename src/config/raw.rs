@@ -31,6 +31,8 @@ pub(super) struct RawConfig {
     pub audio: AudioSettings,
     #[serde(default)]
     pub limits: Option<S<super::limits::RawLimits>>,
+    #[serde(default)]
+    pub uplink: Option<S<super::uplink::RawUplink>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -75,6 +75,7 @@ pub(super) fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, base: Option<&Path>) -
         devices,
         audio,
         limits: super::limits::limits(raw.limits.as_ref(), ctx),
+        uplink: super::uplink::uplink(raw.uplink.as_ref(), ctx),
     }
 }
 

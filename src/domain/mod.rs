@@ -8,6 +8,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod personal;
+pub mod scrub;
 pub mod select;
 pub mod slots;
 pub mod spec;
