@@ -14,6 +14,7 @@ pub mod domain;
 pub mod engine;
 pub mod journal;
 pub mod metrics;
+pub mod province;
 pub mod read;
 pub mod report;
 pub mod server;

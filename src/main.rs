@@ -59,6 +59,14 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Run the province hub (HUB.md): with no --config, the embedded demo hub
+    /// (config/hub-demo.toml); the database from XEPHANG_DATABASE_URL or the config.
+    Hub {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        bind: String,
+    },
     /// Print (`--text`) or render (`--out FILE.wav`) the announcement of a call.
     Say {
         number: String,
@@ -235,6 +243,9 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Cmd::Hub { config, bind } => {
+            xephang::province::main(config.as_deref(), &bind, stop_signal())
+        }
         Cmd::Say {
             number,
             counter,

@@ -58,7 +58,7 @@ pub fn from_journal(
 }
 
 /// Column headers (Vietnamese / English) and where each value sits in a FIGURES object.
-const COLUMNS: [(&str, &[&str]); 22] = [
+pub const COLUMNS: [(&str, &[&str]); 22] = [
     ("Số phát / Issued", &["issued"]),
     ("Đã gọi / Called", &["called"]),
     ("Đã phục vụ / Served", &["served"]),
@@ -90,7 +90,7 @@ const COLUMNS: [(&str, &[&str]); 22] = [
 ];
 
 /// The value at `path`; a last step `*` counts the ratings of a by-score object.
-fn at(v: &Value, path: &[&str]) -> Value {
+pub fn at(v: &Value, path: &[&str]) -> Value {
     match path.split_last() {
         Some((&"*", head)) => crate::stats::rating_count(head.iter().fold(v, |v, k| &v[*k])),
         _ => path.iter().fold(v, |v, k| &v[*k]).clone(),
@@ -144,7 +144,7 @@ pub fn to_xlsx(doc: &Value, centre: &str) -> Result<Vec<u8>, ReportError> {
     Ok(book.save_to_buffer()?)
 }
 
-fn write_cell(
+pub fn write_cell(
     sheet: &mut rust_xlsxwriter::Worksheet,
     row: u32,
     col: u16,

@@ -233,7 +233,7 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// stops accepting, tells the WebSocket tasks through `shutdown` (they close their
 /// sockets), asks every connection to finish its request and close, and waits for them
 /// (at most [`DRAIN`]).
-async fn serve(
+pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
     header_timeout: Duration,
