@@ -5,7 +5,7 @@
 // `remote` (POST /api/v1/remote-tickets) and then opens its page like a kiosk ticket's.
 import {
   connect, model, api, pathParam, esc, bi, L, applyStatic, onLang, langToggle, svcName,
-  counterName, fmtTime, fmtDur, i18n, $, $$,
+  counterName, fmtTime, fmtDur, i18n, hubCentre, $, $$,
 } from '/assets/client.js';
 import { LEVELS, face } from '/assets/faces.js';
 
@@ -46,11 +46,12 @@ function render() {
   $('#f-counter').hidden = !ticket.counter;
   $('#counter').textContent = ticket.counter ? counterName(ticket.counter) : '—';
   $('#issued').textContent = fmtTime(ticket.issued_at);
-  $('#cancel').hidden = !waiting;
+  // The province hub only shows the ticket: cancelling and rating happen at the lobby.
+  $('#cancel').hidden = !waiting || !!hubCentre;
   if (!waiting) $('#confirm').hidden = true;
   $('#alerts').hidden = armed || !(waiting || ticket.status === 'called');
   $('#hint').hidden = !(waiting || ticket.status === 'called');
-  $('#rate').hidden = ticket.status !== 'done';
+  $('#rate').hidden = ticket.status !== 'done' || !!hubCentre;
   $('#c-number').textContent = ticket.number;
   $('#c-counter').textContent = ticket.counter ? counterName(ticket.counter) : '';
   document.title = `${ticket.number} — ${svcName(ticket.service)}`;

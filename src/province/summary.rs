@@ -125,7 +125,7 @@ fn build(
         let any_open = snap.services().iter().any(|s| s.open);
         let entry = json!({
             "id": id,
-            "name": live.spec.name,
+            "name": name,
             "name_en": live.spec.name_en,
             "online": online,
             "last_event_at": f.and_then(|f| f.last_event_at),
