@@ -259,6 +259,8 @@ impl Proxy {
                     continue;
                 }
                 let mut stop = gen_rx.clone();
+                // Only cuts after this connection began count.
+                stop.borrow_and_update();
                 tokio::spawn(async move {
                     let Ok(outbound) = TcpStream::connect(target).await else { return };
                     let (mut ri, mut wi) = inbound.into_split();
