@@ -21,10 +21,23 @@ const RATE_PHONE: &str = "0987654321";
 /// rating with a comment and a call-back number. Returns every ticket id.
 async fn busy_day(api: &Api) -> Vec<String> {
     let mut ids = Vec::new();
-    for s in ["hotich", "hotich", "chungthuc", "datdai", "hotich", "chungthuc", "hotich", "datdai", "hotich", "chungthuc"] {
+    for s in [
+        "hotich",
+        "hotich",
+        "chungthuc",
+        "datdai",
+        "hotich",
+        "chungthuc",
+        "hotich",
+        "datdai",
+        "hotich",
+        "chungthuc",
+    ] {
         ids.push(id_of(&api.issue(s).await));
     }
-    let remote = api.post("/api/v1/remote-tickets", None, json!({"service": "gplx"})).await;
+    let remote = api
+        .post("/api/v1/remote-tickets", None, json!({"service": "gplx"}))
+        .await;
     ids.push(id_of(remote.expect(201)));
     if let Some(slot) = api.free_slot("hotich", 7).await {
         api.post(
@@ -55,24 +68,47 @@ async fn busy_day(api: &Api) -> Vec<String> {
 }
 
 /// Everything a lobby and the hub must agree on for one centre.
-async fn assert_hub_equals_lobby(hub: &Hub, db: &str, lobby: &Daemon, centre: &str, ids: &[String]) {
+async fn assert_hub_equals_lobby(
+    hub: &Hub,
+    db: &str,
+    lobby: &Daemon,
+    centre: &str,
+    ids: &[String],
+) {
     let api = lobby.api();
     let seq = api.seq().await;
     wait_seq(&hub.api(), centre, seq, 30).await;
     let lobby_state = sans_now(api.state(None).await);
-    let hub_state = hub.api().get(&format!("/api/v1/centres/{centre}/state"), None).await;
-    assert_eq!(sans_now(hub_state.expect(200).clone()), lobby_state, "{centre}: state");
+    let hub_state = hub
+        .api()
+        .get(&format!("/api/v1/centres/{centre}/state"), None)
+        .await;
+    assert_eq!(
+        sans_now(hub_state.expect(200).clone()),
+        lobby_state,
+        "{centre}: state"
+    );
     for id in ids {
         let l = api.ticket(id).await;
-        let h = hub.api().get(&format!("/api/v1/centres/{centre}/tickets/{id}"), None).await;
+        let h = hub
+            .api()
+            .get(&format!("/api/v1/centres/{centre}/tickets/{id}"), None)
+            .await;
         assert_eq!(h.expect(200), l.expect(200), "{centre}: ticket {id}");
     }
     let (rows, max, distinct) = db_counts(db, centre).await;
     let (lines, jmax) = journal_counts(lobby.data_dir());
-    assert_eq!((rows, max, distinct), (lines, jmax, lines), "{centre}: events vs journal");
+    assert_eq!(
+        (rows, max, distinct),
+        (lines, jmax, lines),
+        "{centre}: events vs journal"
+    );
     // The day's figures, field by field.
     let own = api.get("/api/v1/stats", Some(SUPERVISOR)).await;
-    let province = hub.api().get("/api/v1/province/stats", Some(PROVINCE)).await;
+    let province = hub
+        .api()
+        .get("/api/v1/province/stats", Some(PROVINCE))
+        .await;
     let row = province.expect(200)["centres"]
         .as_array()
         .expect("centres")
@@ -107,11 +143,18 @@ async fn two_lobbies_push_a_day_and_the_hub_equals_each() {
     let list = loop {
         let list = hub.api().get("/api/v1/centres", None).await;
         let list = list.expect(200).as_array().cloned().expect("list");
-        let at = |id: &str| list.iter().find(|c| c["id"] == id).and_then(|c| c["seq"].as_u64());
+        let at = |id: &str| {
+            list.iter()
+                .find(|c| c["id"] == id)
+                .and_then(|c| c["seq"].as_u64())
+        };
         if at("tt-a") == Some(sa) && at("xa-b") == Some(sb) {
             break list;
         }
-        assert!(std::time::Instant::now() < deadline, "list not current: {list:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "list not current: {list:?}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     for (d, id) in [(&a, "tt-a"), (&b, "xa-b")] {
@@ -121,14 +164,25 @@ async fn two_lobbies_push_a_day_and_the_hub_equals_each() {
         let state = d.api().state(None).await;
         for s in entry["services"].as_array().expect("services") {
             let own = service_entry(&state, s["id"].as_str().expect("id"));
-            assert_eq!((&s["waiting"], &s["eta_s"], &s["open"]), (&own["waiting"], &own["eta_s"], &own["open"]));
+            assert_eq!(
+                (&s["waiting"], &s["eta_s"], &s["open"]),
+                (&own["waiting"], &own["eta_s"], &own["open"])
+            );
         }
     }
 
     // No name, phone number, client tag or booking code reached the database.
-    let mut secrets = vec![NAME.to_string(), BOOK_PHONE.to_string(), RATE_PHONE.to_string(), "Cảm ơn".to_string()];
+    let mut secrets = vec![
+        NAME.to_string(),
+        BOOK_PHONE.to_string(),
+        RATE_PHONE.to_string(),
+        "Cảm ơn".to_string(),
+    ];
     for d in [&a, &b] {
-        for e in std::fs::read_dir(d.data_dir().join("journal")).expect("journal").flatten() {
+        for e in std::fs::read_dir(d.data_dir().join("journal"))
+            .expect("journal")
+            .flatten()
+        {
             for line in std::fs::read_to_string(e.path()).expect("read").lines() {
                 let v: Value = serde_json::from_str(&line[9..]).expect("line");
                 if let Some(tag) = v["event"]["client"].as_str() {
@@ -140,11 +194,17 @@ async fn two_lobbies_push_a_day_and_the_hub_equals_each() {
             }
         }
     }
-    assert!(secrets.len() >= 6, "the day made a client tag and a booking: {secrets:?}");
+    assert!(
+        secrets.len() >= 6,
+        "the day made a client tag and a booking: {secrets:?}"
+    );
     let c = sql(&db).await;
     for s in &secrets {
         let n: i64 = c
-            .query_one("SELECT count(*) FROM events WHERE strpos(body::text, $1) > 0", &[s])
+            .query_one(
+                "SELECT count(*) FROM events WHERE strpos(body::text, $1) > 0",
+                &[s],
+            )
             .await
             .expect("search")
             .get(0);
@@ -165,14 +225,20 @@ async fn two_lobbies_push_a_day_and_the_hub_equals_each() {
     assert_eq!(n, 0, "a credential is in the hub's spec");
     // The BI view agrees with the figures.
     let r = c
-        .query_one("SELECT issued, served FROM daily_figures WHERE centre = 'tt-a'", &[])
+        .query_one(
+            "SELECT issued, served FROM daily_figures WHERE centre = 'tt-a'",
+            &[],
+        )
         .await
         .expect("daily_figures");
     let own = a.api().get("/api/v1/stats", Some(SUPERVISOR)).await;
     let totals = &own.expect(200)["totals"];
     assert_eq!(
         (r.get::<_, i64>(0), r.get::<_, i64>(1)),
-        (totals["issued"].as_i64().unwrap_or(-1), totals["served"].as_i64().unwrap_or(-1))
+        (
+            totals["issued"].as_i64().unwrap_or(-1),
+            totals["served"].as_i64().unwrap_or(-1)
+        )
     );
 }
 
@@ -190,28 +256,55 @@ async fn a_wiped_lobby_is_refused_with_a_clear_error_shown_on_both_sides() {
     // The same centre from a new, empty data dir.
     let wiped = Daemon::start_with(&toml);
     let t = wiped.api().issue("hotich").await;
-    assert_eq!(t["number"].as_str().map(|s| !s.is_empty()), Some(true), "the lobby works on");
+    assert_eq!(
+        t["number"].as_str().map(|s| !s.is_empty()),
+        Some(true),
+        "the lobby works on"
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let up = loop {
         let up = wiped.api().get("/api/v1/uplink", Some(SUPERVISOR)).await;
         if up.body["refused"] == true {
             break up.body;
         }
-        assert!(std::time::Instant::now() < deadline, "never refused: {}", up.text);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never refused: {}",
+            up.text
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     assert_eq!(up["last_error"]["code"], "identity_mismatch", "{up}");
-    assert!(up["last_error"]["message"].as_str().unwrap_or("").contains("data directory"), "{up}");
+    assert!(
+        up["last_error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("data directory"),
+        "{up}"
+    );
     // Nothing of the wiped lobby was stored; the hub shows the problem.
     assert_eq!(db_counts(&db, "tt-a").await.1 as u64, seq);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let list = hub.api().get("/api/v1/province/centres", Some(PROVINCE)).await;
-        let entry = list.body.as_array().and_then(|l| l.iter().find(|c| c["id"] == "tt-a").cloned());
-        if entry.as_ref().is_some_and(|e| e["problem"]["code"] == "identity_mismatch") {
+        let list = hub
+            .api()
+            .get("/api/v1/province/centres", Some(PROVINCE))
+            .await;
+        let entry = list
+            .body
+            .as_array()
+            .and_then(|l| l.iter().find(|c| c["id"] == "tt-a").cloned());
+        if entry
+            .as_ref()
+            .is_some_and(|e| e["problem"]["code"] == "identity_mismatch")
+        {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "not shown: {}", list.text);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not shown: {}",
+            list.text
+        );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     let public = hub.api().get("/api/v1/centres", None).await;

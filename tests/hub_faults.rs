@@ -18,7 +18,13 @@ async fn issue_many(api: &Api, n: usize) -> Duration {
     for i in 0..n {
         let s = ["hotich", "chungthuc", "datdai"][i % 3];
         let t = Instant::now();
-        let r = api.post("/api/v1/tickets", Some(KIOSK), serde_json::json!({"service": s})).await;
+        let r = api
+            .post(
+                "/api/v1/tickets",
+                Some(KIOSK),
+                serde_json::json!({"service": s}),
+            )
+            .await;
         slowest = slowest.max(t.elapsed());
         r.expect(201);
     }
@@ -28,11 +34,18 @@ async fn issue_many(api: &Api, n: usize) -> Duration {
 async fn assert_exactly_once(db: &str, lobby: &Daemon, centre: &str) {
     let (rows, max, distinct) = db_counts(db, centre).await;
     let (lines, jmax) = journal_counts(lobby.data_dir());
-    assert_eq!((rows, max, distinct), (lines, jmax, lines), "{centre}: events vs journal");
+    assert_eq!(
+        (rows, max, distinct),
+        (lines, jmax, lines),
+        "{centre}: events vs journal"
+    );
 }
 
 async fn state_of(hub: &Hub, centre: &str) -> serde_json::Value {
-    let r = hub.api().get(&format!("/api/v1/centres/{centre}/state"), None).await;
+    let r = hub
+        .api()
+        .get(&format!("/api/v1/centres/{centre}/state"), None)
+        .await;
     sans_now(r.expect(200).clone())
 }
 
@@ -67,11 +80,22 @@ async fn a_cut_link_heals_through_the_journal_and_the_lobby_never_waits() {
     proxy.heal();
     wait_seq(&hub.api(), "tt-a", api.seq().await, 60).await;
     assert_exactly_once(&db, &lobby, "tt-a").await;
-    assert_eq!(state_of(&hub, "tt-a").await, sans_now(api.state(None).await));
+    assert_eq!(
+        state_of(&hub, "tt-a").await,
+        sans_now(api.state(None).await)
+    );
     // Never slowed: a ticket takes milliseconds whether the hub is there or not.
-    assert!(slowest < Duration::from_secs(1), "a ticket took {slowest:?} while the hub was cut off");
+    assert!(
+        slowest < Duration::from_secs(1),
+        "a ticket took {slowest:?} while the hub was cut off"
+    );
     let up = api.get("/api/v1/uplink", Some(SUPERVISOR)).await;
-    assert_eq!((up.body["connected"].clone(), up.body["behind"].clone()), (serde_json::json!(true), serde_json::json!(0)), "{}", up.text);
+    assert_eq!(
+        (up.body["connected"].clone(), up.body["behind"].clone()),
+        (serde_json::json!(true), serde_json::json!(0)),
+        "{}",
+        up.text
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -103,5 +127,8 @@ async fn two_hubs_on_one_database_and_one_killed_mid_batch() {
         assert_eq!(state_of(&hub1, centre).await, own, "hub 1, {centre}");
         assert_eq!(state_of(&hub2, centre).await, own, "hub 2, {centre}");
     }
-    assert!(slowest < Duration::from_secs(1), "a ticket took {slowest:?} while a hub was killed");
+    assert!(
+        slowest < Duration::from_secs(1),
+        "a ticket took {slowest:?} while a hub was killed"
+    );
 }

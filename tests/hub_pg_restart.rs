@@ -17,7 +17,13 @@ async fn issue_many(api: &Api, n: usize) -> Duration {
     for i in 0..n {
         let s = ["hotich", "chungthuc", "datdai"][i % 3];
         let t = Instant::now();
-        let r = api.post("/api/v1/tickets", Some(KIOSK), serde_json::json!({"service": s})).await;
+        let r = api
+            .post(
+                "/api/v1/tickets",
+                Some(KIOSK),
+                serde_json::json!({"service": s}),
+            )
+            .await;
         slowest = slowest.max(t.elapsed());
         r.expect(201);
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -49,13 +55,21 @@ async fn postgres_restarted_while_centres_push() {
     let script = manifest_dir().join("tests/pg.sh");
     let stop = std::process::Command::new("bash")
         .arg("-c")
-        .arg(format!(". {} && pg_as \"$PG_BIN/pg_ctl\" -D \"$PG_DIR/data\" -m fast -w stop", script.display()))
+        .arg(format!(
+            ". {} && pg_as \"$PG_BIN/pg_ctl\" -D \"$PG_DIR/data\" -m fast -w stop",
+            script.display()
+        ))
         .status()
         .expect("pg_ctl stop");
     assert!(stop.success(), "PostgreSQL did not stop");
     // The hub says the database is away.
     let h = hub.api().get("/healthz", None).await;
-    assert_eq!((h.status, h.body["database"].as_str()), (503, Some("unreachable")), "{}", h.text);
+    assert_eq!(
+        (h.status, h.body["database"].as_str()),
+        (503, Some("unreachable")),
+        "{}",
+        h.text
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     let start = std::process::Command::new("bash")
         .arg("-c")
@@ -69,11 +83,24 @@ async fn postgres_restarted_while_centres_push() {
         wait_seq(&hub.api(), centre, seq, 90).await;
         let (rows, max, distinct) = db_counts(&db, centre).await;
         let (lines, jmax) = journal_counts(lobby.data_dir());
-        assert_eq!((rows, max, distinct), (lines, jmax, lines), "{centre}: events vs journal");
-        let r = hub.api().get(&format!("/api/v1/centres/{centre}/state"), None).await;
-        assert_eq!(sans_now(r.expect(200).clone()), sans_now(lobby.api().state(None).await));
+        assert_eq!(
+            (rows, max, distinct),
+            (lines, jmax, lines),
+            "{centre}: events vs journal"
+        );
+        let r = hub
+            .api()
+            .get(&format!("/api/v1/centres/{centre}/state"), None)
+            .await;
+        assert_eq!(
+            sans_now(r.expect(200).clone()),
+            sans_now(lobby.api().state(None).await)
+        );
     }
     let h = hub.api().get("/healthz", None).await;
     assert_eq!(h.status, 200, "{}", h.text);
-    assert!(slowest < Duration::from_secs(1), "a ticket took {slowest:?} while PostgreSQL restarted");
+    assert!(
+        slowest < Duration::from_secs(1),
+        "a ticket took {slowest:?} while PostgreSQL restarted"
+    );
 }

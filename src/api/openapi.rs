@@ -389,7 +389,8 @@ mod tests {
     /// `(method, path)` of every `.route(...)` of `api::router`, read from its source:
     /// `/api/v1` routes, `/healthz` and `/metrics` (not the WebSocket or the pages).
     fn router_routes() -> Vec<(String, String)> {
-        let src = include_str!("mod.rs");
+        // Route files merged into the router follow its source (`.merge(x::routes())`).
+        let src = [include_str!("mod.rs"), include_str!("uplink.rs")].concat();
         let start = src.find("pub fn router").expect("router fn");
         let body = &src[start..];
         let mut out = Vec::new();

@@ -188,8 +188,17 @@ mod tests {
     #[test]
     fn booking_tags_are_stable_and_link_ticket_and_booking() {
         let evs: Vec<Event> = every_personal_event().iter().map(scrub).collect();
-        let Event::BookingCreated { booking } = &evs[1] else { unreachable!() };
-        let Event::TicketIssued { ticket, booking: b, client } = &evs[3] else { unreachable!() };
+        let Event::BookingCreated { booking } = &evs[1] else {
+            unreachable!()
+        };
+        let Event::TicketIssued {
+            ticket,
+            booking: b,
+            client,
+        } = &evs[3]
+        else {
+            unreachable!()
+        };
         assert_eq!(ticket.booking.as_ref(), Some(&booking.code));
         assert_eq!(b.as_ref(), Some(&booking.code));
         assert_eq!(client, &None);
@@ -201,7 +210,10 @@ mod tests {
     #[test]
     fn events_without_personal_data_are_unchanged() {
         let e = Event::TicketCalled {
-            ticket: Ticket { booking: None, ..ticket() },
+            ticket: Ticket {
+                booking: None,
+                ..ticket()
+            },
             counter: crate::domain::ids::CounterId(3),
             audio: vec!["vi/chime.wav".into()],
         };

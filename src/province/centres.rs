@@ -135,7 +135,12 @@ impl Registry {
 
     /// After this process stored `new` for `id`: publish them when they follow the model,
     /// else catch up from the database.
-    pub async fn ingested(&self, id: &str, new: Vec<Envelope>, spec_changed: bool) -> Result<(), DbError> {
+    pub async fn ingested(
+        &self,
+        id: &str,
+        new: Vec<Envelope>,
+        spec_changed: bool,
+    ) -> Result<(), DbError> {
         let live = match self.get(id) {
             Some(l) if !spec_changed => l,
             _ => {

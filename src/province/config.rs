@@ -93,7 +93,10 @@ impl fmt::Debug for HubConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HubConfig")
             .field("name", &self.name)
-            .field("centres", &self.centres.iter().map(|c| &c.id).collect::<Vec<_>>())
+            .field(
+                "centres",
+                &self.centres.iter().map(|c| &c.id).collect::<Vec<_>>(),
+            )
             .field("devices", &self.devices.len())
             .finish()
     }
@@ -116,8 +119,7 @@ impl HubConfig {
 
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -169,10 +171,16 @@ pub fn parse(text: &str, file: &str) -> Result<HubConfig, HubConfigError> {
     let mut token_ok = |field: String, t: &str, p: &mut dyn FnMut(String, String)| {
         if t.chars().count() < 16 {
             p(field, "too short; use at least 16 characters".into());
-        } else if !t.chars().all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c)) {
+        } else if !t
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c))
+        {
             p(field, "use only letters A-Z a-z, digits and - _ . ~".into());
         } else if !tokens.insert(t.to_string()) {
-            p(field, "the same token is used twice; tokens must differ".into());
+            p(
+                field,
+                "the same token is used twice; tokens must differ".into(),
+            );
         }
     };
     let mut ids = HashSet::new();
@@ -182,9 +190,15 @@ pub fn parse(text: &str, file: &str) -> Result<HubConfig, HubConfigError> {
                 .chars()
                 .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-');
         if !ok {
-            p(format!("centres[{i}].id"), format!("\"{}\" may only contain a-z, 0-9 and -", c.id));
+            p(
+                format!("centres[{i}].id"),
+                format!("\"{}\" may only contain a-z, 0-9 and -", c.id),
+            );
         } else if !ids.insert(c.id.clone()) {
-            p(format!("centres[{i}].id"), format!("\"{}\" is listed twice", c.id));
+            p(
+                format!("centres[{i}].id"),
+                format!("\"{}\" is listed twice", c.id),
+            );
         }
         token_ok(format!("centres[{i}].token"), &c.token, &mut p);
     }
@@ -194,7 +208,10 @@ pub fn parse(text: &str, file: &str) -> Result<HubConfig, HubConfigError> {
             "province" => HubRole::Province,
             "display" => HubRole::Display,
             other => {
-                p(format!("devices[{i}].role"), format!("\"{other}\": use province or display"));
+                p(
+                    format!("devices[{i}].role"),
+                    format!("\"{other}\": use province or display"),
+                );
                 HubRole::Display
             }
         };
@@ -210,7 +227,10 @@ pub fn parse(text: &str, file: &str) -> Result<HubConfig, HubConfigError> {
         .filter(|s| !s.trim().is_empty())
         .or(raw.hub.database_url.clone());
     let Some(database_url) = database_url else {
-        p("hub.database_url".into(), format!("required (or set {DATABASE_ENV})"));
+        p(
+            "hub.database_url".into(),
+            format!("required (or set {DATABASE_ENV})"),
+        );
         return Err(HubConfigError(problems));
     };
     if !problems.is_empty() {

@@ -110,7 +110,9 @@ const MIGRATIONS: &[(i32, &str)] = &[
 /// A pool on `url` (no TLS: the hub and its database share a private network, or a
 /// socket); at most `size` connections.
 pub fn pool(url: &str, size: usize) -> Result<Pool, DbError> {
-    let pg: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| DbError::Url(e.to_string()))?;
+    let pg: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e: tokio_postgres::Error| DbError::Url(e.to_string()))?;
     let mgr = Manager::from_config(
         pg,
         NoTls,
@@ -133,7 +135,8 @@ pub async fn migrate(pool: &Pool) -> Result<(), DbError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     // One hub migrates at a time; the others wait here and then find nothing to do.
-    tx.execute("SELECT pg_advisory_xact_lock(7324501)", &[]).await?;
+    tx.execute("SELECT pg_advisory_xact_lock(7324501)", &[])
+        .await?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
@@ -168,50 +171,39 @@ pub struct CentreRow {
     pub info: Option<CentreInfo>,
 }
 
+fn centre_row(r: &tokio_postgres::Row) -> Result<CentreRow, DbError> {
+    let spec: Option<Value> = r.get(1);
+    let info: Option<Value> = r.get(2);
+    let bad = |e: serde_json::Error| DbError::Data(e.to_string());
+    Ok(CentreRow {
+        id: r.get(0),
+        spec: spec.map(serde_json::from_value).transpose().map_err(bad)?,
+        info: info.map(serde_json::from_value).transpose().map_err(bad)?,
+    })
+}
+
 pub async fn centres(pool: &Pool) -> Result<Vec<CentreRow>, DbError> {
     let client = pool.get().await?;
     let rows = client
         .query("SELECT id, spec, info FROM centres ORDER BY id", &[])
         .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let spec: Option<Value> = r.get(1);
-        let info: Option<Value> = r.get(2);
-        out.push(CentreRow {
-            id: r.get(0),
-            spec: spec.map(serde_json::from_value).transpose().map_err(|e| DbError::Data(e.to_string()))?,
-            info: info.map(serde_json::from_value).transpose().map_err(|e| DbError::Data(e.to_string()))?,
-        });
-    }
-    Ok(out)
+    rows.iter().map(centre_row).collect()
 }
 
 pub async fn centre(pool: &Pool, id: &str) -> Result<Option<CentreRow>, DbError> {
-    Ok(centres_where(pool, id).await?)
-}
-
-async fn centres_where(pool: &Pool, id: &str) -> Result<Option<CentreRow>, DbError> {
     let client = pool.get().await?;
-    let Some(r) = client
+    let row = client
         .query_opt("SELECT id, spec, info FROM centres WHERE id = $1", &[&id])
-        .await?
-    else {
-        return Ok(None);
-    };
-    let spec: Option<Value> = r.get(1);
-    let info: Option<Value> = r.get(2);
-    Ok(Some(CentreRow {
-        id: r.get(0),
-        spec: spec.map(serde_json::from_value).transpose().map_err(|e| DbError::Data(e.to_string()))?,
-        info: info.map(serde_json::from_value).transpose().map_err(|e| DbError::Data(e.to_string()))?,
-    }))
+        .await?;
+    row.as_ref().map(centre_row).transpose()
 }
 
 fn envelope(row: &tokio_postgres::Row, spec: &CentreSpec) -> Result<Envelope, DbError> {
     let seq: i64 = row.get(0);
     let at: DateTime<Utc> = row.get(1);
     let body: Value = row.get(2);
-    let event: Event = serde_json::from_value(body).map_err(|e| DbError::Data(format!("event {seq}: {e}")))?;
+    let event: Event =
+        serde_json::from_value(body).map_err(|e| DbError::Data(format!("event {seq}: {e}")))?;
     Ok(Envelope {
         seq: seq as u64,
         // The lobby stamps events in the centre's own offset; PostgreSQL keeps the instant.
@@ -221,7 +213,11 @@ fn envelope(row: &tokio_postgres::Row, spec: &CentreSpec) -> Result<Envelope, Db
 }
 
 /// The centre's events since its last `day_started` (its current day), in seq order.
-pub async fn current_day(pool: &Pool, id: &str, spec: &CentreSpec) -> Result<Vec<Envelope>, DbError> {
+pub async fn current_day(
+    pool: &Pool,
+    id: &str,
+    spec: &CentreSpec,
+) -> Result<Vec<Envelope>, DbError> {
     let client = pool.get().await?;
     let rows = client
         .query(
@@ -235,7 +231,13 @@ pub async fn current_day(pool: &Pool, id: &str, spec: &CentreSpec) -> Result<Vec
 }
 
 /// The centre's events after `after`, in seq order, at most `limit`.
-pub async fn after(pool: &Pool, id: &str, spec: &CentreSpec, after: u64, limit: i64) -> Result<Vec<Envelope>, DbError> {
+pub async fn after(
+    pool: &Pool,
+    id: &str,
+    spec: &CentreSpec,
+    after: u64,
+    limit: i64,
+) -> Result<Vec<Envelope>, DbError> {
     let client = pool.get().await?;
     let rows = client
         .query(
@@ -247,7 +249,12 @@ pub async fn after(pool: &Pool, id: &str, spec: &CentreSpec, after: u64, limit: 
 }
 
 /// A business day's events of a centre, in seq order.
-pub async fn day(pool: &Pool, id: &str, spec: &CentreSpec, day: NaiveDate) -> Result<Vec<Envelope>, DbError> {
+pub async fn day(
+    pool: &Pool,
+    id: &str,
+    spec: &CentreSpec,
+    day: NaiveDate,
+) -> Result<Vec<Envelope>, DbError> {
     let client = pool.get().await?;
     let rows = client
         .query(

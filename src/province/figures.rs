@@ -26,7 +26,11 @@ pub struct CentreDay {
 }
 
 /// The figures of `day` for a centre; None when the hub holds no event of that day.
-pub async fn centre_day(pool: &Pool, live: &Live, day: NaiveDate) -> Result<Option<CentreDay>, DbError> {
+pub async fn centre_day(
+    pool: &Pool,
+    live: &Live,
+    day: NaiveDate,
+) -> Result<Option<CentreDay>, DbError> {
     let model = live.read.current();
     if model.day() == day {
         return Ok(Some(today(&model, live)));
@@ -76,7 +80,11 @@ fn merge(a: &mut Acc, b: &Acc) {
 }
 
 /// `{"day","totals":{FIGURES},"centres":[{"id","name",FIGURES}]}` of `day` over `centres`.
-pub async fn province_day(pool: &Pool, centres: &[Arc<Live>], day: NaiveDate) -> Result<Value, DbError> {
+pub async fn province_day(
+    pool: &Pool,
+    centres: &[Arc<Live>],
+    day: NaiveDate,
+) -> Result<Value, DbError> {
     let mut total = Acc::default();
     let (mut waiting, mut longest) = (0u64, None::<u64>);
     let mut rows = Vec::new();
@@ -117,13 +125,17 @@ pub async fn report_xlsx(
     let sheet = book.add_worksheet();
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     sheet.set_name("Theo trung tâm").map_err(e)?;
-    sheet.write_string_with_format(0, 0, province, &title).map_err(e)?;
+    sheet
+        .write_string_with_format(0, 0, province, &title)
+        .map_err(e)?;
     sheet
         .write_string(1, 0, format!("Báo cáo / Report: {from} → {to}"))
         .map_err(e)?;
     let head = ["Ngày / Day", "Mã / Id", "Trung tâm / Centre"];
     for (c, h) in head.iter().enumerate() {
-        sheet.write_string_with_format(3, c as u16, *h, &bold).map_err(e)?;
+        sheet
+            .write_string_with_format(3, c as u16, *h, &bold)
+            .map_err(e)?;
     }
     for (c, (h, _)) in COLUMNS.iter().enumerate() {
         sheet
@@ -133,7 +145,9 @@ pub async fn report_xlsx(
     let mut row = 4u32;
     let mut day = from;
     while day <= to {
-        let doc = province_day(pool, centres, day).await.map_err(|x| x.to_string())?;
+        let doc = province_day(pool, centres, day)
+            .await
+            .map_err(|x| x.to_string())?;
         let mut lines: Vec<(String, String, &Value)> = doc["centres"]
             .as_array()
             .into_iter()

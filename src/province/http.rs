@@ -126,7 +126,11 @@ async fn uplink(
     match ingest::ingest(&hub.pool, &push).await {
         Ok(done) => {
             let last_seq = done.last_seq;
-            if let Err(e) = hub.registry.ingested(&centre.id, done.new, done.spec_changed).await {
+            if let Err(e) = hub
+                .registry
+                .ingested(&centre.id, done.new, done.spec_changed)
+                .await
+            {
                 // Stored: the read model catches up at the next notification or restart.
                 tracing::warn!(centre = %centre.id, error = %e, "read model update failed after ingest");
             }
@@ -143,8 +147,14 @@ async fn uplink(
         }
         Err(IngestError::Gap(last)) => Err(conflict(
             "uplink_gap",
-            &format!("Thiếu sự kiện: trung tâm tỉnh có đến số {last}; gửi tiếp từ {}.", last + 1),
-            &format!("Missing events: the hub holds up to seq {last}; send from {}.", last + 1),
+            &format!(
+                "Thiếu sự kiện: trung tâm tỉnh có đến số {last}; gửi tiếp từ {}.",
+                last + 1
+            ),
+            &format!(
+                "Missing events: the hub holds up to seq {last}; send from {}.",
+                last + 1
+            ),
         )),
         Err(IngestError::SpecNeeded) => Err(conflict(
             "spec_needed",
@@ -160,7 +170,11 @@ async fn uplink(
 }
 
 fn json_text(body: &str) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 async fn centres(State(hub): State<HubState>) -> Response {
@@ -174,7 +188,10 @@ fn live(hub: &Hub, id: &str) -> ApiResult<Arc<super::centres::Live>> {
 
 async fn state(State(hub): State<HubState>, Path(id): Path<String>) -> ApiResult<Response> {
     let live = live(&hub, &id)?;
-    let body = live.read.current().snapshot_json(Audience::Public, live.now());
+    let body = live
+        .read
+        .current()
+        .snapshot_json(Audience::Public, live.now());
     Ok(json_text(&body))
 }
 
@@ -194,7 +211,9 @@ async fn ticket(
 }
 
 fn require_province(hub: &Hub, headers: &HeaderMap, query_token: Option<&str>) -> ApiResult<()> {
-    let token = bearer(headers).or(query_token).ok_or_else(ApiError::unauthorized)?;
+    let token = bearer(headers)
+        .or(query_token)
+        .ok_or_else(ApiError::unauthorized)?;
     match hub.config.device_by_token(token) {
         Some(d) if d.role == HubRole::Province => Ok(()),
         Some(_) => Err(ApiError::forbidden()),
@@ -227,7 +246,9 @@ struct DayQuery {
 }
 
 fn today(hub: &Hub) -> NaiveDate {
-    chrono::Utc::now().with_timezone(&hub.config.timezone).date_naive()
+    chrono::Utc::now()
+        .with_timezone(&hub.config.timezone)
+        .date_naive()
 }
 
 async fn province_stats(
@@ -299,7 +320,10 @@ async fn centre_socket(
     slot: Option<axum::Extension<Arc<limits::WsSlot>>>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    let id = q.centre.clone().ok_or_else(|| ApiError::bad_request("centre= is required"))?;
+    let id = q
+        .centre
+        .clone()
+        .ok_or_else(|| ApiError::bad_request("centre= is required"))?;
     let live = live(&hub, &id)?;
     let ticket = q.ticket.as_deref().and_then(|t| t.parse().ok());
     Ok(upgrade
@@ -352,7 +376,8 @@ async fn list_socket(
             let list = rx.borrow_and_update().clone();
             format!("{{\"type\":\"centres\",\"centres\":{list}}}")
         };
-        let sent = tokio::time::timeout(ws::SEND_TIMEOUT, socket.send(Message::Text(msg.into()))).await;
+        let sent =
+            tokio::time::timeout(ws::SEND_TIMEOUT, socket.send(Message::Text(msg.into()))).await;
         if !matches!(sent, Ok(Ok(()))) {
             return;
         }

@@ -51,7 +51,9 @@ impl From<deadpool_postgres::PoolError> for IngestError {
 /// Checks a push's shape before any database work.
 pub fn check(push: &Push) -> Result<(), IngestError> {
     if push.events.len() > MAX_EVENTS {
-        return Err(IngestError::Bad(format!("at most {MAX_EVENTS} events per push")));
+        return Err(IngestError::Bad(format!(
+            "at most {MAX_EVENTS} events per push"
+        )));
     }
     if push.identity.len() != 32 || !push.identity.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(IngestError::Bad("identity must be 32 hex digits".into()));
@@ -99,8 +101,11 @@ pub async fn ingest(pool: &Pool, push: &Push) -> Result<Ingested, IngestError> {
                 &[&centre, &push.identity],
             )
             .await?;
-            tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &format!("refused {centre}")])
-                .await?;
+            tx.execute(
+                "SELECT pg_notify($1, $2)",
+                &[&CHANNEL, &format!("refused {centre}")],
+            )
+            .await?;
             tx.commit().await?;
             return Err(IngestError::Identity);
         }
@@ -155,7 +160,8 @@ pub async fn ingest(pool: &Pool, push: &Push) -> Result<Ingested, IngestError> {
             days.push(day.unwrap_or_else(|| e.at.date_naive()));
             ats.push(db::utc(e.at));
             kinds.push(e.event.kind());
-            bodies.push(serde_json::to_value(&e.event).map_err(|e| IngestError::Bad(e.to_string()))?);
+            bodies
+                .push(serde_json::to_value(&e.event).map_err(|e| IngestError::Bad(e.to_string()))?);
         }
         tx.execute(
             "INSERT INTO events (centre, seq, day, at, kind, body)
@@ -178,12 +184,18 @@ pub async fn ingest(pool: &Pool, push: &Push) -> Result<Ingested, IngestError> {
     )
     .await?;
     if spec_changed {
-        tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &format!("spec {centre}")])
-            .await?;
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&CHANNEL, &format!("spec {centre}")],
+        )
+        .await?;
     }
     if !new.is_empty() {
-        tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &format!("{centre} {new_last}")])
-            .await?;
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&CHANNEL, &format!("{centre} {new_last}")],
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(Ingested {

@@ -55,7 +55,11 @@ pub enum HubError {
 
 /// The `xephang hub` command: load the config (the embedded demo without `--config`), run
 /// until `stop`.
-pub fn main(config: Option<&Path>, bind: &str, stop: impl Future<Output = ()> + Send + 'static) -> ExitCode {
+pub fn main(
+    config: Option<&Path>,
+    bind: &str,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> ExitCode {
     let config = match config::load(config) {
         Ok(c) => c,
         Err(e) => {
@@ -101,7 +105,11 @@ pub async fn run(
     let registry = Arc::new(Registry::new(pool.clone()));
     let t = std::time::Instant::now();
     let n = registry.load_all().await?;
-    tracing::info!(centres = n, took_ms = t.elapsed().as_millis() as u64, "read models rebuilt from PostgreSQL");
+    tracing::info!(
+        centres = n,
+        took_ms = t.elapsed().as_millis() as u64,
+        "read models rebuilt from PostgreSQL"
+    );
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     tokio::spawn(listen::run(

@@ -119,8 +119,10 @@ fn build(
         let services: Vec<Value> = snap
             .services()
             .iter()
-            .map(|s| json!({"id": s.id, "name": s.name, "name_en": s.name_en,
-                            "waiting": s.waiting, "eta_s": s.eta_s, "open": s.open}))
+            .map(|s| {
+                json!({"id": s.id, "name": s.name, "name_en": s.name_en,
+                            "waiting": s.waiting, "eta_s": s.eta_s, "open": s.open})
+            })
             .collect();
         let any_open = snap.services().iter().any(|s| s.open);
         let entry = json!({
@@ -139,8 +141,9 @@ fn build(
         let lobby_alerts = match alerts_cache.get(&id) {
             Some((seq, v)) if *seq == model.seq() => v.clone(),
             _ => {
-                let staff: Value = serde_json::from_str(&model.snapshot_json(Audience::Staff, live.now()))
-                    .unwrap_or(Value::Null);
+                let staff: Value =
+                    serde_json::from_str(&model.snapshot_json(Audience::Staff, live.now()))
+                        .unwrap_or(Value::Null);
                 let v = staff.get("alerts").cloned().unwrap_or_else(|| json!([]));
                 alerts_cache.insert(id.clone(), (model.seq(), v.clone()));
                 v

@@ -11,7 +11,6 @@ pub mod status;
 pub mod task;
 pub mod wire;
 
-
 pub use status::UplinkStatus;
 
 use crate::api::AppState;

@@ -59,7 +59,9 @@ struct Backoff(u32);
 
 impl Backoff {
     fn next(&mut self) -> Duration {
-        let base = BACKOFF_MIN.saturating_mul(1 << self.0.min(8)).min(BACKOFF_MAX);
+        let base = BACKOFF_MIN
+            .saturating_mul(1 << self.0.min(8))
+            .min(BACKOFF_MAX);
         self.0 += 1;
         // Full jitter on the upper half: many lobbies coming back never hit the hub at once.
         base.mul_f64(rand::thread_rng().gen_range(0.5..1.0))
@@ -228,10 +230,9 @@ impl Task {
     /// Where a lobby new to the hub starts: its current business day.
     async fn first_seq(&self, source: &Arc<Mutex<JournalSource>>, lobby_seq: u64) -> u64 {
         let source = source.clone();
-        let first = tokio::task::spawn_blocking(move || {
-            source.blocking_lock().start_of_current_day()
-        })
-        .await;
+        let first =
+            tokio::task::spawn_blocking(move || source.blocking_lock().start_of_current_day())
+                .await;
         match first {
             Ok(Ok(Some(seq))) => seq,
             _ => lobby_seq + 1,
@@ -297,8 +298,7 @@ impl Task {
 /// personal data removed.
 fn contiguous<'a>(events: impl Iterator<Item = &'a Envelope>, n: u64) -> Vec<Envelope> {
     let mut out = Vec::new();
-    let mut want = n;
-    for e in events {
+    for (want, e) in (n..).zip(events) {
         if e.seq != want || out.len() >= wire::MAX_EVENTS {
             break;
         }
@@ -307,7 +307,6 @@ fn contiguous<'a>(events: impl Iterator<Item = &'a Envelope>, n: u64) -> Vec<Env
             at: e.at,
             event: scrub(&e.event),
         });
-        want += 1;
     }
     out
 }

@@ -46,7 +46,9 @@ pub fn pg_url() -> Option<String> {
 
 /// A new empty database in the cluster of `base`; its URL.
 pub async fn fresh_db(base: &str) -> String {
-    let (client, conn) = tokio_postgres::connect(base, NoTls).await.expect("connect to PostgreSQL");
+    let (client, conn) = tokio_postgres::connect(base, NoTls)
+        .await
+        .expect("connect to PostgreSQL");
     tokio::spawn(conn);
     let name = format!("xt_{}", ulid::Ulid::new().to_string().to_lowercase());
     client
@@ -80,7 +82,10 @@ pub async fn db_counts(url: &str, centre: &str) -> (i64, i64, i64) {
 pub fn journal_counts(data_dir: &Path) -> (i64, i64) {
     let mut n = 0;
     let mut max = 0;
-    for e in std::fs::read_dir(data_dir.join("journal")).expect("journal dir").flatten() {
+    for e in std::fs::read_dir(data_dir.join("journal"))
+        .expect("journal dir")
+        .flatten()
+    {
         let name = e.file_name().to_string_lossy().to_string();
         if !name.ends_with(".jsonl") {
             continue;
@@ -125,7 +130,8 @@ impl Hub {
         let config = tmp.path().join("hub.toml");
         std::fs::write(&config, hub_toml()).expect("write hub.toml");
         let log = Arc::new(Mutex::new(VecDeque::new()));
-        let (child, addr) = spawn_hub(&config, db, "127.0.0.1:0", &log).unwrap_or_else(|e| panic!("{e}"));
+        let (child, addr) =
+            spawn_hub(&config, db, "127.0.0.1:0", &log).unwrap_or_else(|e| panic!("{e}"));
         Hub {
             child: Some(child),
             addr,
@@ -172,7 +178,13 @@ impl Hub {
     }
 
     pub fn log_tail(&self) -> String {
-        self.log.lock().unwrap().iter().cloned().collect::<Vec<_>>().join("\n")
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -230,7 +242,13 @@ fn spawn_hub(
             let _ = child.kill();
             let _ = child.wait();
             std::thread::sleep(Duration::from_millis(50));
-            let tail = log.lock().unwrap().iter().cloned().collect::<Vec<_>>().join("\n");
+            let tail = log
+                .lock()
+                .unwrap()
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n");
             Err(format!("hub did not start ({e}):\n{tail}"))
         }
     }
@@ -253,7 +271,9 @@ impl Proxy {
         let c = cut.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((inbound, _)) = listener.accept().await else { continue };
+                let Ok((inbound, _)) = listener.accept().await else {
+                    continue;
+                };
                 if c.load(Ordering::SeqCst) {
                     drop(inbound);
                     continue;
@@ -262,7 +282,9 @@ impl Proxy {
                 // Only cuts after this connection began count.
                 stop.borrow_and_update();
                 tokio::spawn(async move {
-                    let Ok(outbound) = TcpStream::connect(target).await else { return };
+                    let Ok(outbound) = TcpStream::connect(target).await else {
+                        return;
+                    };
                     let (mut ri, mut wi) = inbound.into_split();
                     let (mut ro, mut wo) = outbound.into_split();
                     tokio::select! {
@@ -273,7 +295,11 @@ impl Proxy {
                 });
             }
         });
-        Proxy { addr, cut, generation }
+        Proxy {
+            addr,
+            cut,
+            generation,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -296,7 +322,13 @@ pub async fn wait_seq(hub: &Api, centre: &str, seq: u64, secs: u64) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let r = hub
-            .try_request(reqwest::Method::GET, &format!("/api/v1/centres/{centre}/state"), None, Body::None, &[])
+            .try_request(
+                reqwest::Method::GET,
+                &format!("/api/v1/centres/{centre}/state"),
+                None,
+                Body::None,
+                &[],
+            )
             .await;
         let at = match &r {
             Ok(r) if r.status == 200 => r.body["seq"].as_u64().unwrap_or(0),
@@ -305,7 +337,11 @@ pub async fn wait_seq(hub: &Api, centre: &str, seq: u64, secs: u64) {
         if at == seq {
             return;
         }
-        assert!(Instant::now() < deadline, "hub holds {centre} at seq {at}, want {seq} ({:?})", r.map(|r| r.text));
+        assert!(
+            Instant::now() < deadline,
+            "hub holds {centre} at seq {at}, want {seq} ({:?})",
+            r.map(|r| r.text)
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
