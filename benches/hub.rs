@@ -23,40 +23,75 @@ use xephang::domain::{decide, Command as Cmd, Ctx, Envelope, State};
 use xephang::uplink::wire::Push;
 
 fn env_num(key: &str, default: usize) -> usize {
-    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// One lobby's day through the real domain.
 fn day_of(spec: &xephang::domain::spec::CentreSpec, tickets: usize, seed: u64) -> Vec<Envelope> {
     let day = NaiveDate::from_ymd_opt(2031, 1, 6).expect("day");
     let tz = FixedOffset::east_opt(7 * 3600).expect("tz");
-    let mut t = tz.with_ymd_and_hms(2031, 1, 6, 7, 30, 0).single().expect("time");
+    let mut t = tz
+        .with_ymd_and_hms(2031, 1, 6, 7, 30, 0)
+        .single()
+        .expect("time");
     let mut state = State::new(spec, day);
     let mut out = vec![state.commit(spec, xephang::domain::decide::start_of_day(&state, day), t)];
     let announce = |_: &str, _: CounterId| Vec::new();
-    let run = |state: &mut State, cmd: Cmd, t: chrono::DateTime<FixedOffset>, out: &mut Vec<Envelope>| {
-        let ctx = Ctx {
-            now: t,
-            new_id: TicketId(ulid::Ulid::from_parts(seed, out.len() as u128)),
-            new_code: BookingCode("ABCDEF".into()),
-            announce: &announce,
-        };
-        if let Ok(events) = decide(spec, state, &cmd, &ctx) {
-            for e in events {
-                out.push(state.commit(spec, e, t));
+    let run =
+        |state: &mut State, cmd: Cmd, t: chrono::DateTime<FixedOffset>, out: &mut Vec<Envelope>| {
+            let ctx = Ctx {
+                now: t,
+                new_id: TicketId(ulid::Ulid::from_parts(seed, out.len() as u128)),
+                new_code: BookingCode("ABCDEF".into()),
+                announce: &announce,
+            };
+            if let Ok(events) = decide(spec, state, &cmd, &ctx) {
+                for e in events {
+                    out.push(state.commit(spec, e, t));
+                }
             }
-        }
-    };
+        };
     for c in 1..=3u32 {
-        let clerk = ClerkRef { id: StaffId(format!("nv{c:02}")), name: format!("Cán bộ {c}"), photo: None };
-        run(&mut state, Cmd::Login { counter: CounterId(c), clerk }, t, &mut out);
+        let clerk = ClerkRef {
+            id: StaffId(format!("nv{c:02}")),
+            name: format!("Cán bộ {c}"),
+            photo: None,
+        };
+        run(
+            &mut state,
+            Cmd::Login {
+                counter: CounterId(c),
+                clerk,
+            },
+            t,
+            &mut out,
+        );
     }
     let services = ["hotich", "chungthuc", "hotich"];
     for i in 0..tickets {
         t += chrono::Duration::seconds(3);
         let service = ServiceId::new(services[i % services.len()]);
-        run(&mut state, Cmd::Issue { service, priority: None, remote: false }, t, &mut out);
-        run(&mut state, Cmd::Next { counter: CounterId(1 + (i % 2) as u32) }, t, &mut out);
+        run(
+            &mut state,
+            Cmd::Issue {
+                service,
+                priority: None,
+                remote: false,
+            },
+            t,
+            &mut out,
+        );
+        run(
+            &mut state,
+            Cmd::Next {
+                counter: CounterId(1 + (i % 2) as u32),
+            },
+            t,
+            &mut out,
+        );
     }
     out
 }
@@ -73,19 +108,33 @@ fn main() {
 }
 
 async fn run(base: String, centres: usize, tickets: usize) {
-    let config = xephang::config::parse(xephang::config::DEFAULT_TOML, xephang::config::DEFAULT_NAME).expect("demo");
+    let config =
+        xephang::config::parse(xephang::config::DEFAULT_TOML, xephang::config::DEFAULT_NAME)
+            .expect("demo");
     let spec = config.spec.clone();
     let t = Instant::now();
-    let days: Vec<Vec<Envelope>> = (0..centres).map(|c| day_of(&spec, tickets, c as u64 + 1)).collect();
+    let days: Vec<Vec<Envelope>> = (0..centres)
+        .map(|c| day_of(&spec, tickets, c as u64 + 1))
+        .collect();
     let events: usize = days.iter().map(Vec::len).sum();
-    eprintln!("generated {centres} centres × {tickets} tickets = {events} events in {:?}", t.elapsed());
+    eprintln!(
+        "generated {centres} centres × {tickets} tickets = {events} events in {:?}",
+        t.elapsed()
+    );
 
     // A fresh database and a hub listing every centre.
-    let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls).await.expect("connect");
+    let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
     tokio::spawn(conn);
     let name = format!("xbench_{}", std::process::id());
-    let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).await;
-    client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create db");
+    let _ = client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await;
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create db");
     let db = format!("{}/{name}", base.rsplit_once('/').expect("url").0);
     let dir = tempfile::tempdir().expect("tmp");
     let mut toml = String::from("[hub]\nname = \"Bench\"\n");
@@ -97,7 +146,12 @@ async fn run(base: String, centres: usize, tickets: usize) {
     let (mut hub, addr) = start_hub(&cfg, &db);
 
     // Bodies encoded beforehand: the hub's cost is measured, not the client's.
-    let info = xephang::read::CentreInfo { name: spec.name.clone(), name_en: spec.name_en.clone(), logo: None, notice: None };
+    let info = xephang::read::CentreInfo {
+        name: spec.name.clone(),
+        name_en: spec.name_en.clone(),
+        logo: None,
+        notice: None,
+    };
     let identity = "0123456789abcdef0123456789abcdef".to_string();
     let bodies: Vec<Vec<Vec<u8>>> = days
         .iter()
@@ -118,7 +172,11 @@ async fn run(base: String, centres: usize, tickets: usize) {
             out
         })
         .collect();
-    let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(120)).build().expect("client");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("client");
     let url = Arc::new(format!("http://{addr}/api/v1/uplink"));
     let t = Instant::now();
     let mut tasks = Vec::new();
@@ -137,7 +195,11 @@ async fn run(base: String, centres: usize, tickets: usize) {
                         .await;
                     match r {
                         Ok(r) if r.status().is_success() => break,
-                        Ok(r) => panic!("push refused: {} {}", r.status(), r.text().await.unwrap_or_default()),
+                        Ok(r) => panic!(
+                            "push refused: {} {}",
+                            r.status(),
+                            r.text().await.unwrap_or_default()
+                        ),
                         Err(e) => {
                             eprintln!("push failed ({e}); retrying");
                             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -151,7 +213,12 @@ async fn run(base: String, centres: usize, tickets: usize) {
         task.await.expect("pusher");
     }
     let took = t.elapsed();
-    let stored: i64 = client_for(&db).await.query_one("SELECT count(*) FROM events", &[]).await.expect("count").get(0);
+    let stored: i64 = client_for(&db)
+        .await
+        .query_one("SELECT count(*) FROM events", &[])
+        .await
+        .expect("count")
+        .get(0);
     assert_eq!(stored as usize, events, "every event stored once");
     println!(
         "ingest: {centres} centres, {} tickets, {events} events in {:.1} s = {:.0} events/s",
@@ -173,11 +240,15 @@ async fn run(base: String, centres: usize, tickets: usize) {
     );
     let _ = hub2.kill();
     let _ = hub2.wait();
-    let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).await;
+    let _ = client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await;
 }
 
 async fn client_for(url: &str) -> tokio_postgres::Client {
-    let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect");
+    let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
     tokio::spawn(conn);
     c
 }
@@ -185,8 +256,16 @@ async fn client_for(url: &str) -> tokio_postgres::Client {
 fn rss_mib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.to_string()))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(|l| l.to_string())
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|k| k.parse::<u64>().ok())
+        })
         .map_or(0, |kb| kb / 1024)
 }
 

@@ -20,12 +20,19 @@ use crate::read::{CentreInfo, ReadModel};
 
 /// Events read from the database per query during a catch-up.
 const CATCH_UP_CHUNK: i64 = 5000;
+/// Frames each centre keeps for `since` resumption (a lobby keeps 2,048; with 100 centres
+/// the hub would hold a gigabyte of frames). A phone further behind gets a snapshot.
+const RING: usize = 256;
+/// Centres rebuilt at once at start (the rebuild is CPU-bound: JSON and the fold).
+const LOAD_PARALLEL: usize = 4;
 
 pub struct Live {
     pub id: String,
     pub spec: Arc<CentreSpec>,
     pub read: Arc<Broadcaster>,
-    gate: Mutex<()>,
+    /// Serialises catch-ups and rebuilds of this centre (shared with the `Live` a rebuild
+    /// replaces, which sockets may still hold).
+    gate: Arc<Mutex<()>>,
 }
 
 impl Live {
@@ -69,15 +76,35 @@ impl Registry {
 
     /// Builds every centre the database knows (start-up, and after the LISTEN link was
     /// lost: notifications may have been missed).
-    pub async fn load_all(&self) -> Result<usize, DbError> {
+    pub async fn load_all(self: &Arc<Self>) -> Result<usize, DbError> {
         let rows = db::centres(&self.pool).await?;
+        let permits = Arc::new(tokio::sync::Semaphore::new(LOAD_PARALLEL));
+        let tasks: Vec<_> = rows
+            .into_iter()
+            .map(|row| {
+                let me = self.clone();
+                let permits = permits.clone();
+                tokio::spawn(async move {
+                    let _permit = permits.acquire_owned().await;
+                    me.load(&row.id).await
+                })
+            })
+            .collect();
         let mut n = 0;
-        for row in rows {
-            if self.load(&row.id).await?.is_some() {
-                n += 1;
-            }
+        for t in tasks {
+            let loaded = t.await.map_err(|e| DbError::Data(e.to_string()))??;
+            n += usize::from(loaded.is_some());
         }
         Ok(n)
+    }
+
+    /// Catches every centre of the database up (building the ones this process does not
+    /// know): after the LISTEN link was (re)established, notifications may have been missed.
+    pub async fn catch_up_all(&self) -> Result<(), DbError> {
+        for row in db::centres(&self.pool).await? {
+            self.catch_up(&row.id).await?;
+        }
+        Ok(())
     }
 
     /// (Re)builds one centre from the database: its spec and its current day's events.
@@ -89,16 +116,38 @@ impl Registry {
             return Ok(None);
         };
         let spec = Arc::new(spec);
-        let events = db::current_day(&self.pool, id, &spec).await?;
-        let live = Arc::new(Live {
-            id: id.to_string(),
-            spec: spec.clone(),
-            read: Arc::new(Broadcaster::new(model(spec, info, &events))),
-            gate: Mutex::new(()),
-        });
-        if let Ok(mut m) = self.centres.write() {
-            m.insert(id.to_string(), live.clone());
-        }
+        // A rebuild (the lobby's spec changed) keeps the broadcaster, so the sockets already
+        // open go on receiving frames; the model is replaced under the centre's gate.
+        let old = self.get(id);
+        let gate = old
+            .as_ref()
+            .map_or_else(|| Arc::new(Mutex::new(())), |o| o.gate.clone());
+        let live = {
+            let _gate = gate.lock().await;
+            let events = db::current_day(&self.pool, id, &spec).await?;
+            // The fold is CPU work (a busy day is ~10,000 events): off the async workers.
+            let s = spec.clone();
+            let fresh = tokio::task::spawn_blocking(move || model(s, info, &events))
+                .await
+                .map_err(|e| DbError::Data(e.to_string()))?;
+            let read = match &old {
+                Some(o) => {
+                    o.read.reset(fresh);
+                    o.read.clone()
+                }
+                None => Arc::new(Broadcaster::with_ring(fresh, RING)),
+            };
+            let live = Arc::new(Live {
+                id: id.to_string(),
+                spec,
+                read,
+                gate: gate.clone(),
+            });
+            if let Ok(mut m) = self.centres.write() {
+                m.insert(id.to_string(), live.clone());
+            }
+            live
+        };
         self.changed.notify_one();
         // Events stored while the day was read.
         self.catch_up_live(&live).await?;

@@ -146,8 +146,8 @@ pub async fn migrate(pool: &Pool) -> Result<(), DbError> {
         .query("SELECT version FROM schema_migrations", &[])
         .await?
         .iter()
-        .map(|r| r.get(0))
-        .collect();
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
     for (version, sql) in MIGRATIONS {
         if done.contains(version) {
             continue;
@@ -172,11 +172,11 @@ pub struct CentreRow {
 }
 
 fn centre_row(r: &tokio_postgres::Row) -> Result<CentreRow, DbError> {
-    let spec: Option<Value> = r.get(1);
-    let info: Option<Value> = r.get(2);
+    let spec: Option<Value> = r.try_get(1)?;
+    let info: Option<Value> = r.try_get(2)?;
     let bad = |e: serde_json::Error| DbError::Data(e.to_string());
     Ok(CentreRow {
-        id: r.get(0),
+        id: r.try_get(0)?,
         spec: spec.map(serde_json::from_value).transpose().map_err(bad)?,
         info: info.map(serde_json::from_value).transpose().map_err(bad)?,
     })
@@ -199,11 +199,12 @@ pub async fn centre(pool: &Pool, id: &str) -> Result<Option<CentreRow>, DbError>
 }
 
 fn envelope(row: &tokio_postgres::Row, spec: &CentreSpec) -> Result<Envelope, DbError> {
-    let seq: i64 = row.get(0);
-    let at: DateTime<Utc> = row.get(1);
-    let body: Value = row.get(2);
+    let seq: i64 = row.try_get(0)?;
+    let at: DateTime<Utc> = row.try_get(1)?;
+    // The body as text, parsed straight into the event (no intermediate JSON tree).
+    let body: &str = row.try_get(2)?;
     let event: Event =
-        serde_json::from_value(body).map_err(|e| DbError::Data(format!("event {seq}: {e}")))?;
+        serde_json::from_str(body).map_err(|e| DbError::Data(format!("event {seq}: {e}")))?;
     Ok(Envelope {
         seq: seq as u64,
         // The lobby stamps events in the centre's own offset; PostgreSQL keeps the instant.
@@ -221,7 +222,7 @@ pub async fn current_day(
     let client = pool.get().await?;
     let rows = client
         .query(
-            "SELECT seq, at, body FROM events WHERE centre = $1 AND seq >= COALESCE(
+            "SELECT seq, at, body::text FROM events WHERE centre = $1 AND seq >= COALESCE(
                 (SELECT max(seq) FROM events WHERE centre = $1 AND kind = 'day_started'), 0)
              ORDER BY seq",
             &[&id],
@@ -241,7 +242,7 @@ pub async fn after(
     let client = pool.get().await?;
     let rows = client
         .query(
-            "SELECT seq, at, body FROM events WHERE centre = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            "SELECT seq, at, body::text FROM events WHERE centre = $1 AND seq > $2 ORDER BY seq LIMIT $3",
             &[&id, &(after as i64), &limit],
         )
         .await?;
@@ -258,7 +259,7 @@ pub async fn day(
     let client = pool.get().await?;
     let rows = client
         .query(
-            "SELECT seq, at, body FROM events WHERE centre = $1 AND day = $2 ORDER BY seq",
+            "SELECT seq, at, body::text FROM events WHERE centre = $1 AND day = $2 ORDER BY seq",
             &[&id, &day],
         )
         .await?;
@@ -285,18 +286,19 @@ pub async fn freshness(pool: &Pool) -> Result<Vec<Freshness>, DbError> {
             &[],
         )
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Freshness {
-            id: r.get(0),
-            last_push_at: r.get(1),
-            last_event_at: r.get(2),
-            last_seq: r.get::<_, i64>(3) as u64,
-            lobby_seq: r.get::<_, i64>(4) as u64,
-            refused_identity: r.get(5),
-            refused_at: r.get(6),
+    rows.iter()
+        .map(|r| {
+            Ok(Freshness {
+                id: r.try_get(0)?,
+                last_push_at: r.try_get(1)?,
+                last_event_at: r.try_get(2)?,
+                last_seq: r.try_get::<_, i64>(3)? as u64,
+                lobby_seq: r.try_get::<_, i64>(4)? as u64,
+                refused_identity: r.try_get(5)?,
+                refused_at: r.try_get(6)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Whether the database answers.

@@ -88,11 +88,11 @@ pub async fn ingest(pool: &Pool, push: &Push) -> Result<Ingested, IngestError> {
             &[&centre],
         )
         .await?;
-    let identity: Option<String> = row.get(0);
-    let stored_spec: Option<Value> = row.get(1);
-    let stored_info: Option<Value> = row.get(2);
-    let last_seq = row.get::<_, i64>(3) as u64;
-    let mut day: Option<NaiveDate> = row.get(4);
+    let identity: Option<String> = row.try_get(0)?;
+    let stored_spec: Option<Value> = row.try_get(1)?;
+    let stored_info: Option<Value> = row.try_get(2)?;
+    let last_seq = row.try_get::<_, i64>(3)? as u64;
+    let mut day: Option<NaiveDate> = row.try_get(4)?;
     match identity {
         Some(id) if id != push.identity => {
             tx.execute(

@@ -65,7 +65,7 @@ async fn listen_once(
             .await
             .map_err(|e| e.to_string())?;
         // Whatever was stored while this process was not listening.
-        if let Err(e) = registry.load_all().await {
+        if let Err(e) = registry.catch_up_all().await {
             return Err(e.to_string());
         }
         tracing::info!("listening for other hubs' events");

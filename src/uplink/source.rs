@@ -62,3 +62,52 @@ impl JournalSource {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Event;
+    use chrono::{FixedOffset, TimeZone};
+
+    fn write_day(dir: &std::path::Path, day: NaiveDate, seqs: std::ops::RangeInclusive<u64>) {
+        let at = FixedOffset::east_opt(7 * 3600)
+            .and_then(|tz| tz.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single())
+            .expect("time");
+        let mut buf = Vec::new();
+        for seq in seqs {
+            let event = if buf.is_empty() {
+                Event::DayStarted {
+                    day,
+                    counters: Vec::new(),
+                    bookings: Vec::new(),
+                    dossier: None,
+                }
+            } else {
+                Event::AlertCleared {
+                    key: format!("k{seq}"),
+                }
+            };
+            journal::encode_line(&Envelope { seq, at, event }, &mut buf);
+        }
+        std::fs::write(journal::day_path(dir, day), buf).expect("write day");
+    }
+
+    #[test]
+    fn reads_back_across_days_one_day_at_a_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = |n| NaiveDate::from_ymd_opt(2026, 3, n).expect("date");
+        write_day(dir.path(), d(2), 1..=10);
+        write_day(dir.path(), d(3), 11..=15);
+        write_day(dir.path(), d(4), 16..=20);
+        let mut src = JournalSource::new(dir.path().to_path_buf());
+        let seqs = |v: Vec<Envelope>| v.iter().map(|e| e.seq).collect::<Vec<_>>();
+        assert_eq!(seqs(src.from_seq(8).expect("read")), vec![8, 9, 10]);
+        assert_eq!(
+            seqs(src.from_seq(11).expect("read")),
+            (11..=15).collect::<Vec<_>>()
+        );
+        assert_eq!(seqs(src.from_seq(19).expect("read")), vec![19, 20]);
+        assert!(src.from_seq(21).expect("read").is_empty());
+        assert_eq!(src.start_of_current_day().expect("read"), Some(16));
+    }
+}

@@ -310,3 +310,63 @@ fn contiguous<'a>(events: impl Iterator<Item = &'a Envelope>, n: u64) -> Vec<Env
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::{Rating, RatingSource};
+    use crate::domain::ids::{ServiceId, TicketId};
+    use crate::domain::Event;
+    use chrono::{FixedOffset, TimeZone};
+
+    fn env(seq: u64) -> Envelope {
+        let at = FixedOffset::east_opt(7 * 3600)
+            .and_then(|tz| tz.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single())
+            .expect("time");
+        Envelope {
+            seq,
+            at,
+            event: Event::Rating(Rating {
+                ticket: TicketId(ulid::Ulid::nil()),
+                number: "1001".into(),
+                service: ServiceId::new("hotich"),
+                counter: None,
+                clerk: None,
+                score: 4,
+                comment: Some("call me".into()),
+                source: RatingSource::Phone,
+                phone: Some("0912345678".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_batch_is_the_run_from_n_scrubbed_and_bounded() {
+        let evs: Vec<Envelope> = [5, 6, 7, 9, 10].into_iter().map(env).collect();
+        let batch = contiguous(evs.iter(), 5);
+        assert_eq!(
+            batch.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![5, 6, 7]
+        );
+        assert!(batch.iter().all(
+            |e| matches!(&e.event, Event::Rating(r) if r.phone.is_none() && r.comment.is_none())
+        ));
+        assert!(contiguous(evs.iter(), 6).is_empty(), "must start at n");
+        let many: Vec<Envelope> = (1..=(wire::MAX_EVENTS as u64 + 10)).map(env).collect();
+        assert_eq!(contiguous(many.iter(), 1).len(), wire::MAX_EVENTS);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        let mut b = Backoff(0);
+        let first = b.next();
+        assert!(
+            first >= BACKOFF_MIN / 2 && first <= BACKOFF_MIN,
+            "{first:?}"
+        );
+        for _ in 0..20 {
+            assert!(b.next() <= BACKOFF_MAX);
+        }
+        assert!(b.next() >= BACKOFF_MAX / 2);
+    }
+}

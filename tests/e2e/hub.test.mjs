@@ -87,5 +87,11 @@ test('a phone page on the hub shows the call within 1 s of the clerk', async (t)
   await prov.goto(`${hub.origin}/province?token=${PROVINCE}&lang=en`);
   await until(prov, () => document.querySelector('tr[data-id="tt-a"]'), undefined, 10000);
   await shot(prov, 'hub-province-1440x900-en.png');
+  // The lobby's supervisor dashboard says its events reach the hub.
+  const sup = await openPage(browser, { width: 1440, height: 900, log, errors, name: 'supervisor' });
+  await sup.goto(`${lobby.origin}/supervisor?token=${TOKENS.supervisor}`);
+  await until(sup, () => document.querySelector('#uplink')?.dataset.state === 'connected', undefined, 10000);
+  assert.match(await sup.textContent('#uplink'), /Đã kết nối trung tâm tỉnh/);
+  await shot(sup, 'supervisor-1440x900-uplink.png');
   assert.deepEqual(errors, []);
 });
