@@ -288,5 +288,7 @@ fn start_hub(cfg: &std::path::Path, db: &str) -> (std::process::Child, std::net:
             return (child, addr);
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the hub did not start");
 }

@@ -25,7 +25,9 @@ function render() {
   const behind = state.behind > 0
     ? L(`, còn ${state.behind} sự kiện chưa gửi`, `, ${state.behind} events not sent yet`)
     : L(', đã gửi đủ', ', up to date');
-  const last = state.last_ok_at ? L(` · lần cuối ${fmtTime(state.last_ok_at, true)}`, ` · last ${fmtTime(state.last_ok_at, true)}`) : '';
+  // The time as a number: shown in the centre's offset (the string is in UTC).
+  const at = state.last_ok_at ? fmtTime(Date.parse(state.last_ok_at), true) : '';
+  const last = at ? L(` · lần cuối ${at}`, ` · last ${at}`) : '';
   const err = state.last_error ? ` · ${esc(state.last_error.code)}: ${esc(state.last_error.message)}` : '';
   box.innerHTML = `<b>${esc(head)}</b>${esc(behind)}${esc(last)}<span class="muted">${err}</span>`;
 }
