@@ -129,8 +129,10 @@ async fn two_lobbies_push_a_day_and_the_hub_equals_each() {
     let Some(base) = pg_url() else { return };
     let db = fresh_db(&base).await;
     let hub = Hub::start(&db);
+    // Lobby B's traffic goes through a proxy that keeps every byte it sends.
+    let wire = Proxy::start(hub.addr).await;
     let a = Daemon::start_with(&lobby_toml(&hub.url(), "tt-a", TOKEN_A));
-    let b = Daemon::start_with(&lobby_toml(&hub.url(), "xa-b", TOKEN_B));
+    let b = Daemon::start_with(&lobby_toml(&wire.url(), "xa-b", TOKEN_B));
     let ids_a = busy_day(&a.api()).await;
     let ids_b = busy_day(&b.api()).await;
     assert_hub_equals_lobby(&hub, &db, &a, "tt-a", &ids_a).await;
@@ -198,6 +200,17 @@ async fn two_lobbies_push_a_day_and_the_hub_equals_each() {
         secrets.len() >= 6,
         "the day made a client tag and a booking: {secrets:?}"
     );
+    // Not on the wire…
+    let traffic = wire.sent.lock().unwrap().clone();
+    assert!(
+        traffic.len() > 1000,
+        "lobby B's pushes went through the proxy"
+    );
+    for s in &secrets {
+        let found = traffic.windows(s.len()).any(|w| w == s.as_bytes());
+        assert!(!found, "{s:?} was sent to the hub");
+    }
+    // …nor in the database.
     let c = sql(&db).await;
     for s in &secrets {
         let n: i64 = c

@@ -74,6 +74,12 @@ fn age_s(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(|t| (Utc::now() - t).num_seconds().max(0))
 }
 
+/// A centre is an alert when it has not been heard from for longer than `limit` seconds
+/// (or never) while one of its services is open: closed at night, silence is normal.
+fn silent(heard_s_ago: Option<i64>, limit: i64, any_open: bool) -> bool {
+    any_open && heard_s_ago.is_none_or(|s| s > limit)
+}
+
 fn build(
     registry: &Registry,
     config: &HubConfig,
@@ -149,7 +155,7 @@ fn build(
                 v
             }
         };
-        let silent = heard.map_or(any_open, |s| s > config.silent_alert_s) && any_open;
+        let silent = silent(heard, config.silent_alert_s, any_open);
         let mut p = entry;
         p["day"] = json!(model.day());
         p["figures"] = today.doc["totals"].clone();
@@ -163,4 +169,18 @@ fn build(
         Value::Array(public).to_string(),
         Value::Array(province).to_string(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::silent;
+
+    #[test]
+    fn silence_is_an_alert_only_in_opening_hours_and_past_the_limit() {
+        assert!(!silent(Some(30), 300, true));
+        assert!(silent(Some(301), 300, true));
+        assert!(silent(None, 300, true), "never heard from, while open");
+        assert!(!silent(Some(9999), 300, false), "closed: silence is normal");
+        assert!(!silent(None, 300, false));
+    }
 }

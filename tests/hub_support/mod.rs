@@ -257,6 +257,8 @@ fn spawn_hub(
 /// A TCP proxy in front of `target` that can cut every connection and refuse new ones.
 pub struct Proxy {
     pub addr: SocketAddr,
+    /// Every byte the clients sent through the proxy (the lobby's requests to the hub).
+    pub sent: Arc<Mutex<Vec<u8>>>,
     cut: Arc<AtomicBool>,
     generation: Arc<tokio::sync::watch::Sender<u64>>,
 }
@@ -269,6 +271,8 @@ impl Proxy {
         let (gen_tx, gen_rx) = tokio::sync::watch::channel(0u64);
         let generation = Arc::new(gen_tx);
         let c = cut.clone();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let capture = sent.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((inbound, _)) = listener.accept().await else {
@@ -281,14 +285,29 @@ impl Proxy {
                 let mut stop = gen_rx.clone();
                 // Only cuts after this connection began count.
                 stop.borrow_and_update();
+                let capture = capture.clone();
                 tokio::spawn(async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
                     let Ok(outbound) = TcpStream::connect(target).await else {
                         return;
                     };
                     let (mut ri, mut wi) = inbound.into_split();
                     let (mut ro, mut wo) = outbound.into_split();
+                    let upstream = async {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        loop {
+                            let n = match ri.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => n,
+                            };
+                            capture.lock().unwrap().extend_from_slice(&buf[..n]);
+                            if wo.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    };
                     tokio::select! {
-                        _ = tokio::io::copy(&mut ri, &mut wo) => {}
+                        _ = upstream => {}
                         _ = tokio::io::copy(&mut ro, &mut wi) => {}
                         _ = stop.changed() => {}
                     }
@@ -297,6 +316,7 @@ impl Proxy {
         });
         Proxy {
             addr,
+            sent,
             cut,
             generation,
         }
