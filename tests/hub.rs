@@ -326,3 +326,74 @@ async fn a_wiped_lobby_is_refused_with_a_clear_error_shown_on_both_sides() {
     let m = wiped.api().get("/metrics", Some(SUPERVISOR)).await;
     assert!(m.text.contains("xephang_uplink_refused 1"), "{}", m.text);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_day_change_reaches_the_hub_and_a_restart_rebuilds_the_new_day() {
+    let Some(base) = pg_url() else { return };
+    let db = fresh_db(&base).await;
+    let mut hub = Hub::start(&db);
+    let toml = lobby_toml(&hub.url(), "tt-a", TOKEN_A);
+    let mut d = Daemon::start_with_env(&toml, &[(CLOCK, &clock_at("2031-05-05T16:00:00+07:00"))]);
+    for _ in 0..3 {
+        d.api().issue("hotich").await;
+    }
+    wait_seq(&hub.api(), "tt-a", d.api().seq().await, 20).await;
+    d.set_env(CLOCK, &clock_at("2031-05-06T08:00:00+07:00"));
+    d.restart();
+    let api = d.api();
+    let t = api.issue("chungthuc").await;
+    let seq = api.seq().await;
+    wait_seq(&hub.api(), "tt-a", seq, 30).await;
+    let check = |hub_state: Value, own: Value| {
+        assert_eq!(hub_state["day"], "2031-05-06", "{hub_state}");
+        assert_eq!(hub_state["day"], own["day"]);
+        for s in ["hotich", "chungthuc"] {
+            assert_eq!(waiting_count(&hub_state, s), waiting_count(&own, s), "{s}");
+        }
+    };
+    let state = |h: &Hub| {
+        let api = h.api();
+        async move { api.get("/api/v1/centres/tt-a/state", None).await.body }
+    };
+    check(state(&hub).await, api.state(None).await);
+    let own_t = api.ticket(&id_of(&t)).await;
+    let hub_t = hub
+        .api()
+        .get(&format!("/api/v1/centres/tt-a/tickets/{}", id_of(&t)), None)
+        .await;
+    assert_eq!(hub_t.expect(200), own_t.expect(200));
+    let (rows, max, distinct) = db_counts(&db, "tt-a").await;
+    let (lines, jmax) = journal_counts(d.data_dir());
+    assert_eq!((rows, max, distinct), (lines, jmax, lines));
+    // Yesterday's figures, replayed from PostgreSQL, equal the lobby's from its journal.
+    let own = api
+        .get("/api/v1/stats?day=2031-05-05", Some(SUPERVISOR))
+        .await;
+    let prov = hub
+        .api()
+        .get("/api/v1/province/stats?day=2031-05-05", Some(PROVINCE))
+        .await;
+    let mut row = prov.expect(200)["centres"][0].clone();
+    if let Some(o) = row.as_object_mut() {
+        o.remove("id");
+        o.remove("name");
+    }
+    assert_eq!(row, own.expect(200)["totals"]);
+    assert_eq!(row["issued"], 3, "{row}");
+    // A restart rebuilds the current day from PostgreSQL alone.
+    hub.restart();
+    wait_seq(&hub.api(), "tt-a", seq, 30).await;
+    check(state(&hub).await, api.state(None).await);
+    let days: Vec<String> = sql(&db)
+        .await
+        .query(
+            "SELECT day::text FROM daily_figures WHERE centre = 'tt-a' ORDER BY day",
+            &[],
+        )
+        .await
+        .expect("daily_figures")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(days, ["2031-05-05", "2031-05-06"]);
+}
