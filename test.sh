@@ -14,6 +14,12 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 
+echo "== PostgreSQL for the province hub's tests (tests/pg.sh: a throwaway cluster)"
+# shellcheck source=tests/pg.sh
+. tests/pg.sh
+pg_up
+trap pg_down EXIT
+
 echo "== cargo test"
 cargo build --locked --bins
 cargo test --locked --no-fail-fast 2>&1 | tee target/cargo-test.log

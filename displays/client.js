@@ -11,6 +11,14 @@
 
 export const qs = new URLSearchParams(location.search);
 export const token = qs.get('token') || '';
+/** On the province hub, a centre's pages live under /c/{centre}/ (e.g. the phone page
+ * /c/{centre}/t/{id}): the centre whose API and socket they use; '' in a lobby. */
+export const hubCentre = (/^\/c\/([a-z0-9-]+)\//.exec(location.pathname) || [])[1] || '';
+/** A lobby API path as this page must call it (the hub's per-centre path on the hub). */
+export function apiPath(path) {
+  return hubCentre && path.startsWith('/api/v1/tickets/')
+    ? `/api/v1/centres/${hubCentre}${path.slice('/api/v1'.length)}` : path;
+}
 
 /** The last non-empty path segment: `{n}` of /display/{n}, `{id}` of /t/{id}. */
 export function pathParam() {
@@ -187,7 +195,7 @@ export async function api(method, path, body, opts = {}) {
   Object.assign(headers, opts.headers || {});
   let res;
   try {
-    res = await fetch(path, {
+    res = await fetch(apiPath(path), {
       method, headers, cache: 'no-store',
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(opts.timeout || 15000),
@@ -349,6 +357,7 @@ export function connect(opts = {}) {
     if (opts.token) q.set('token', opts.token);
     if (lastSeq != null) q.set('since', String(lastSeq));
     if (opts.ticket) q.set('ticket', opts.ticket);
+    if (hubCentre) q.set('centre', hubCentre);
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
     return `${proto}://${location.host}/ws?${q}`;
   }

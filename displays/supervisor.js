@@ -10,6 +10,7 @@ import { attachBookings } from '/assets/supervisor-bookings.js';
 import { attachPrinters, printerAlert } from '/assets/supervisor-printers.js';
 import { attachDevices } from '/assets/supervisor-devices.js';
 import { attachDayOne } from '/assets/supervisor-dayone.js';
+import { attachUplink } from '/assets/supervisor-uplink.js';
 
 const KEY = 'xephang.supervisor';
 let tok = qs.get('token') || sessionStorage.getItem(KEY) || '';
@@ -67,6 +68,7 @@ async function start() {
   attachPrinters(client, tok);
   attachDevices(client, tok);
   attachDayOne(client, tok);
+  attachUplink(client, tok);
 }
 
 async function loadStats() {

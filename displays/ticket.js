@@ -7,7 +7,7 @@
 // and people ahead when one of them changes (polite), and the call (assertive).
 import {
   connect, model, api, pathParam, esc, bi, L, applyStatic, onLang, langToggle, svcName,
-  counterName, fmtTime, fmtDur, waitText, i18n, $, $$,
+  counterName, fmtTime, fmtDur, waitText, i18n, hubCentre, $, $$,
 } from '/assets/client.js';
 import { LEVELS, face } from '/assets/faces.js';
 
@@ -69,11 +69,12 @@ function render() {
   $('#f-counter').hidden = !ticket.counter;
   $('#counter').textContent = ticket.counter ? counterName(ticket.counter) : '—';
   $('#issued').textContent = fmtTime(ticket.issued_at);
-  $('#cancel').hidden = !waiting;
+  // The province hub only shows the ticket: cancelling and rating happen at the lobby.
+  $('#cancel').hidden = !waiting || !!hubCentre;
   if (!waiting) $('#confirm').hidden = true;
   $('#alerts').hidden = armed || !(waiting || ticket.status === 'called');
   $('#hint').hidden = !(waiting || ticket.status === 'called');
-  $('#rate').hidden = ticket.status !== 'done';
+  $('#rate').hidden = ticket.status !== 'done' || !!hubCentre;
   renderNextStep(ticket);
   $('#c-number').textContent = ticket.number;
   $('#c-counter').textContent = ticket.counter ? counterName(ticket.counter) : '';

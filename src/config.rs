@@ -20,6 +20,7 @@ mod raw;
 mod server;
 #[cfg(test)]
 mod tests;
+mod uplink;
 mod validate;
 
 use std::fmt;
@@ -35,6 +36,7 @@ use crate::domain::spec::CentreSpec;
 pub use demo::demo_secrets;
 pub use limits::Limits;
 pub use server::{ServerSettings, TlsFiles};
+pub use uplink::Uplink;
 
 /// The demo centre built into the binary, used when no `--config` is given.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -74,6 +76,8 @@ pub struct Config {
     pub device_offline_min: u32,
     /// `[server]`: TLS and the redirecting plain-HTTP listener.
     pub server: ServerSettings,
+    /// `[uplink]`: the province hub this lobby ships its events to (None: works alone).
+    pub uplink: Option<Uplink>,
 }
 
 /// The footer of printed tickets when `[centre] ticket_footer` is not set.

@@ -69,6 +69,14 @@ enum Cmd {
         #[command(subcommand)]
         action: xephang::journal::cli::JournalCmd,
     },
+    /// Run the province hub (HUB.md): with no --config, the embedded demo hub
+    /// (config/hub-demo.toml); the database from XEPHANG_DATABASE_URL or the config.
+    Hub {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        bind: String,
+    },
     /// Print (`--text`) or render (`--out FILE.wav`) the announcement of a call.
     Say {
         number: String,
@@ -319,6 +327,9 @@ fn main() -> ExitCode {
         },
         Cmd::Voice { cmd } => xephang::voice::cli::main(cmd),
         Cmd::Journal { action } => xephang::journal::cli::run(action),
+        Cmd::Hub { config, bind } => {
+            xephang::province::main(config.as_deref(), &bind, stop_signal())
+        }
         Cmd::Say {
             number,
             counter,

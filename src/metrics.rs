@@ -18,6 +18,8 @@ pub struct Metrics {
     pub ws_clients: AtomicU64,
     pub ws_dropped_slow: AtomicU64,
     pub http_refused_unavailable: AtomicU64,
+    /// The uplink to the province hub (src/uplink), when `[uplink]` is configured.
+    pub uplink: crate::uplink::UplinkStatus,
 }
 
 impl Metrics {
@@ -38,6 +40,7 @@ impl Metrics {
 
     /// Appends this process's counters in Prometheus text format.
     pub fn render(&self, out: &mut String) {
+        self.uplink.render(out);
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let fsyncs = get(&self.fsyncs);
         let _ = writeln!(

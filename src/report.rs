@@ -96,7 +96,7 @@ pub fn add_names<'a>(
 
 /// How a column's values are shown.
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+pub enum Kind {
     Count,
     /// Seconds, shown as minutes:seconds.
     Duration,
@@ -105,7 +105,7 @@ enum Kind {
 
 /// Column headers (Vietnamese / English), where each value sits in a FIGURES object, and how
 /// it is shown.
-const COLUMNS: [(&str, &[&str], Kind); 22] = [
+pub const COLUMNS: [(&str, &[&str], Kind); 22] = [
     ("Số phát / Issued", &["issued"], Kind::Count),
     ("Đã gọi / Called", &["called"], Kind::Count),
     ("Đã phục vụ / Served", &["served"], Kind::Count),
@@ -171,7 +171,7 @@ const COLUMNS: [(&str, &[&str], Kind); 22] = [
 ];
 
 /// The value at `path`; a last step `*` counts the ratings of a by-score object.
-fn at(v: &Value, path: &[&str]) -> Value {
+pub fn at(v: &Value, path: &[&str]) -> Value {
     match path.split_last() {
         Some((&"*", head)) => crate::stats::rating_count(head.iter().fold(v, |v, k| &v[*k])),
         _ => path.iter().fold(v, |v, k| &v[*k]).clone(),
@@ -295,7 +295,7 @@ fn write_value(
     }
 }
 
-fn write_cell(
+pub fn write_cell(
     sheet: &mut rust_xlsxwriter::Worksheet,
     row: u32,
     col: u16,

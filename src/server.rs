@@ -234,6 +234,8 @@ pub async fn run(
         });
     }
 
+    crate::uplink::start(&app).await?;
+
     let ticker = {
         let handle = app.engine.clone();
         tokio::spawn(async move {
@@ -383,7 +385,7 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// stops accepting, tells the WebSocket tasks through `shutdown` (they close their
 /// sockets), asks every connection to finish its request and close, and waits for them
 /// (at most [`DRAIN`]).
-async fn serve(
+pub async fn serve(
     listener: TcpListener,
     tls: Option<Arc<Tls>>,
     router: axum::Router,

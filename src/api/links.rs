@@ -1,7 +1,9 @@
 //! The addresses the lobby gives out: a ticket's phone page (its QR code, printed and on
 //! screen, and the `url` of the ticket JSON). With `[centre] public_url` they use it, so a
-//! phone on 4G can open them; without it they use the address the request came in on (a
-//! kiosk on the server PC then prints 127.0.0.1: the daemon warns at start).
+//! phone on 4G can open them; else, when the lobby ships to a province hub (`[uplink]`), the
+//! hub's copy of the page (`{uplink.url}/c/{centre}/t/{id}`), which phones reach from
+//! anywhere; else the address the request came in on (a kiosk on the server PC then prints
+//! 127.0.0.1: the daemon warns at start).
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -26,6 +28,17 @@ impl Links {
         Links { base }
     }
 
+    /// The base for a lobby configured with `config`: `public_url`, else the hub's pages of
+    /// this centre (`[uplink]`), else the request's host.
+    pub fn of(config: &crate::config::Config, host: Option<&str>) -> Links {
+        match (&config.public_url, &config.uplink) {
+            (None, Some(u)) => Links {
+                base: format!("{}/c/{}", u.url.trim_end_matches('/'), u.centre),
+            },
+            _ => Links::new(config.public_url.as_deref(), host),
+        }
+    }
+
     /// The phone page of a ticket (what its QR code encodes).
     pub fn ticket(&self, id: &TicketId) -> String {
         format!("{}/t/{id}", self.base)
@@ -43,7 +56,7 @@ impl FromRequestParts<AppState> for Links {
             .headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok());
-        Ok(Links::new(app.config.public_url.as_deref(), host))
+        Ok(Links::of(&app.config, host))
     }
 }
 

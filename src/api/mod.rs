@@ -17,6 +17,7 @@ pub mod reads;
 pub mod report_range;
 pub mod secret;
 pub mod tickets;
+pub mod uplink;
 pub mod voice;
 pub mod ws;
 
@@ -116,6 +117,7 @@ pub fn router(app: AppState) -> Router {
         .merge(devices::routes())
         .merge(desk::routes())
         .merge(report_range::routes())
+        .merge(uplink::routes())
         .fallback(reads::api_not_found);
     Router::new()
         .nest("/api/v1", api)

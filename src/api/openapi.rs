@@ -371,6 +371,7 @@ pub struct VoiceRecorded {
         devices::list,
         desk::no_shows, desk::queue, desk::ratings_today, desk::booking_lookup,
         super::report_range::range_xlsx,
+        super::uplink::uplink,
     ),
     modifiers(&CommonErrors)
 )]
@@ -470,6 +471,7 @@ mod tests {
             (include_str!("devices.rs"), "pub fn routes"),
             (include_str!("desk.rs"), "pub fn routes"),
             (include_str!("report_range.rs"), "pub fn routes"),
+            (include_str!("uplink.rs"), "pub fn routes"),
         ];
         let mut out = Vec::new();
         for (src, start) in sources {

@@ -55,7 +55,14 @@ async fn load(app: &AppState, path: &str) -> Option<Cow<'static, [u8]>> {
     }
 }
 
-fn file_response(path: &str, body: Cow<'static, [u8]>) -> Response {
+/// A file of the embedded screens (the province hub serves them too).
+pub fn embedded(path: &str) -> Option<Cow<'static, [u8]>> {
+    safe_relative(path)?;
+    Displays::get(path).map(|f| f.data)
+}
+
+/// A screen's file with its type and the screens' security headers.
+pub fn file_response(path: &str, body: Cow<'static, [u8]>) -> Response {
     let mime = mime_guess::from_path(path).first_or_octet_stream();
     let mut resp = (
         [(header::CONTENT_TYPE, mime.as_ref().to_string())],

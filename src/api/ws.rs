@@ -4,8 +4,11 @@
 //! slow to keep up falls behind, is closed with 1013 and reconnects with `since`, while the
 //! engine and every other socket go on undisturbed. Pings every 20 s; a peer silent for 60 s
 //! is dropped. Client messages over 4 KiB close the socket with 1009.
+//!
+//! [`serve`] is the socket loop over any [`Feed`] (a broadcaster, a clock, a shutdown
+//! signal): the lobby serves its own, the province hub one per centre (src/province).
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -21,7 +24,7 @@ use super::auth::Principal;
 use super::error::ApiResult;
 use super::reads::audience;
 use super::AppState;
-use crate::broadcast::Start;
+use crate::broadcast::{Broadcaster, Start};
 use crate::domain::ids::TicketId;
 use crate::view::{self, Audience};
 
@@ -95,7 +98,14 @@ pub async fn upgrade(
             let link = device.link(&app);
             app.metrics.ws_clients.fetch_add(1, Ordering::Relaxed);
             tracing::info!(who = %label, since = ?q.since, watching = ticket.is_some(), "websocket opened");
-            let why = serve(&app, socket, aud, q.since, ticket, prints, link.as_ref()).await;
+            let now = || app.now();
+            let feed = Feed {
+                read: &app.read,
+                now: &now,
+                dropped_slow: &app.metrics.ws_dropped_slow,
+                shutdown: app.shutdown.clone(),
+            };
+            let why = serve(feed, socket, aud, q.since, ticket, prints, link.as_ref()).await;
             app.metrics.ws_clients.fetch_sub(1, Ordering::Relaxed);
             tracing::info!(who = %label, why, "websocket closed");
         }))
@@ -104,8 +114,8 @@ pub async fn upgrade(
 /// A ticket's state as its phone last saw it.
 type Seen = Option<serde_json::Value>;
 
-fn ticket_frame(app: &AppState, id: &TicketId, seen: &mut Seen) -> Option<Utf8Bytes> {
-    let model = app.read.current();
+fn ticket_frame(read: &Broadcaster, id: &TicketId, seen: &mut Seen) -> Option<Utf8Bytes> {
+    let model = read.current();
     let v = view::own_ticket(model.ticket(id)?);
     if seen.as_ref() == Some(&v) {
         return None;
@@ -128,20 +138,33 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
     .await;
 }
 
-async fn serve(
-    app: &AppState,
+/// What a socket follows: one centre's event stream.
+pub struct Feed<'a> {
+    pub read: &'a Broadcaster,
+    /// Now, in the centre's timezone (the snapshot's `now`).
+    pub now: &'a (dyn Fn() -> chrono::DateTime<chrono::FixedOffset> + Sync),
+    /// Counts sockets closed for being too slow.
+    pub dropped_slow: &'a AtomicU64,
+    /// Turns true when the server shuts down.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Serves one upgraded socket until it closes; returns why it closed (for the log).
+pub async fn serve(
+    feed: Feed<'_>,
     mut socket: WebSocket,
     aud: Audience,
     since: Option<u64>,
     ticket: Option<TicketId>,
+    // The lobby's own: how this kiosk's tickets printed, and this device's presence (None
+    // at the province hub).
     mut prints: Option<tokio::sync::broadcast::Receiver<crate::print::health::Notice>>,
     device: Option<&crate::devices::Link>,
 ) -> &'static str {
-    let (start, mut rx) = app.read.subscribe(since);
+    let (start, mut rx) = feed.read.subscribe(since);
     let mut last_seq = match start {
         Start::Snapshot(snap) => {
-            let now = app.now();
-            let state = snap.snapshot_json(aud, now);
+            let state = snap.snapshot_json(aud, (feed.now)());
             let msg = format!(
                 "{{\"type\":\"snapshot\",\"seq\":{},\"state\":{state}}}",
                 snap.seq()
@@ -164,13 +187,13 @@ async fn serve(
     };
     let mut seen: Seen = None;
     if let Some(id) = &ticket {
-        if let Some(msg) = ticket_frame(app, id, &mut seen) {
+        if let Some(msg) = ticket_frame(feed.read, id, &mut seen) {
             if !send(&mut socket, Message::Text(msg)).await {
                 return "send failed";
             }
         }
     }
-    let mut shutdown = app.shutdown.clone();
+    let mut shutdown = feed.shutdown;
     // One waiter on the shutdown signal for the socket's life (a fresh `changed()` in every
     // round of the loop registered and removed a waiter under the channel's lock per frame).
     let stopping = shutdown.changed();
@@ -191,7 +214,7 @@ async fn serve(
                             last_seq = f.seq;
                             out.push(Message::Text(f.for_audience(aud).clone()));
                             if let Some(id) = &ticket {
-                                if let Some(msg) = ticket_frame(app, id, &mut seen) {
+                                if let Some(msg) = ticket_frame(feed.read, id, &mut seen) {
                                     out.push(Message::Text(msg));
                                 }
                             }
@@ -202,7 +225,7 @@ async fn serve(
                         match rx.try_recv() {
                             Ok(f) => next = Some(f),
                             Err(TryRecvError::Lagged(_)) => {
-                                app.metrics.ws_dropped_slow.fetch_add(1, Ordering::Relaxed);
+                                feed.dropped_slow.fetch_add(1, Ordering::Relaxed);
                                 close(&mut socket, close_code::AGAIN, "too slow; reconnect with since").await;
                                 return "too slow";
                             }
@@ -215,7 +238,7 @@ async fn serve(
                     }
                 }
                 Err(RecvError::Lagged(_)) => {
-                    app.metrics.ws_dropped_slow.fetch_add(1, Ordering::Relaxed);
+                    feed.dropped_slow.fetch_add(1, Ordering::Relaxed);
                     close(&mut socket, close_code::AGAIN, "too slow; reconnect with since").await;
                     return "too slow";
                 }

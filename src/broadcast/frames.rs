@@ -1,6 +1,8 @@
 //! Frame encoding: each committed event serialised once per audience (public, staff,
 //! supervisor) and shared by every socket of that audience.
 
+use std::sync::Arc;
+
 use axum::extract::ws::Utf8Bytes;
 use serde_json::{json, Value};
 
@@ -20,13 +22,16 @@ pub struct Frame {
     pub ticket: Option<TicketId>,
     /// The announcement of a call or recall, for the device player.
     pub audio: Option<Vec<String>>,
+    /// The committed event itself, for in-process subscribers that need more than a
+    /// screen's view of it (the uplink to the province hub).
+    pub envelope: Arc<Envelope>,
 }
 
 impl Frame {
     /// The frame of `env`. Events that move a queue or whether it is served (ticket events,
     /// a counter opening, pausing or closing, a clerk's login) carry `queue`, every
     /// service's queue in brief.
-    pub fn encode(env: &Envelope, queue: &Value) -> Frame {
+    pub fn encode(env: &Arc<Envelope>, queue: &Value) -> Frame {
         let ticket_event = env.event.ticket().is_some()
             || matches!(
                 env.event,
@@ -64,6 +69,7 @@ impl Frame {
                 }
                 _ => None,
             },
+            envelope: env.clone(),
         }
     }
 

@@ -44,6 +44,8 @@ pub struct Broadcaster {
     working: Mutex<ReadModel>,
     published: Mutex<Published>,
     tx: broadcast::Sender<Arc<Frame>>,
+    /// Frames kept for `since` ([`RING`] in a lobby; the province hub keeps fewer per centre).
+    ring: usize,
 }
 
 /// A panic while holding one of these locks leaves plain data behind: keep serving it.
@@ -53,6 +55,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Broadcaster {
     pub fn new(model: ReadModel) -> Broadcaster {
+        Broadcaster::with_ring(model, RING)
+    }
+
+    /// A broadcaster that keeps `ring` frames for `since` resumption.
+    pub fn with_ring(model: ReadModel, ring: usize) -> Broadcaster {
         let (tx, _) = broadcast::channel(SOCKET_BACKLOG);
         Broadcaster {
             published: Mutex::new(Published {
@@ -61,6 +68,7 @@ impl Broadcaster {
             }),
             working: Mutex::new(model),
             tx,
+            ring,
         }
     }
 
@@ -110,7 +118,7 @@ impl Broadcaster {
         published.model = model;
         for f in frames {
             published.ring.push_back(f.clone());
-            if published.ring.len() > RING {
+            if published.ring.len() > self.ring {
                 published.ring.pop_front();
             }
             // No receivers is fine: nobody is watching.

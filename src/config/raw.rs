@@ -33,6 +33,7 @@ pub(super) struct RawConfig {
     pub limits: Option<S<super::limits::RawLimits>>,
     #[serde(default)]
     pub server: Option<S<super::server::RawServer>>,
+    pub uplink: Option<S<super::uplink::RawUplink>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -80,6 +80,7 @@ pub(super) fn validate(raw: RawConfig, ctx: &mut Ctx<'_>, base: Option<&Path>) -
         audio,
         limits: super::limits::limits(raw.limits.as_ref(), ctx),
         server: super::server::server(raw.server.as_ref(), ctx, base),
+        uplink: super::uplink::uplink(raw.uplink.as_ref(), ctx),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod event;
 pub mod ids;
 pub mod next_up;
 pub mod personal;
+pub mod scrub;
 pub mod select;
 pub mod service_time;
 pub mod slots;

@@ -7,12 +7,14 @@
 
 use chrono::{NaiveTime, Weekday};
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ids::{CounterId, ServiceId};
 
-/// Everything about the centre that the queue rules depend on.
-#[derive(Debug, Clone)]
+/// Everything about the centre that the queue rules depend on. Serialisable: a lobby's
+/// uplink ships it to the province hub, which builds the same read model from it (it holds
+/// no token, PIN hash or staff list: those stay in [`crate::config::Config`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CentreSpec {
     pub name: String,
     pub name_en: String,
@@ -31,7 +33,7 @@ pub struct CentreSpec {
 }
 
 /// One field of procedures (lĩnh vực) with its own number range and queue.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSpec {
     pub id: ServiceId,
     pub name: String,
@@ -57,7 +59,7 @@ pub struct ServiceSpec {
 
 /// Opening hours: the weekdays and the time windows (local time of the centre) in which
 /// tickets are issued. An empty `windows` list means open all day on the listed days.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpeningHours {
     pub days: Vec<Weekday>,
     pub windows: Vec<TimeWindow>,
@@ -103,7 +105,7 @@ pub const ALL_WEEKDAYS: [Weekday; 7] = [
 ];
 
 /// A half-open local time window `[start, end)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeWindow {
     pub start: NaiveTime,
     pub end: NaiveTime,
@@ -116,7 +118,7 @@ impl TimeWindow {
 }
 
 /// Appointment slots of a service (lịch hẹn).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlotSpec {
     /// Length of one slot in minutes.
     pub slot_min: u32,
@@ -133,7 +135,7 @@ pub struct SlotSpec {
 }
 
 /// A counter (quầy) and the services it serves, in preference order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CounterSpec {
     pub id: CounterId,
     pub name: String,
@@ -142,7 +144,7 @@ pub struct CounterSpec {
 }
 
 /// How a counter picks among its services once priority tickets are considered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// The longest-waiting ticket across all of the counter's services.
@@ -152,7 +154,7 @@ pub enum Mode {
 }
 
 /// A priority class from config (người cao tuổi, người khuyết tật, …).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriorityClass {
     pub id: String,
     pub name: String,

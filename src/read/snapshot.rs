@@ -17,15 +17,15 @@ use crate::domain::ticket::Ticket;
 use crate::domain::State;
 use crate::view::{self, Audience};
 
-/// Centre facts that never change while running.
-#[derive(Debug, Clone, Serialize)]
+/// Centre facts that never change while running (shipped to the province hub with the spec).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CentreInfo {
     pub name: String,
     pub name_en: String,
     pub logo: Option<String>,
     pub notice: Option<String>,
     /// The notice on the English board.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_en: Option<String>,
 }
 

@@ -1,6 +1,6 @@
 // Helpers of xephang's end-to-end tests: start and stop a real daemon, launch Debian's
 // chromium through playwright-core, log every request of every page, decode QR codes.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -262,4 +262,53 @@ export function offsetToLocalHour(hh) {
   const local = new Date(now + 7 * 3600e3);
   const at = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), hh, 0, 0) - 7 * 3600e3;
   return Math.round((at - now) / 1000);
+}
+
+/**
+ * The province hub's PostgreSQL for browser tests: a new database in the cluster of
+ * XEPHANG_DATABASE_URL (tests/pg.sh), its URL; null when the variable is unset (the caller
+ * skips — except under CI, where this throws).
+ */
+export function hubDatabase() {
+  const base = process.env.XEPHANG_DATABASE_URL;
+  if (!base) {
+    if (process.env.CI === 'true') throw new Error('XEPHANG_DATABASE_URL is not set under CI (run ./test.sh: tests/pg.sh starts PostgreSQL)');
+    return null;
+  }
+  const name = `xe2e_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  execFileSync('psql', [base, '-q', '-c', `CREATE DATABASE ${name}`]);
+  return base.replace(/\/[^/]*$/, `/${name}`);
+}
+
+/**
+ * Starts `xephang hub --config FILE --bind 127.0.0.1:0` on database `db`; resolves once it
+ * printed `xephang hub listening on http://ADDR` (same shape as startDaemon's result).
+ */
+export function startHub(config, db) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(BIN, ['hub', '--config', config, '--bind', '127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', XEPHANG_DATABASE_URL: db },
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`xephang hub did not print its address within 60 s\n${out}\n${err}`));
+    }, 60000);
+    proc.stderr.on('data', (d) => { err = (err + d).slice(-20000); });
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /xephang hub listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m && timer) {
+        clearTimeout(timer);
+        const url = new URL(m[1]);
+        resolve({ proc, origin: url.origin, host: url.host, port: Number(url.port), stderr: () => err });
+      }
+    });
+    proc.on('exit', (code, sig) => {
+      clearTimeout(timer);
+      reject(new Error(`xephang hub exited (${code ?? sig}) before listening\n${out}\n${err}`));
+    });
+  });
 }

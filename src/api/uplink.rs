@@ -1,0 +1,27 @@
+//! `GET /api/v1/uplink` (supervisor): the state of the uplink to the province hub
+//! (src/uplink): connected, how many events the hub does not hold yet, the last error.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::Value;
+
+use super::auth::Principal;
+use super::error::ApiResult;
+use super::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/uplink", get(uplink))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/uplink",
+    tag = "meta",
+    security(("bearer" = [])),
+    responses((status = 200, description = "`{\"configured\":false}` or the uplink's state: url, centre, connected, refused, hub_seq, lobby_seq, behind, sent, failures, last_ok_at, last_error {code, message}")),
+)]
+pub async fn uplink(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Value>> {
+    who.require_supervisor()?;
+    Ok(Json(app.metrics.uplink.to_json()))
+}

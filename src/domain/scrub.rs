@@ -1,0 +1,224 @@
+//! What leaves the lobby: an event with its personal data removed, for the province hub's
+//! uplink (HUB.md, "Personal data stays in the lobby").
+//!
+//! Removed: the name and phone of every booking (`booking_created`, the bookings carried by
+//! `day_started`), a rating's call-back number and its free-text comment (a citizen may
+//! type anything there, a name or a phone number included), and the per-phone client tag of
+//! a remote ticket. Booking codes are capabilities (whoever holds one may cancel or check
+//! in the booking), so each is replaced by a tag derived from it (`h` + 11 hex digits of its
+//! SHA-256): the same code gives the same tag in every event, so the hub's read model still
+//! links a booking to its ticket, and the tag lets nobody act on the booking. Staff
+//! credentials (PIN hashes, device tokens) never enter an event; clerks' names do, as every
+//! lobby screen shows them.
+//!
+//! Pure: the caller decides when (the uplink, just before a batch is encoded).
+
+use sha2::{Digest, Sha256};
+
+use super::event::{Booking, Event};
+use super::ids::BookingCode;
+
+/// The event as it may leave the lobby (see the module documentation).
+pub fn scrub(event: &Event) -> Event {
+    let mut e = event.clone();
+    scrub_in_place(&mut e);
+    e
+}
+
+/// [`scrub`] on an event the caller owns.
+pub fn scrub_in_place(event: &mut Event) {
+    if let Some(t) = ticket_mut(event) {
+        if let Some(code) = &mut t.booking {
+            *code = tag(code);
+        }
+    }
+    match event {
+        Event::DayStarted { bookings, .. } => bookings.iter_mut().for_each(scrub_booking),
+        Event::TicketIssued {
+            booking, client, ..
+        } => {
+            *client = None;
+            if let Some(code) = booking {
+                *code = tag(code);
+            }
+        }
+        Event::BookingCreated { booking } => scrub_booking(booking),
+        Event::BookingCancelled { code, .. } => *code = tag(code),
+        Event::Rating(r) => {
+            r.phone = None;
+            r.comment = None;
+        }
+        _ => {}
+    }
+}
+
+fn scrub_booking(b: &mut Booking) {
+    b.name = None;
+    b.phone = None;
+    b.code = tag(&b.code);
+}
+
+/// A booking code's stand-in: stable, not reversible, never a valid code (codes have 6
+/// characters, tags 12).
+fn tag(code: &BookingCode) -> BookingCode {
+    if code.0.len() == 12 && code.0.starts_with('h') {
+        return code.clone(); // already a tag: scrubbing twice changes nothing
+    }
+    let digest = Sha256::digest(code.0.as_bytes());
+    BookingCode(format!("h{}", &hex::encode(digest)[..11]))
+}
+
+fn ticket_mut(event: &mut Event) -> Option<&mut super::ticket::Ticket> {
+    match event {
+        Event::TicketIssued { ticket, .. }
+        | Event::TicketCalled { ticket, .. }
+        | Event::TicketRecalled { ticket, .. }
+        | Event::TicketFinished { ticket, .. }
+        | Event::TicketNoShow { ticket, .. }
+        | Event::TicketRequeued { ticket }
+        | Event::TicketTransferred { ticket, .. }
+        | Event::TicketCancelled { ticket }
+        | Event::TicketExpired { ticket } => Some(ticket),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::{ClientTag, Rating, RatingSource};
+    use crate::domain::ids::{ServiceId, TicketId};
+    use crate::domain::ticket::{Status, Ticket};
+    use chrono::{FixedOffset, NaiveDate, TimeZone};
+
+    const NAME: &str = "Lê Thị Riêng";
+    const PHONE: &str = "0987654321";
+
+    fn at() -> chrono::DateTime<FixedOffset> {
+        FixedOffset::east_opt(7 * 3600)
+            .and_then(|tz| tz.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single())
+            .expect("time")
+    }
+
+    fn booking() -> Booking {
+        Booking {
+            code: BookingCode("ABC234".into()),
+            service: ServiceId::new("hen"),
+            start: at(),
+            name: Some(NAME.into()),
+            phone: Some(PHONE.into()),
+            checked_in: None,
+        }
+    }
+
+    fn ticket() -> Ticket {
+        Ticket {
+            id: TicketId(ulid::Ulid::nil()),
+            number: "1001".into(),
+            service: ServiceId::new("hen"),
+            origin: ServiceId::new("hen"),
+            priority: None,
+            status: Status::Waiting,
+            issued_at: at(),
+            called_at: None,
+            first_called_at: None,
+            finished_at: None,
+            counter: None,
+            clerk: None,
+            recalls: 0,
+            order: 1,
+            slot_start: None,
+            booking: Some(BookingCode("ABC234".into())),
+            remote: true,
+            waiting_ahead: None,
+            eta_s: None,
+        }
+    }
+
+    fn every_personal_event() -> Vec<Event> {
+        vec![
+            Event::DayStarted {
+                day: NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"),
+                counters: Vec::new(),
+                bookings: vec![booking()],
+                dossier: None,
+            },
+            Event::BookingCreated { booking: booking() },
+            Event::BookingCancelled {
+                code: BookingCode("ABC234".into()),
+                service: ServiceId::new("hen"),
+                start: at(),
+            },
+            Event::TicketIssued {
+                ticket: ticket(),
+                booking: Some(BookingCode("ABC234".into())),
+                client: Some(ClientTag("0123456789abcdef".into())),
+            },
+            Event::Rating(Rating {
+                ticket: TicketId(ulid::Ulid::nil()),
+                number: "1001".into(),
+                service: ServiceId::new("hen"),
+                counter: None,
+                clerk: None,
+                score: 4,
+                comment: Some(format!("Tôi là {NAME}, gọi {PHONE}")),
+                source: RatingSource::Phone,
+                phone: Some(PHONE.into()),
+            }),
+        ]
+    }
+
+    #[test]
+    fn nothing_personal_is_left_in_the_json() {
+        for e in every_personal_event() {
+            let before = serde_json::to_string(&e).expect("json");
+            assert!(
+                [NAME, PHONE, "0123456789abcdef", "ABC234"]
+                    .iter()
+                    .any(|s| before.contains(s)),
+                "the test event holds personal data: {before}"
+            );
+            let out = serde_json::to_string(&scrub(&e)).expect("json");
+            for secret in [NAME, PHONE, "0123456789abcdef", "ABC234"] {
+                assert!(!out.contains(secret), "{secret} left in {out}");
+            }
+        }
+    }
+
+    #[test]
+    fn booking_tags_are_stable_and_link_ticket_and_booking() {
+        let evs: Vec<Event> = every_personal_event().iter().map(scrub).collect();
+        let Event::BookingCreated { booking } = &evs[1] else {
+            unreachable!()
+        };
+        let Event::TicketIssued {
+            ticket,
+            booking: b,
+            client,
+        } = &evs[3]
+        else {
+            unreachable!()
+        };
+        assert_eq!(ticket.booking.as_ref(), Some(&booking.code));
+        assert_eq!(b.as_ref(), Some(&booking.code));
+        assert_eq!(client, &None);
+        assert_eq!(booking.code.0.len(), 12);
+        // Twice is once.
+        assert_eq!(scrub(&evs[1]), evs[1]);
+    }
+
+    #[test]
+    fn events_without_personal_data_are_unchanged() {
+        let e = Event::TicketCalled {
+            ticket: Ticket {
+                booking: None,
+                ..ticket()
+            },
+            counter: crate::domain::ids::CounterId(3),
+            audio: vec!["vi/chime.wav".into()],
+        };
+        assert_eq!(scrub(&e), e);
+        let e = Event::AlertCleared { key: "k".into() };
+        assert_eq!(scrub(&e), e);
+    }
+}
