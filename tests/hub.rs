@@ -94,7 +94,7 @@ async fn assert_hub_equals_lobby(
             .api()
             .get(&format!("/api/v1/centres/{centre}/tickets/{id}"), None)
             .await;
-        assert_eq!(h.expect(200), l.expect(200), "{centre}: ticket {id}");
+        same_ticket(h.expect(200), l.expect(200), centre, id);
     }
     let (rows, max, distinct) = db_counts(db, centre).await;
     let (lines, jmax) = journal_counts(lobby.data_dir());
@@ -361,7 +361,7 @@ async fn a_day_change_reaches_the_hub_and_a_restart_rebuilds_the_new_day() {
         .api()
         .get(&format!("/api/v1/centres/tt-a/tickets/{}", id_of(&t)), None)
         .await;
-    assert_eq!(hub_t.expect(200), own_t.expect(200));
+    same_ticket(hub_t.expect(200), own_t.expect(200), "tt-a", &id_of(&t));
     let (rows, max, distinct) = db_counts(&db, "tt-a").await;
     let (lines, jmax) = journal_counts(d.data_dir());
     assert_eq!((rows, max, distinct), (lines, jmax, lines));

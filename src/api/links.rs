@@ -28,6 +28,13 @@ impl Links {
         Links { base }
     }
 
+    /// The pages of `centre` at a province hub reached at `host` (the hub's ticket answers).
+    pub fn hub_centre(host: Option<&str>, centre: &str) -> Links {
+        Links {
+            base: format!("http://{}/c/{centre}", host.unwrap_or("localhost")),
+        }
+    }
+
     /// The base for a lobby configured with `config`: `public_url`, else the hub's pages of
     /// this centre (`[uplink]`), else the request's host.
     pub fn of(config: &crate::config::Config, host: Option<&str>) -> Links {

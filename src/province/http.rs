@@ -198,14 +198,19 @@ async fn state(State(hub): State<HubState>, Path(id): Path<String>) -> ApiResult
 async fn ticket(
     State(hub): State<HubState>,
     Path((id, tid)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let live = live(&hub, &id)?;
     let tid = crate::api::tickets::parse_ticket_id(&tid)?;
     let model = live.read.current();
     let t = model.ticket(&tid).ok_or_else(ApiError::not_found)?;
+    // `url`, as the lobby's answer has it: this ticket's page here, at the address asked.
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let page = crate::api::links::Links::hub_centre(host, &id).ticket(&tid);
     let mut v = view::own_ticket(t);
     if let Value::Object(m) = &mut v {
         m.insert("rated".into(), json!(model.rating(&tid).is_some()));
+        m.insert("url".into(), json!(page));
     }
     Ok(Json(v))
 }

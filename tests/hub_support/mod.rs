@@ -367,6 +367,25 @@ pub async fn wait_seq(hub: &Api, centre: &str, seq: u64, secs: u64) {
 }
 
 /// The public snapshot without `now` (the only field that moves by itself).
+/// A ticket as lobby and hub answer it, without `url`: each names the address it was asked
+/// at (the lobby's points at the hub through its `[uplink] url`, maybe a proxy of the test);
+/// both must end in the hub's `/c/{centre}/t/{id}`.
+pub fn same_ticket(hub: &Value, lobby: &Value, centre: &str, id: &str) {
+    let page = format!("/c/{centre}/t/{id}");
+    for (who, v) in [("hub", hub), ("lobby", lobby)] {
+        let url = v["url"].as_str().unwrap_or_default();
+        assert!(url.ends_with(&page), "{who}'s url {url} is not {page}");
+    }
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("url");
+        }
+        v
+    };
+    assert_eq!(strip(hub), strip(lobby), "{centre}: ticket {id}");
+}
+
 pub fn sans_now(mut v: Value) -> Value {
     if let Some(o) = v.as_object_mut() {
         o.remove("now");
