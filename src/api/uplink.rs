@@ -19,7 +19,10 @@ pub fn routes() -> Router<AppState> {
     path = "/api/v1/uplink",
     tag = "meta",
     security(("bearer" = [])),
-    responses((status = 200, description = "`{\"configured\":false}` or the uplink's state: url, centre, connected, refused, hub_seq, lobby_seq, behind, sent, failures, last_ok_at, last_error {code, message}")),
+    responses(
+        (status = 200, description = "`{\"configured\":false}` or the uplink's state: url, centre, connected, refused, hub_seq, lobby_seq, behind, sent, failures, last_ok_at, last_error {code, message}"),
+        (status = 403, description = "`forbidden`: not a supervisor", body = super::openapi::ErrorBody),
+    ),
 )]
 pub async fn uplink(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Value>> {
     who.require_supervisor()?;
