@@ -50,36 +50,8 @@ export function removeDir(dir) {
  * test clock XEPHANG_TEST_CLOCK_OFFSET_S).
  */
 export function startDaemon(dataDir, port = 0, opts = {}) {
-  return new Promise((resolve, reject) => {
-    const args = ['run', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`];
-    // Test centres reuse the demo's public PINs and tokens: refused without --demo.
-    if (opts.config) args.push('--demo', '--config', opts.config);
-    const proc = spawn(BIN, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ...(opts.env || {}) },
-    });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`xephang did not print its address within 30 s\nstdout:\n${out}\nstderr:\n${err}`));
-    }, 30000);
-    proc.stderr.on('data', (d) => { err = (err + d).slice(-20000); });
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /xephang listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m && timer) {
-        clearTimeout(timer);
-        const url = new URL(m[1]);
-        resolve({ proc, origin: url.origin, host: url.host, port: Number(url.port), stderr: () => err });
-      }
-    });
-    proc.on('error', (e) => { clearTimeout(timer); reject(new Error(`cannot start ${BIN}: ${e.message}`)); });
-    proc.on('exit', (code, sig) => {
-      clearTimeout(timer);
-      reject(new Error(`xephang exited (${code ?? sig}) before listening\nstdout:\n${out}\nstderr:\n${err}`));
-    });
-  });
+  // Test centres reuse the demo's public PINs and tokens: refused without --demo.
+  return startDaemonWith(dataDir, port, { ...opts, args: opts.config ? ['--demo'] : [] });
 }
 
 /** Stops a daemon: SIGKILL for a crash, SIGTERM otherwise; resolves when it is gone. */
