@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod audio;
+pub mod banner;
 pub mod broadcast;
 pub mod config;
 pub mod conn_limit;

@@ -19,7 +19,7 @@ use crate::api::{self, App, AppState};
 use crate::audio::settings::Output;
 use crate::audio::{spawn_player, Announcer};
 use crate::broadcast::Broadcaster;
-use crate::config::{Config, DeviceRole};
+use crate::config::Config;
 use crate::conn_limit::ConnLimiter;
 use crate::datalock::DataLock;
 use crate::engine::{Clock, Engine};
@@ -197,7 +197,9 @@ pub async fn run(
         )),
         None => None,
     };
-    if let Some(warning) = crate::tls::cleartext_warning(public_url(&config), tls.is_some()) {
+    if let Some(warning) =
+        crate::tls::cleartext_warning(config.public_url.as_deref(), tls.is_some())
+    {
         tracing::warn!("{warning}");
     }
     // Start-up reads the journal and the voice clips: off the runtime's workers.
@@ -280,7 +282,7 @@ pub async fn run(
     })
     .await
     .map_err(std::io::Error::other)?;
-    print_urls(&config, addr, if tls.is_some() { "https" } else { "http" });
+    crate::banner::print_urls(&config, addr, if tls.is_some() { "https" } else { "http" });
     if config.public_url.is_none() {
         tracing::warn!(
             "[centre] public_url is not set: QR codes on tickets point at the address each kiosk \
@@ -534,75 +536,4 @@ fn test_clock_offset() -> i64 {
             }
         },
     }
-}
-
-/// The centre's public https address, for the start-up warning of `tls::cleartext_warning`.
-/// The config has no `[centre] public_url` yet (issue 17 adds it): until then, none.
-fn public_url(config: &Config) -> Option<&str> {
-    config.public_url.as_deref()
-}
-
-/// The first line is what scripts and tests wait for; then the screens, for people.
-fn print_urls(config: &Config, addr: SocketAddr, scheme: &str) {
-    let base = format!("{scheme}://{addr}");
-    let token = |role: DeviceRole| {
-        config
-            .devices
-            .iter()
-            .find(|d| d.role == role)
-            .map(|d| format!("?token={}", d.token))
-            .unwrap_or_default()
-    };
-    let rating = config
-        .devices
-        .iter()
-        .find(|d| d.role == DeviceRole::Rating)
-        .map(|d| (d.counter.map_or(1, |c| c.0), format!("?token={}", d.token)));
-    let first_counter = config.spec.counters.first().map_or(1, |c| c.id.0);
-    let mut out = format!("xephang listening on {base}\n");
-    out.push_str(&format!("  Danh sách màn hình / Screens:      {base}/\n"));
-    out.push_str(&format!(
-        "  Bảng gọi số / Lobby board:         {base}/board{}\n",
-        token(DeviceRole::Display)
-    ));
-    out.push_str(&format!(
-        "  Màn hình quầy / Counter display:   {base}/display/{first_counter}{}\n",
-        token(DeviceRole::Display)
-    ));
-    out.push_str(&format!(
-        "  Kiosk lấy số / Ticket kiosk:       {base}/kiosk{}\n",
-        token(DeviceRole::Kiosk)
-    ));
-    out.push_str(&format!(
-        "  Cán bộ một cửa / Clerk terminal:   {base}/clerk\n"
-    ));
-    if let Some((n, t)) = rating {
-        out.push_str(&format!(
-            "  Đánh giá / Rating tablet:          {base}/rating/{n}{t}\n"
-        ));
-    }
-    out.push_str(&format!(
-        "  Giám sát / Supervisor:             {base}/supervisor{}\n",
-        token(DeviceRole::Supervisor)
-    ));
-    out.push_str(&format!(
-        "  Giọng đọc / Voice studio:          {base}/voice{}\n",
-        token(DeviceRole::Supervisor)
-    ));
-    out.push_str(&format!(
-        "  Đặt lịch hẹn / Book appointment:   {base}/book\n"
-    ));
-    out.push_str(&format!(
-        "  Lấy số từ xa / Ticket from home:   {base}/t/new\n"
-    ));
-    out.push_str(&format!(
-        "  Phiếu trên điện thoại / Phone:     {base}/t/<ticket id> (QR on each ticket)\n"
-    ));
-    out.push_str(&format!(
-        "  API: {base}/api/v1/state · {base}/healthz · WebSocket {}/ws\n",
-        base.replacen("http", "ws", 1)
-    ));
-    print!("{out}");
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
 }
