@@ -2,9 +2,10 @@
 // (waiting tickets, counters, ratings); the day's figures from GET /api/v1/stats, fetched
 // again shortly after events (never on a timer); waits and alerts tick with the server clock.
 import {
-  connect, model, api, qs, esc, L, i18n, applyStatic, onLang, langToggle, svcName, prioName,
+  connect, model, api, esc, L, i18n, applyStatic, onLang, langToggle, svcName, prioName,
   fmtTime, fmtClock, since, everySecond, toast, $,
 } from '/assets/client.js';
+import { initialToken, showLogin, signedOut, wireSignIn } from '/assets/supervisor-session.js';
 import { LEVELS, face } from '/assets/faces.js';
 import { attachBookings } from '/assets/supervisor-bookings.js';
 import { attachPrinters, printerAlert } from '/assets/supervisor-printers.js';
@@ -12,46 +13,19 @@ import { attachDevices } from '/assets/supervisor-devices.js';
 import { attachDayOne } from '/assets/supervisor-dayone.js';
 import { attachUplink } from '/assets/supervisor-uplink.js';
 
-const KEY = 'xephang.supervisor';
-let tok = qs.get('token') || sessionStorage.getItem(KEY) || '';
+let tok = initialToken();
 let stats = null;
 let statsTimer = null;
 let client = null;
 
 // ---------------------------------------------------------------- sign-in
-function showLogin(msg) {
-  $('#app').hidden = true;
-  $('#login').hidden = false;
-  $('#login-err').textContent = msg || '';
-}
-$('#login-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  $('#login-err').textContent = '';
-  try {
-    let t = $('#tok').value.trim();
-    if (!t) {
-      const r = await api('POST', '/api/v1/login', { staff: $('#staff').value.trim(), pin: $('#pin').value }, { token: '' });
-      t = r.token;
-    }
-    const me = await api('GET', '/api/v1/me', undefined, { token: t });
-    if (me.role !== 'supervisor') throw new Error(L('Tài khoản này không phải giám sát viên.', 'This account is not a supervisor.'));
-    tok = t;
-    sessionStorage.setItem(KEY, tok);
-    start();
-  } catch (err) {
-    $('#login-err').textContent = err.message;
-  }
-});
-$('#logout').addEventListener('click', () => {
-  sessionStorage.removeItem(KEY);
-  location.href = '/supervisor';
-});
+wireSignIn({ home: '/supervisor', onSignedIn: (t) => { tok = t; start(); } });
 
 async function start() {
   try {
     await loadStats();
   } catch (err) {
-    if (err.status === 401 || err.status === 403) { sessionStorage.removeItem(KEY); showLogin(err.message); return; }
+    if (err.status === 401 || err.status === 403) { signedOut(err.message); return; }
     toast(err.message);
   }
   $('#login').hidden = true;

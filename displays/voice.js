@@ -3,11 +3,11 @@
 // (voice-recorder.js) and saves it with PUT /api/v1/voice/{lang}/{clip}; guided mode walks
 // through the missing clips with the keyboard only; previews a whole announcement; downloads
 // and uploads the voice pack.
-import { api, qs, esc, L, i18n, applyStatic, onLang, langToggle, toast, $ } from '/assets/client.js';
+import { api, esc, L, i18n, applyStatic, onLang, langToggle, toast, $ } from '/assets/client.js';
+import { initialToken, showLogin, signedOut, wireSignIn } from '/assets/supervisor-session.js';
 import { makeRecorder, drawWave, HEARD_DB } from '/assets/voice-recorder.js';
 
-const KEY = 'xephang.supervisor';
-let tok = qs.get('token') || sessionStorage.getItem(KEY) || '';
+let tok = initialToken();
 let data = null;          // GET /api/v1/voice
 let lang = 'vi';          // the language shown
 let sel = 0;              // index of the selected clip in the language's list
@@ -21,39 +21,13 @@ const fmt = (n, d = 2) => Number(n).toLocaleString(i18n.lang === 'en' ? 'en-GB' 
   { minimumFractionDigits: d, maximumFractionDigits: d });
 
 // ---------------------------------------------------------------- sign-in
-function showLogin(msg) {
-  $('#app').hidden = true;
-  $('#login').hidden = false;
-  $('#login-err').textContent = msg || '';
-}
-$('#login-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  $('#login-err').textContent = '';
-  try {
-    let t = $('#tok').value.trim();
-    if (!t) {
-      const r = await api('POST', '/api/v1/login', { staff: $('#staff').value.trim(), pin: $('#pin').value }, { token: '' });
-      t = r.token;
-    }
-    const me = await api('GET', '/api/v1/me', undefined, { token: t });
-    if (me.role !== 'supervisor') throw new Error(L('Tài khoản này không phải giám sát viên.', 'This account is not a supervisor.'));
-    tok = t;
-    sessionStorage.setItem(KEY, tok);
-    start();
-  } catch (err) {
-    $('#login-err').textContent = err.message;
-  }
-});
-$('#logout').addEventListener('click', () => {
-  sessionStorage.removeItem(KEY);
-  location.href = '/voice';
-});
+wireSignIn({ home: '/voice', onSignedIn: (t) => { tok = t; start(); } });
 
 async function start() {
   try {
     await load();
   } catch (err) {
-    if (err.status === 401 || err.status === 403) { sessionStorage.removeItem(KEY); showLogin(err.message); return; }
+    if (err.status === 401 || err.status === 403) { signedOut(err.message); return; }
     toast(err.message);
   }
   $('#login').hidden = true;

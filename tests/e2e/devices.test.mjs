@@ -142,7 +142,11 @@ test('a board, a kiosk, a rating tablet and the supervisor show as connected', a
   assert.deepEqual(d['Kiosk sảnh'].pages, ['kiosk']);
   assert.equal(d['Máy đánh giá Quầy 1'].counter, 1);
   // The supervisor's card lists them (it refreshes every 10 s and on device alerts).
-  await until(sup, () => document.querySelectorAll('#devices tr.on').length === 4, undefined, 15000);
+  // The board reports its sound on its own socket, maybe after the card's last refresh: wait
+  // for both states, not for a time.
+  await until(sup, () => document.querySelectorAll('#devices tr.on').length === 4
+    && /Đang phát/.test(document.querySelector('#devices tr[data-device="TV sảnh chính"] .sound')?.textContent || ''),
+  undefined, 25000);
   assert.match(await sup.textContent('#devices tr[data-device="TV sảnh chính"] .sound'), /Đang phát/);
   assert.match(await sup.textContent('#devices-sum'), /4\/5 đang kết nối/);
 });
