@@ -58,7 +58,11 @@ fn ticket(n: u32, full: bool) -> Ticket {
         service: ServiceId::new("hotich"),
         origin: ServiceId::new("datdai"),
         priority: full.then(|| "elderly".to_string()),
-        status: if full { Status::Called } else { Status::Waiting },
+        status: if full {
+            Status::Called
+        } else {
+            Status::Waiting
+        },
         issued_at: at("2026-11-23T08:00:07+07:00"),
         called_at: full.then(|| at("2026-11-23T08:10:00+07:00")),
         first_called_at: full.then(|| at("2026-11-23T08:09:00+07:00")),
@@ -221,7 +225,11 @@ fn every_kind_of_event_looks_as_before_to_every_audience() {
             event: e,
         });
     }
-    assert_eq!(checked, 2 * 19 * 3, "two of each of the 19 kinds, three audiences");
+    assert_eq!(
+        checked,
+        2 * 19 * 3,
+        "two of each of the 19 kinds, three audiences"
+    );
 }
 
 /// A day of the real daemon: tickets of three services, priority, calls, a recall, a no-show
