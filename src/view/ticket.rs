@@ -105,3 +105,24 @@ impl<'a> TicketView<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+
+    use super::*;
+
+    #[test]
+    fn the_schemas_name_what_each_audience_gets() {
+        let public = serde_json::to_string(&PublicTicket::schema()).expect("schema");
+        for key in ["number", "service", "status", "waiting_ahead", "eta_s", "slot_start"] {
+            assert!(public.contains(&format!("\"{key}\"")), "{key}: {public}");
+        }
+        assert!(!public.contains("\"id\""), "{public}");
+        assert!(!public.contains("\"booking\""), "{public}");
+        let staff = serde_json::to_string(&StaffTicket::schema()).expect("schema");
+        for key in ["\"id\"", "\"booking\"", "#/components/schemas/PublicTicket"] {
+            assert!(staff.contains(key), "{key}: {staff}");
+        }
+    }
+}
