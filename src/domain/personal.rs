@@ -8,7 +8,7 @@
 use chrono::{Duration, NaiveDate};
 
 use super::error::DomainError;
-use super::event::{Booking, Event};
+use super::event::{Booking, Event, EventKind};
 
 /// Longest name accepted, in characters.
 pub const MAX_NAME: usize = 80;
@@ -65,37 +65,33 @@ pub fn horizon(today: NaiveDate, days: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MIN)
 }
 
-/// Whether an event of this kind may carry personal data (a booking's name and phone, a
-/// rating's call-back number). An exhaustive `match`: a new kind of event does not compile
-/// until it is classified here (and, if personal, in [`blank_event`], `view::event` and
+/// Whether events of `kind` may carry personal data (a booking's name and phone, a
+/// rating's call-back number): the only ones [`blank_event`] changes, and the only lines the
+/// journal's compaction decodes. An exhaustive `match`: a new kind of event does not compile
+/// until it is classified here (and, if personal, in [`blank_event`], the audience views and
 /// `scrub::scrub_in_place`, which match exhaustively too).
-pub fn may_carry_personal_data(event: &Event) -> bool {
-    match event {
-        Event::DayStarted { .. } | Event::BookingCreated { .. } | Event::Rating(_) => true,
-        Event::TicketIssued { .. }
-        | Event::TicketCalled { .. }
-        | Event::TicketRecalled { .. }
-        | Event::TicketFinished { .. }
-        | Event::TicketNoShow { .. }
-        | Event::TicketRequeued { .. }
-        | Event::TicketTransferred { .. }
-        | Event::TicketCancelled { .. }
-        | Event::TicketExpired { .. }
-        | Event::CounterStatus { .. }
-        | Event::ClerkLogin { .. }
-        | Event::DossierStats(_)
-        | Event::BookingCancelled { .. }
-        | Event::Alert(_)
-        | Event::AlertCleared { .. }
-        | Event::PersonalDataPurged { .. } => false,
+pub fn may_carry_personal_data(kind: EventKind) -> bool {
+    use EventKind as K;
+    match kind {
+        K::DayStarted | K::BookingCreated | K::Rating => true,
+        K::TicketIssued
+        | K::TicketCalled
+        | K::TicketRecalled
+        | K::TicketFinished
+        | K::TicketNoShow
+        | K::TicketRequeued
+        | K::TicketTransferred
+        | K::TicketCancelled
+        | K::TicketExpired
+        | K::CounterStatus
+        | K::ClerkLogin
+        | K::DossierStats
+        | K::BookingCancelled
+        | K::Alert
+        | K::AlertCleared
+        | K::PersonalDataPurged => false,
     }
 }
-
-/// The `type` tags of the kinds [`may_carry_personal_data`] says yes to, for the journal's
-/// compaction, which reads a line's tag without decoding the line and decodes just the
-/// lines of these kinds. Not a second classification: a test checks it against
-/// [`may_carry_personal_data`] over one event of every kind.
-pub const PERSONAL_KINDS: [&str; 3] = ["day_started", "booking_created", "rating"];
 
 /// Blanks the name and phone of a booking whose visit is before `before`; whether it held
 /// either.
@@ -256,13 +252,11 @@ mod tests {
             })
         );
         for e in [&started, &created, &rated] {
-            assert!(PERSONAL_KINDS.contains(&e.kind()), "{}", e.kind());
+            assert!(may_carry_personal_data(e.kind_of()), "{}", e.kind());
         }
     }
 
-    /// One event of every kind. `index` matches exhaustively, so a new kind does not
-    /// compile until it has an index here; then `KINDS` and this list must grow with it for
-    /// the test below to pass.
+    /// One event of every kind.
     fn one_of_each() -> Vec<Event> {
         use crate::domain::event::*;
         use crate::domain::ids::{BookingCode, CounterId, ServiceId, TicketId};
@@ -389,50 +383,26 @@ mod tests {
         ]
     }
 
-    const KINDS: usize = 19;
-
-    fn index(e: &Event) -> usize {
-        match e {
-            Event::DayStarted { .. } => 0,
-            Event::TicketIssued { .. } => 1,
-            Event::TicketCalled { .. } => 2,
-            Event::TicketRecalled { .. } => 3,
-            Event::TicketFinished { .. } => 4,
-            Event::TicketNoShow { .. } => 5,
-            Event::TicketRequeued { .. } => 6,
-            Event::TicketTransferred { .. } => 7,
-            Event::TicketCancelled { .. } => 8,
-            Event::TicketExpired { .. } => 9,
-            Event::CounterStatus { .. } => 10,
-            Event::ClerkLogin { .. } => 11,
-            Event::Rating(_) => 12,
-            Event::DossierStats(_) => 13,
-            Event::BookingCreated { .. } => 14,
-            Event::BookingCancelled { .. } => 15,
-            Event::Alert(_) => 16,
-            Event::AlertCleared { .. } => 17,
-            Event::PersonalDataPurged { .. } => 18,
-        }
-    }
-
     #[test]
-    fn the_compactions_tag_list_is_the_exhaustive_classification() {
+    fn kinds_read_back_from_their_tags_and_only_personal_ones_are_blanked() {
         let all = one_of_each();
-        let seen: std::collections::BTreeSet<usize> = all.iter().map(index).collect();
-        assert_eq!(seen, (0..KINDS).collect(), "one event of every kind");
+        let kinds: std::collections::BTreeSet<EventKind> = all.iter().map(Event::kind_of).collect();
+        assert_eq!(
+            kinds,
+            EventKind::ALL.into_iter().collect(),
+            "one event of every kind"
+        );
         for e in &all {
-            assert_eq!(
-                PERSONAL_KINDS.contains(&e.kind()),
-                may_carry_personal_data(e),
-                "{}",
-                e.kind()
-            );
+            let tag = serde_json::to_value(e).expect("json")["type"].clone();
+            assert_eq!(tag, e.kind(), "the tag on the wire");
+            assert_eq!(EventKind::from_tag(e.kind()), Some(e.kind_of()));
             // An event that may not carry personal data is never changed by a purge.
-            if !may_carry_personal_data(e) {
+            if !may_carry_personal_data(e.kind_of()) {
                 let mut copy = e.clone();
                 assert!(!blank_event(&mut copy, NaiveDate::MIN, NaiveDate::MAX));
                 assert_eq!(&copy, e);
             }
         }
+        assert_eq!(EventKind::from_tag("no_such_kind"), None);
     }
 }

@@ -115,7 +115,14 @@ mod tests {
     #[test]
     fn the_schemas_name_what_each_audience_gets() {
         let public = serde_json::to_string(&PublicTicket::schema()).expect("schema");
-        for key in ["number", "service", "status", "waiting_ahead", "eta_s", "slot_start"] {
+        for key in [
+            "number",
+            "service",
+            "status",
+            "waiting_ahead",
+            "eta_s",
+            "slot_start",
+        ] {
             assert!(public.contains(&format!("\"{key}\"")), "{key}: {public}");
         }
         assert!(!public.contains("\"id\""), "{public}");
