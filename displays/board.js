@@ -5,6 +5,7 @@ import {
   connect, model, qs, token, esc, bi, L, i18n, applyStatic, svcName, counterName,
   fmtTime, fmtDate, waitText, everySecond, serverNow, onLang, $,
 } from '/assets/client.js';
+import { COUNTER_STATUS } from '/assets/labels.js';
 
 const DWELL_MS = 5000;        // a call alone stays highlighted this long (at least)
 const DWELL_BUSY_MS = 3000;   // when more calls are waiting for their turn
@@ -146,7 +147,7 @@ function renderCounters() {
   box.innerHTML = list.map((c) => {
     const cur = c.current
       ? `<span class="cur num">${esc(c.current.number)}</span>`
-      : `<span class="idle">${c.status === 'paused' ? esc(L('Tạm dừng', 'Paused')) : '—'}</span>`;
+      : `<span class="idle">${c.status === 'paused' ? esc(L(...COUNTER_STATUS.paused)) : '—'}</span>`;
     const left = (flashUntil.get(c.id) || 0) - Date.now();
     const fl = left > 0 ? ` flash" style="--fl-delay:${left - COUNTER_FLASH_MS}ms` : '';
     return `<div class="counter ${esc(c.status)}${fl}" data-id="${c.id}"><span class="cn">${esc(c.name)}</span>${cur}</div>`;

@@ -9,6 +9,8 @@
 //    centre's own UTC offset),
 //  - api(): fetch with the bearer token that throws the API's {"error":{code,message}}.
 
+import { priorityLabel } from '/assets/labels.js';
+
 export const qs = new URLSearchParams(location.search);
 export const token = qs.get('token') || '';
 /** On the province hub, a centre's pages live under /c/{centre}/ (e.g. the phone page
@@ -92,10 +94,8 @@ export function svcName(id) {
   return L(s.name, s.name_en || s.name);
 }
 export function prioName(id) {
-  if (!id) return '';
-  if (id === 'appointment') return L('Lịch hẹn', 'Appointment');
-  const p = model.priorities.find((x) => x.id === id);
-  return p ? L(p.name, p.name_en || p.name) : id;
+  const p = priorityLabel(id, model.priorities);
+  return p ? L(...p) : '';
 }
 export function counterName(id) {
   const c = model.counters.find((x) => x.id === Number(id));
@@ -246,6 +246,32 @@ function loadSnapshot(st) {
   for (const fn of tickers) { try { fn(serverNow()); } catch (e) { console.error(e); } }
 }
 
+/**
+ * A ticket's latest copy, put wherever the model holds it. Every ticket event carries the
+ * whole ticket, so nothing is derived from the event's type: the copy replaces the old one
+ * by id (by number for the public, who see no ids) in the waiting list, or leaves it when it
+ * no longer waits; a called ticket is its counter's current one, and a counter whose ticket
+ * was called elsewhere, finished, missed, transferred, cancelled or expired has none.
+ */
+function putTicket(t) {
+  if (model.waiting) {
+    const i = model.waiting.findIndex((w) => sameTicket(w, t));
+    if (t.status !== 'waiting') { if (i >= 0) model.waiting.splice(i, 1); }
+    else if (i >= 0) model.waiting[i] = t;
+    else model.waiting.push(t);
+  }
+  for (const c of model.counters) {
+    if (t.status === 'called' && t.counter === c.id) c.current = t;
+    else if (sameTicket(c.current, t)) c.current = null;
+  }
+}
+
+/** Replaces the fields an event gives of counter `n` (found by its number). */
+function putCounter(n, fields) {
+  const c = model.counters.find((x) => x.id === n);
+  if (c) Object.assign(c, fields);
+}
+
 /** Applies one event frame to the model (the reducer every page shares). */
 export function reduce(frame) {
   const ev = frame.event || {};
@@ -254,47 +280,38 @@ export function reduce(frame) {
     const s = model.services.find((x) => x.id === sum.id);
     if (s) Object.assign(s, sum);
   }
-  if (ev.type === 'alert' && model.alerts) model.alerts.set(ev.key, ev);
-  if (ev.type === 'alert_cleared' && model.alerts) model.alerts.delete(ev.key);
-  const t = ev.ticket;
-  const counter = model.counters.find((c) => c.id === ev.counter);
-  if (t && model.waiting) {
-    const i = model.waiting.findIndex((w) => sameTicket(w, t));
-    if (i >= 0) model.waiting.splice(i, 1);
-    if (t.status === 'waiting') model.waiting.push(t);
-  }
-  switch (ev.type) {
+  if (ev.ticket && typeof ev.ticket === 'object') putTicket(ev.ticket);
+  const { type, ...body } = ev;
+  switch (type) {
     case 'ticket_called':
     case 'ticket_recalled':
-      if (counter) counter.current = t;
-      model.recent.unshift({ number: t.number, service: t.service, counter: ev.counter, at: frame.at });
+      model.recent.unshift({ number: ev.ticket.number, service: ev.ticket.service, counter: ev.counter, at: frame.at });
       model.recent.length = Math.min(model.recent.length, RECENT);
       break;
-    case 'ticket_finished':
-      if (counter) {
-        if (sameTicket(counter.current, t)) counter.current = null;
-        counter.served = (counter.served || 0) + 1;
-      }
+    case 'ticket_finished': {
+      // The one figure of a counter no event carries: how many it served today.
+      const c = model.counters.find((x) => x.id === ev.counter);
+      if (c) c.served = (c.served || 0) + 1;
       break;
-    case 'ticket_no_show':
-    case 'ticket_transferred':
-    case 'ticket_cancelled':
-    case 'ticket_expired':
-    case 'ticket_requeued':
-      for (const c of model.counters) if (sameTicket(c.current, t)) c.current = null;
-      break;
+    }
     case 'counter_status':
-      if (counter) counter.status = ev.status;
+      putCounter(ev.counter, { status: ev.status });
       break;
     case 'clerk_login':
-      if (counter) counter.clerk = ev.clerk || null;
+      putCounter(ev.counter, { clerk: ev.clerk || null });
       break;
     case 'rating':
       model.ratings.unshift({ ...ev, at: frame.at });
       model.ratings.length = Math.min(model.ratings.length, 50);
       break;
     case 'dossier_stats':
-      model.dossier = { received: ev.received, on_time: ev.on_time, overdue: ev.overdue, as_of: ev.as_of };
+      model.dossier = body;
+      break;
+    case 'alert':
+      model.alerts?.set(ev.key, ev);
+      break;
+    case 'alert_cleared':
+      model.alerts?.delete(ev.key);
       break;
     default:
   }

@@ -4,6 +4,7 @@ import {
   connect, model, token, pathParam, esc, bi, L, applyStatic, onLang, avatar, fmtTime,
   everySecond, serverNow, $,
 } from '/assets/client.js';
+import { COUNTER_STATUS, label } from '/assets/labels.js';
 
 const id = Number(pathParam());
 const client = connect({ token, page: 'display' });
@@ -29,7 +30,7 @@ function render() {
   document.title = `${c.name} — xephang`;
   const st = $('#status');
   st.className = `status ${c.status}`;
-  st.textContent = c.status === 'paused' ? L('Tạm dừng', 'Paused') : c.status === 'closed' ? L('Đóng', 'Closed') : '';
+  st.textContent = c.status === 'open' ? '' : L(...label(COUNTER_STATUS, c.status));
   st.hidden = c.status === 'open';
   const t = c.current;
   $('#now').classList.toggle('idle', !t);

@@ -1,11 +1,15 @@
-// xephang rating faces: the four levels of satisfaction as inline SVG faces with their
-// labels, shared by the rating tablet and the phone page. 4 is the best, 1 the worst.
-export const LEVELS = [
-  { score: 4, vi: 'Rất hài lòng', en: 'Very satisfied', color: '#14a05a', mouth: 'M20 40 Q32 54 44 40 Z' },
-  { score: 3, vi: 'Hài lòng', en: 'Satisfied', color: '#7cbf2a', mouth: 'M21 40 Q32 49 43 40' },
-  { score: 2, vi: 'Bình thường', en: 'Neutral', color: '#f0a800', mouth: 'M21 43 L43 43' },
-  { score: 1, vi: 'Không hài lòng', en: 'Dissatisfied', color: '#d62b2b', mouth: 'M21 46 Q32 36 43 46' },
-];
+// xephang rating faces: the four levels of satisfaction as inline SVG faces, with their
+// labels (from labels.js), shared by the rating tablet, the phone page and the dashboard.
+// 4 is the best, 1 the worst.
+import { RATING_LEVELS } from '/assets/labels.js';
+
+const DRAWN = {
+  4: { color: '#14a05a', mouth: 'M20 40 Q32 54 44 40 Z' },
+  3: { color: '#7cbf2a', mouth: 'M21 40 Q32 49 43 40' },
+  2: { color: '#f0a800', mouth: 'M21 43 L43 43' },
+  1: { color: '#d62b2b', mouth: 'M21 46 Q32 36 43 46' },
+};
+export const LEVELS = RATING_LEVELS.map((l) => ({ ...l, ...DRAWN[l.score] }));
 
 export function face(level) {
   const fill = level.mouth.endsWith('Z') ? '#7a1d1d' : 'none';

@@ -2,6 +2,7 @@
 // and the day's province figures (GET /api/v1/province/stats, fetched again after changes).
 import { api, esc, L, applyStatic, onLang, langToggle, fmtDur, fmtTime, qs, $ } from '/assets/client.js';
 import { followList } from '/assets/hub-list.js';
+import { ALERT_KINDS, label } from '/assets/labels.js';
 
 const KEY = 'xephang.province';
 let tok = qs.get('token') || sessionStorage.getItem(KEY) || '';
@@ -9,11 +10,6 @@ let centres = [];
 let totals = null;
 let statsTimer = null;
 
-const KINDS = {
-  ticket_overdue: ['Phiếu chờ quá hạn', 'Ticket overdue'],
-  counter_paused: ['Quầy tạm dừng lâu', 'Counter paused'],
-  service_unstaffed: ['Lĩnh vực không có quầy mở', 'Service unstaffed'],
-};
 const pct = (v) => (v == null ? '—' : `${Math.round(v)}%`);
 const ago = (s) => (s == null ? L('chưa bao giờ', 'never') : s < 60 ? L(`${s} giây trước`, `${s} s ago`) : L(`${Math.round(s / 60)} phút trước`, `${Math.round(s / 60)} min ago`));
 
@@ -43,7 +39,7 @@ function render() {
     if (c.problem) alerts.push(`<li data-kind="identity"><b>${esc(n)}</b>: ${esc(L('dữ liệu từ máy có định danh khác bị từ chối (máy bị xóa dữ liệu?) — cần quản trị viên xử lý', 'events from another data directory refused (a wiped lobby?) — an operator must resolve it'))}</li>`);
     if (c.silent_alert) alerts.push(`<li data-kind="silent"><b>${esc(n)}</b>: ${esc(L(`mất liên lạc trong giờ làm việc (lần cuối ${ago(c.silent_s)})`, `silent during opening hours (last heard ${ago(c.silent_s)})`))}</li>`);
     for (const a of c.alerts || []) {
-      const k = KINDS[a.kind] || [a.kind, a.kind];
+      const k = label(ALERT_KINDS, a.kind);
       alerts.push(`<li data-kind="${esc(a.kind)}"><b>${esc(n)}</b>: ${esc(L(...k))}${a.number ? ` ${esc(a.number)}` : ''} · ${esc(fmtTime(a.since))}</li>`);
     }
   }

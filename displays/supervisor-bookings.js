@@ -3,16 +3,7 @@
 // fetched again shortly after a booking, a cancellation, a check-in or a purge arrives on the
 // supervisor's socket (never on a timer); and the links to the day's call-back list (CSV).
 import { api, esc, L, onLang, svcName, fmtTime, toast, $ } from '/assets/client.js';
-
-const STATUS = {
-  waiting: ['đang chờ', 'waiting'],
-  called: ['đang phục vụ', 'at a counter'],
-  done: ['đã xong', 'served'],
-  no_show: ['vắng mặt', 'no-show'],
-  transferred: ['đã chuyển', 'transferred'],
-  cancelled: ['đã hủy', 'cancelled'],
-  expired: ['hết hiệu lực', 'expired'],
-};
+import { TICKET_STATUS as STATUS } from '/assets/labels.js';
 let list = null;
 let tok = '';
 let timer = null;

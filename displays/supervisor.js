@@ -7,6 +7,7 @@ import {
 } from '/assets/client.js';
 import { initialToken, showLogin, signedOut, wireSignIn } from '/assets/supervisor-session.js';
 import { LEVELS, face } from '/assets/faces.js';
+import { COUNTER_STATUS, label } from '/assets/labels.js';
 import { attachBookings } from '/assets/supervisor-bookings.js';
 import { attachPrinters, printerAlert } from '/assets/supervisor-printers.js';
 import { attachDevices } from '/assets/supervisor-devices.js';
@@ -114,14 +115,13 @@ function renderServices() {
 }
 
 function renderCounters() {
-  const st = { open: ['Mở', 'Open'], paused: ['Tạm dừng', 'Paused'], closed: ['Đóng', 'Closed'] };
   const head = `<tr><th>${esc(L('Quầy', 'Counter'))}</th><th>${esc(L('Trạng thái', 'Status'))}</th><th>${esc(L('Cán bộ', 'Clerk'))}</th>
     <th class="r">${esc(L('Đang phục vụ', 'Current'))}</th><th class="r">${esc(L('Đã phục vụ', 'Served'))}</th>
     <th class="r">${esc(L('TG phục vụ TB', 'Avg. service'))}</th></tr>`;
   $('#ctr-table').innerHTML = head + model.counters.map((c) => {
     const f = fig(stats?.counters, c.id);
     return `<tr data-counter="${c.id}"><td>${esc(c.name)}</td>
-      <td><span class="pill ${esc(c.status)}">${esc(L(...(st[c.status] || [c.status, c.status])))}</span></td>
+      <td><span class="pill ${esc(c.status)}">${esc(L(...label(COUNTER_STATUS, c.status)))}</span></td>
       <td>${c.clerk ? esc(c.clerk.name) : '<span class="muted">—</span>'}</td>
       <td class="r n num current">${c.current ? esc(c.current.number) : '—'}</td>
       <td class="r num served">${esc(c.served ?? f?.served ?? 0)}</td><td class="r num">${esc(avg(f?.service_s))}</td></tr>`;

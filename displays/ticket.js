@@ -10,6 +10,7 @@ import {
   counterName, fmtTime, fmtDur, waitText, i18n, hubCentre, $, $$,
 } from '/assets/client.js';
 import { LEVELS, face } from '/assets/faces.js';
+import { TICKET_STATUS_CITIZEN } from '/assets/labels.js';
 
 const id = pathParam();
 const MINE = 'xephang.mine'; // tickets taken from this phone: [{id, number, service, day}]
@@ -19,15 +20,7 @@ let alerted = null;   // "status:recalls" of the last call we alerted for
 let armed = false;    // the user tapped once: vibration and sound are allowed
 let audioCtx = null;
 
-const STATUS = {
-  waiting: ['Đang chờ đến lượt', 'Waiting for your turn'],
-  called: ['Đã đến lượt — mời đến quầy', 'Called — please go to the counter'],
-  done: ['Đã phục vụ xong', 'Served'],
-  no_show: ['Vắng mặt khi được gọi', 'Missed: you were not there when called'],
-  transferred: ['Đã chuyển lĩnh vực', 'Transferred'],
-  cancelled: ['Đã hủy', 'Cancelled'],
-  expired: ['Hết hiệu lực', 'Expired'],
-};
+const STATUS = TICKET_STATUS_CITIZEN;
 
 /** What to do now, for a ticket that will not be called again by itself (issue 14 item 3). */
 function renderNextStep(t) {

@@ -6,12 +6,12 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
-use serde_json::{json, Value};
+use serde_json::Value;
 use thiserror::Error;
 
 use crate::domain::spec::CentreSpec;
 use crate::journal::{self, JournalError};
-use crate::stats::DayStats;
+use crate::stats::{DayStats, Figures, StatsDoc};
 
 #[derive(Debug, Error)]
 pub enum ReportError {
@@ -32,7 +32,7 @@ pub fn from_journal(
     dir: &Path,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Value, ReportError> {
+) -> Result<StatsDoc, ReportError> {
     let mut stats = DayStats::default();
     let mut found = false;
     let mut day = from;
@@ -50,9 +50,9 @@ pub fn from_journal(
     if !found {
         return Err(ReportError::NoJournal(from, dir.display().to_string()));
     }
-    let mut doc = stats.to_json(spec, &Default::default());
+    let mut doc = stats.doc(spec, &Default::default());
     if from != to {
-        doc["day"] = json!(format!("{from}..{to}"));
+        doc.day = Some(format!("{from}..{to}"));
     }
     Ok(doc)
 }
@@ -60,36 +60,24 @@ pub fn from_journal(
 /// Puts the display names beside the ids of the stats document's services, counters and
 /// clerks (`"name"`), so reports name them ("Hộ tịch", "Quầy 3", "Nguyễn Văn An").
 pub fn add_names<'a>(
-    doc: &mut Value,
+    doc: &mut StatsDoc,
     spec: &CentreSpec,
     staff: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) {
     let staff: std::collections::BTreeMap<&str, &str> = staff.into_iter().collect();
-    let name_of = |key: &str, id: &Value| -> Option<String> {
-        match key {
-            "services" => spec
-                .services
-                .iter()
-                .find(|s| id.as_str() == Some(s.id.0.as_str()))
-                .map(|s| s.name.clone()),
-            "counters" => spec
-                .counters
-                .iter()
-                .find(|c| id.as_u64() == Some(u64::from(c.id.0)))
-                .map(|c| c.name.clone()),
-            _ => id
-                .as_str()
-                .and_then(|k| staff.get(k))
-                .map(|n| n.to_string()),
+    for g in &mut doc.services {
+        if let Some(s) = spec.service(&g.id) {
+            g.name = Some(s.name.clone());
         }
-    };
-    for key in ["services", "counters", "clerks"] {
-        if let Some(list) = doc.get_mut(key).and_then(Value::as_array_mut) {
-            for g in list {
-                if let Some(name) = name_of(key, &g["id"]) {
-                    g["name"] = json!(name);
-                }
-            }
+    }
+    for g in &mut doc.counters {
+        if let Some(c) = spec.counter(g.id) {
+            g.name = Some(c.name.clone());
+        }
+    }
+    for g in &mut doc.clerks {
+        if let Some(n) = staff.get(g.id.0.as_str()) {
+            g.name = Some(n.to_string());
         }
     }
 }
@@ -103,89 +91,138 @@ pub enum Kind {
     Percent,
 }
 
-/// Column headers (Vietnamese / English), where each value sits in a FIGURES object, and how
+/// A column's value in a group's figures; None is an empty cell.
+pub type Column = fn(&Figures) -> Option<f64>;
+
+fn count(n: u32) -> Option<f64> {
+    Some(f64::from(n))
+}
+
+/// Column headers (Vietnamese / English), the value of each in a group's figures, and how
 /// it is shown.
-pub const COLUMNS: [(&str, &[&str], Kind); 22] = [
-    ("Số phát / Issued", &["issued"], Kind::Count),
-    ("Đã gọi / Called", &["called"], Kind::Count),
-    ("Đã phục vụ / Served", &["served"], Kind::Count),
-    ("Vắng mặt / No-show", &["no_show"], Kind::Count),
-    ("Hủy / Cancelled", &["cancelled"], Kind::Count),
-    ("Chuyển / Transferred", &["transferred"], Kind::Count),
-    ("Hết hạn / Expired", &["expired"], Kind::Count),
-    ("Đang chờ / Waiting", &["waiting"], Kind::Count),
+pub const COLUMNS: [(&str, Column, Kind); 22] = [
+    ("Số phát / Issued", |f| count(f.issued), Kind::Count),
+    ("Đã gọi / Called", |f| count(f.called), Kind::Count),
+    ("Đã phục vụ / Served", |f| count(f.served), Kind::Count),
+    ("Vắng mặt / No-show", |f| count(f.no_show), Kind::Count),
+    ("Hủy / Cancelled", |f| count(f.cancelled), Kind::Count),
+    (
+        "Chuyển / Transferred",
+        |f| count(f.transferred),
+        Kind::Count,
+    ),
+    ("Hết hạn / Expired", |f| count(f.expired), Kind::Count),
+    ("Đang chờ / Waiting", |f| count(f.waiting), Kind::Count),
     (
         "Chờ TB (phút:giây) / Avg wait (m:ss)",
-        &["wait_s", "avg"],
+        |f| f.wait_s.map(|s| s.avg as f64),
         Kind::Duration,
     ),
     (
         "Chờ trung vị / Median wait",
-        &["wait_s", "p50"],
+        |f| f.wait_s.map(|s| f64::from(s.p50)),
         Kind::Duration,
     ),
-    ("Chờ p90 / p90 wait", &["wait_s", "p90"], Kind::Duration),
+    (
+        "Chờ p90 / p90 wait",
+        |f| f.wait_s.map(|s| f64::from(s.p90)),
+        Kind::Duration,
+    ),
     (
         "Chờ lâu nhất / Longest wait",
-        &["wait_s", "max"],
+        |f| f.wait_s.map(|s| f64::from(s.max)),
         Kind::Duration,
     ),
     (
         "Phục vụ TB (phút:giây) / Avg service (m:ss)",
-        &["service_s", "avg"],
+        |f| f.service_s.map(|s| s.avg as f64),
         Kind::Duration,
     ),
     (
         "Phục vụ trung vị / Median service",
-        &["service_s", "p50"],
+        |f| f.service_s.map(|s| f64::from(s.p50)),
         Kind::Duration,
     ),
-    ("Đúng hạn % / On time %", &["on_time_pct"], Kind::Percent),
+    ("Đúng hạn % / On time %", |f| f.on_time_pct, Kind::Percent),
     (
         "Rất hài lòng / Very satisfied",
-        &["ratings", "4"],
+        |f| count(f.ratings.s4),
         Kind::Count,
     ),
-    ("Hài lòng / Satisfied", &["ratings", "3"], Kind::Count),
-    ("Bình thường / Neutral", &["ratings", "2"], Kind::Count),
+    ("Hài lòng / Satisfied", |f| count(f.ratings.s3), Kind::Count),
+    (
+        "Bình thường / Neutral",
+        |f| count(f.ratings.s2),
+        Kind::Count,
+    ),
     (
         "Không hài lòng / Dissatisfied",
-        &["ratings", "1"],
+        |f| count(f.ratings.s1),
         Kind::Count,
     ),
     (
         "Hài lòng % / Satisfaction %",
-        &["satisfaction_pct"],
+        |f| f.satisfaction_pct,
         Kind::Percent,
     ),
     (
         "Đánh giá tại quầy / Counter ratings",
-        &["ratings_counter", "*"],
+        |f| count(f.ratings_counter.total()),
         Kind::Count,
     ),
     (
         "Đánh giá qua điện thoại / Phone ratings",
-        &["ratings_phone", "*"],
+        |f| count(f.ratings_phone.total()),
         Kind::Count,
     ),
 ];
 
-/// The value at `path`; a last step `*` counts the ratings of a by-score object.
-pub fn at(v: &Value, path: &[&str]) -> Value {
-    match path.split_last() {
-        Some((&"*", head)) => crate::stats::rating_count(head.iter().fold(v, |v, k| &v[*k])),
-        _ => path.iter().fold(v, |v, k| &v[*k]).clone(),
-    }
-}
+/// A breakdown sheet's rows: id, name (None when unknown or on a sheet without names),
+/// figures.
+type Rows<'a> = Vec<(Value, Option<&'a str>, &'a Figures)>;
 
-/// The sheets of the workbook: title, the group's key in the document, its id column, and
-/// whether it has names.
-const SHEETS: [(&str, &str, &str, &str, bool); 4] = [
-    ("Lĩnh vực", "services", "id", "Mã / ID", true),
-    ("Quầy", "counters", "id", "Số quầy / No.", true),
-    ("Cán bộ", "clerks", "id", "Mã cán bộ / Staff ID", true),
-    ("Theo giờ", "hours", "hour", "Giờ / Hour", false),
-];
+/// The breakdown sheets of the workbook: title, id column header, whether it has names,
+/// and its rows.
+fn sheets(doc: &StatsDoc) -> [(&'static str, &'static str, bool, Rows<'_>); 4] {
+    [
+        (
+            "Lĩnh vực",
+            "Mã / ID",
+            true,
+            doc.services
+                .iter()
+                .map(|g| (serde_json::json!(g.id), g.name.as_deref(), &g.figures))
+                .collect(),
+        ),
+        (
+            "Quầy",
+            "Số quầy / No.",
+            true,
+            doc.counters
+                .iter()
+                .map(|g| (serde_json::json!(g.id), g.name.as_deref(), &g.figures))
+                .collect(),
+        ),
+        (
+            "Cán bộ",
+            "Mã cán bộ / Staff ID",
+            true,
+            doc.clerks
+                .iter()
+                .map(|g| (serde_json::json!(g.id), g.name.as_deref(), &g.figures))
+                .collect(),
+        ),
+        (
+            "Theo giờ",
+            "Giờ / Hour",
+            false,
+            doc.hours
+                .iter()
+                .map(|g| (serde_json::json!(g.hour), None, &g.figures))
+                .collect(),
+        ),
+    ]
+}
 
 /// Cell formats of the workbook.
 struct Formats {
@@ -198,7 +235,7 @@ struct Formats {
 /// The report as an Excel workbook: a summary sheet, one sheet per breakdown (id, name, then
 /// the figures), waits and service times as minutes:seconds, and under every table what each
 /// figure means ([`crate::stats::DEFINITIONS`]).
-pub fn to_xlsx(doc: &Value, centre: &str) -> Result<Vec<u8>, ReportError> {
+pub fn to_xlsx(doc: &StatsDoc, centre: &str) -> Result<Vec<u8>, ReportError> {
     let mut book = Workbook::new();
     let f = Formats {
         header: Format::new()
@@ -214,20 +251,20 @@ pub fn to_xlsx(doc: &Value, centre: &str) -> Result<Vec<u8>, ReportError> {
         let sheet = book.add_worksheet();
         sheet.set_name("Tổng hợp")?;
         sheet.write_string_with_format(0, 0, centre, &title)?;
-        let day = doc["day"].as_str().unwrap_or_default();
+        let day = doc.day.as_deref().unwrap_or_default();
         sheet.write_string(1, 0, format!("Báo cáo ngày / Daily report: {day}"))?;
         sheet.write_string_with_format(3, 0, "Chỉ tiêu / Figure", &f.bold)?;
         sheet.write_string_with_format(3, 1, "Giá trị / Value", &f.bold)?;
-        for (i, (header, path, kind)) in COLUMNS.iter().enumerate() {
+        for (i, (header, value, kind)) in COLUMNS.iter().enumerate() {
             let row = 4 + i as u32;
             sheet.write_string(row, 0, *header)?;
-            write_value(sheet, row, 1, &at(&doc["totals"], path), *kind, &f)?;
+            write_value(sheet, row, 1, value(&doc.totals), *kind, &f)?;
         }
         sheet.set_column_width(0, 44)?;
         sheet.set_column_width(1, 14)?;
         write_definitions(sheet, 4 + COLUMNS.len() as u32 + 1, &f)?;
     }
-    for (name, key, id_key, id_header, named) in SHEETS {
+    for (name, id_header, named, groups) in sheets(doc) {
         let sheet = book.add_worksheet();
         sheet.set_name(name)?;
         let first = if named { 2u16 } else { 1 };
@@ -240,15 +277,15 @@ pub fn to_xlsx(doc: &Value, centre: &str) -> Result<Vec<u8>, ReportError> {
         }
         sheet.set_row_height(0, 48)?;
         let mut rows = 0u32;
-        for (r, group) in doc[key].as_array().into_iter().flatten().enumerate() {
+        for (r, (id, group_name, figures)) in groups.into_iter().enumerate() {
             let row = 1 + r as u32;
             rows = row;
-            write_cell(sheet, row, 0, &group[id_key])?;
-            if named {
-                write_cell(sheet, row, 1, &group["name"])?;
+            write_cell(sheet, row, 0, &id)?;
+            if let Some(n) = group_name {
+                sheet.write_string(row, 1, n)?;
             }
-            for (c, (_, path, kind)) in COLUMNS.iter().enumerate() {
-                write_value(sheet, row, first + c as u16, &at(group, path), *kind, &f)?;
+            for (c, (_, value, kind)) in COLUMNS.iter().enumerate() {
+                write_value(sheet, row, first + c as u16, value(figures), *kind, &f)?;
             }
         }
         sheet.set_column_width(0, if named { 16 } else { 8 })?;
@@ -277,22 +314,26 @@ fn write_definitions(
     Ok(())
 }
 
-/// A figure: durations as a fraction of a day with a minutes:seconds format.
+/// A figure: durations as a fraction of a day with a minutes:seconds format; None is an
+/// empty cell.
 fn write_value(
     sheet: &mut rust_xlsxwriter::Worksheet,
     row: u32,
     col: u16,
-    v: &Value,
+    v: Option<f64>,
     kind: Kind,
     f: &Formats,
 ) -> Result<(), XlsxError> {
-    match (kind, v.as_f64()) {
+    match (kind, v) {
         (Kind::Duration, Some(secs)) => {
             sheet.write_number_with_format(row, col, secs / 86_400.0, &f.duration)?;
-            Ok(())
         }
-        _ => write_cell(sheet, row, col, v),
+        (_, Some(n)) => {
+            sheet.write_number(row, col, n)?;
+        }
+        (_, None) => {}
     }
+    Ok(())
 }
 
 pub fn write_cell(

@@ -20,6 +20,11 @@ use crate::domain::ids::{CounterId, ServiceId, StaffId};
 use crate::domain::spec::CentreSpec;
 use crate::domain::Envelope;
 
+mod doc;
+pub use doc::{
+    ByScore, ClerkFigures, CounterFigures, Figures, HourFigures, ServiceFigures, StatsDoc, Summary,
+};
+
 /// Counts and samples of one group (the whole day, a service, a counter, a clerk, an hour).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Acc {
@@ -255,54 +260,63 @@ impl DayStats {
 
     /// The stats document of API.md.
     /// `longest` holds the longest current wait per service (today only; empty for past days).
-    pub fn to_json(&self, spec: &CentreSpec, longest: &BTreeMap<ServiceId, u32>) -> Value {
+    pub fn doc(&self, spec: &CentreSpec, longest: &BTreeMap<ServiceId, u32>) -> StatsDoc {
         let mut totals = self.totals.clone();
         totals.waiting = self.waiting.values().map(|w| (*w).max(0) as u32).sum();
         totals.longest_wait_s = longest.values().max().copied();
-        let services: Vec<Value> = spec
+        let services = spec
             .services
             .iter()
             .map(|s| {
                 let mut acc = self.services.get(&s.id).cloned().unwrap_or_default();
                 acc.waiting = self.waiting.get(&s.id).map_or(0, |w| (*w).max(0) as u32);
                 acc.longest_wait_s = longest.get(&s.id).copied();
-                with_id(json!(s.id), &acc)
+                ServiceFigures {
+                    id: s.id.clone(),
+                    name: None,
+                    figures: Figures::of(&acc),
+                }
             })
             .collect();
-        let counters: Vec<Value> = spec
+        let counters = spec
             .counters
             .iter()
-            .map(|c| {
-                with_id(
-                    json!(c.id),
-                    &self.counters.get(&c.id).cloned().unwrap_or_default(),
-                )
+            .map(|c| CounterFigures {
+                id: c.id,
+                name: None,
+                figures: Figures::of(&self.counters.get(&c.id).cloned().unwrap_or_default()),
             })
             .collect();
-        let clerks: Vec<Value> = self
+        let clerks = self
             .clerks
             .iter()
-            .map(|(k, a)| with_id(json!(k), a))
-            .collect();
-        let hours: Vec<Value> = self
-            .hours
-            .iter()
-            .map(|(h, a)| {
-                let mut v = figures(a);
-                if let Value::Object(m) = &mut v {
-                    m.insert("hour".into(), json!(h));
-                }
-                v
+            .map(|(k, a)| ClerkFigures {
+                id: k.clone(),
+                name: None,
+                figures: Figures::of(a),
             })
             .collect();
-        json!({
-            "day": self.day,
-            "totals": figures(&totals),
-            "services": services,
-            "counters": counters,
-            "clerks": clerks,
-            "hours": hours,
-        })
+        let hours = self
+            .hours
+            .iter()
+            .map(|(h, a)| HourFigures {
+                hour: *h,
+                figures: Figures::of(a),
+            })
+            .collect();
+        StatsDoc {
+            day: self.day.map(|d| d.to_string()),
+            totals: Figures::of(&totals),
+            services,
+            counters,
+            clerks,
+            hours,
+        }
+    }
+
+    /// [`DayStats::doc`] as a JSON value.
+    pub fn to_json(&self, spec: &CentreSpec, longest: &BTreeMap<ServiceId, u32>) -> Value {
+        serde_json::to_value(self.doc(spec, longest)).unwrap_or(Value::Null)
     }
 }
 
@@ -320,140 +334,61 @@ fn groups<'a>(
     }
 }
 
-fn with_id(id: Value, acc: &Acc) -> Value {
-    let mut v = figures(acc);
-    if let Value::Object(m) = &mut v {
-        m.insert("id".into(), id);
-    }
-    v
-}
-
-/// avg / p50 / p90 / max of a sample (nearest rank), or null when empty.
-pub fn summary(xs: &[u32]) -> Value {
-    if xs.is_empty() {
-        return Value::Null;
-    }
-    let mut v = xs.to_vec();
-    v.sort_unstable();
-    let rank = |p: f64| v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
-    let sum: u64 = v.iter().map(|x| u64::from(*x)).sum();
-    json!({
-        "avg": (sum as f64 / v.len() as f64).round() as u64,
-        "p50": rank(0.5),
-        "p90": rank(0.9),
-        "max": v[v.len() - 1],
-    })
-}
-
-fn pct(part: u32, whole: u32) -> Value {
-    if whole == 0 {
-        Value::Null
-    } else {
-        json!((1000.0 * f64::from(part) / f64::from(whole)).round() / 10.0)
-    }
-}
-
-fn by_score(r: &[u32; 4]) -> Value {
-    json!({"1": r[0], "2": r[1], "3": r[2], "4": r[3]})
-}
-
-/// The number of ratings in a `{"1": n, …, "4": n}` object of a FIGURES document.
-pub fn rating_count(v: &Value) -> Value {
-    match v.as_object() {
-        Some(m) => json!(m.values().filter_map(Value::as_u64).sum::<u64>()),
-        None => Value::Null,
-    }
-}
-
-/// The FIGURES object of API.md.
-pub fn figures(a: &Acc) -> Value {
-    let rated: u32 = a.ratings.iter().sum();
-    json!({
-        "issued": a.issued, "called": a.called, "served": a.served, "no_show": a.no_show,
-        "cancelled": a.cancelled, "transferred": a.transferred, "expired": a.expired,
-        "waiting": a.waiting,
-        "wait_s": summary(&a.waits),
-        "service_s": summary(&a.service_times),
-        "on_time_pct": pct(a.on_time, a.waits.len() as u32),
-        "ratings": by_score(&a.ratings),
-        "ratings_counter": by_score(&a.ratings_counter),
-        "ratings_phone": by_score(&a.ratings_phone),
-        "satisfaction_pct": pct(a.ratings[2] + a.ratings[3], rated),
-        "longest_wait_s": a.longest_wait_s,
-    })
-}
-
 /// A duration in seconds as `h:mm:ss`, which Excel reads as a duration (a bare `m:ss` such as
 /// `15:40` would be read as a time of day, 15 h 40).
-pub fn hms(secs: &Value) -> String {
-    match secs.as_u64() {
-        Some(s) => format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60),
-        None => String::new(),
-    }
+pub fn hms(secs: u64) -> String {
+    format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 /// The daily report as CSV (UTF-8 with a BOM, so Excel opens the Vietnamese right): one row
 /// per group, the same figures as the stats document, waits and service times as `h:mm:ss`.
-pub fn to_csv(doc: &Value) -> String {
+pub fn to_csv(doc: &StatsDoc) -> String {
     let mut out = String::from("\u{feff}Phân loại,Mã,Tên,Số phát,Đã gọi,Đã phục vụ,Vắng mặt,Hủy,Chuyển,Hết hạn,Đang chờ,Chờ TB,Chờ trung vị,Chờ p90,Chờ lâu nhất,Phục vụ TB,Đúng hạn %,Rất hài lòng,Hài lòng,Bình thường,Không hài lòng,Hài lòng %,Đánh giá tại quầy,Đánh giá qua điện thoại\n");
-    let mut row = |section: &str, id: &Value, f: &Value| {
-        let n = |k: &str| f.get(k).map_or(String::new(), cell);
-        let w = |k: &str| {
-            f.get("wait_s")
-                .and_then(|w| w.get(k))
-                .map_or(String::new(), hms)
-        };
-        let s = f
-            .get("service_s")
-            .and_then(|w| w.get("avg"))
-            .map_or(String::new(), hms);
-        let r = |k: &str| {
-            f.get("ratings")
-                .and_then(|r| r.get(k))
-                .map_or(String::new(), cell)
-        };
+    let mut row = |section: &str, id: &Value, name: Option<&str>, f: &Figures| {
+        let n = |v: u32| v.to_string();
+        let p = |v: Option<f64>| cell(&json!(v));
+        let w = |k: fn(&Summary) -> u64| f.wait_s.as_ref().map_or(String::new(), |s| hms(k(s)));
         let cols = [
             section.to_string(),
             cell(id),
-            f.get("name").map_or(String::new(), cell),
-            n("issued"),
-            n("called"),
-            n("served"),
-            n("no_show"),
-            n("cancelled"),
-            n("transferred"),
-            n("expired"),
-            n("waiting"),
-            w("avg"),
-            w("p50"),
-            w("p90"),
-            w("max"),
-            s,
-            n("on_time_pct"),
-            r("4"),
-            r("3"),
-            r("2"),
-            r("1"),
-            n("satisfaction_pct"),
-            f.get("ratings_counter")
-                .map_or(String::new(), |r| cell(&rating_count(r))),
-            f.get("ratings_phone")
-                .map_or(String::new(), |r| cell(&rating_count(r))),
+            name.map_or(String::new(), crate::csv::cell),
+            n(f.issued),
+            n(f.called),
+            n(f.served),
+            n(f.no_show),
+            n(f.cancelled),
+            n(f.transferred),
+            n(f.expired),
+            n(f.waiting),
+            w(|s| s.avg),
+            w(|s| u64::from(s.p50)),
+            w(|s| u64::from(s.p90)),
+            w(|s| u64::from(s.max)),
+            f.service_s.as_ref().map_or(String::new(), |s| hms(s.avg)),
+            p(f.on_time_pct),
+            n(f.ratings.s4),
+            n(f.ratings.s3),
+            n(f.ratings.s2),
+            n(f.ratings.s1),
+            p(f.satisfaction_pct),
+            n(f.ratings_counter.total()),
+            n(f.ratings_phone.total()),
         ];
         out.push_str(&cols.join(","));
         out.push('\n');
     };
-    row("Tổng", &json!(doc["day"]), &doc["totals"]);
-    for (section, key) in [
-        ("Lĩnh vực", "services"),
-        ("Quầy", "counters"),
-        ("Cán bộ", "clerks"),
-        ("Giờ", "hours"),
-    ] {
-        for f in doc[key].as_array().into_iter().flatten() {
-            let id = if key == "hours" { &f["hour"] } else { &f["id"] };
-            row(section, id, f);
-        }
+    row("Tổng", &json!(doc.day), None, &doc.totals);
+    for g in &doc.services {
+        row("Lĩnh vực", &json!(g.id), g.name.as_deref(), &g.figures);
+    }
+    for g in &doc.counters {
+        row("Quầy", &json!(g.id), g.name.as_deref(), &g.figures);
+    }
+    for g in &doc.clerks {
+        row("Cán bộ", &json!(g.id), g.name.as_deref(), &g.figures);
+    }
+    for g in &doc.hours {
+        row("Giờ", &json!(g.hour), None, &g.figures);
     }
     out
 }

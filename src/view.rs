@@ -1,13 +1,21 @@
-//! What each audience may see. Supervisors see every field of every event. Clerks see
-//! tickets with their ids and every field except personal data (names and phone numbers
-//! citizens left with a booking or a rating). The public (boards, phones, displays) never
-//! sees a ticket id (it is its holder's capability), a rating comment, a booking code or
-//! personal data.
+//! What each audience may see, as allow-list types: a field of a ticket or an event reaches
+//! an audience only once its view type lists it ([`ticket`](self::ticket) and
+//! [`event`](mod@self::event) modules). Supervisors see every field of every event.
+//! Clerks see tickets with their ids and every field except personal data (names and phone
+//! numbers citizens left with a booking or a rating). The public (boards, phones, displays)
+//! never sees a ticket id (it is its holder's capability), a rating comment, a booking code
+//! or personal data.
 
-use serde_json::{json, Map, Value};
+pub mod event;
+pub mod ticket;
+
+use serde_json::Value;
 
 use crate::domain::event::Event;
-use crate::domain::ticket::Ticket;
+use crate::domain::ticket::Ticket as DomainTicket;
+
+pub use event::{EventView, PublicEvent, StaffEvent, SupervisorEvent};
+pub use ticket::{PublicTicket, StaffTicket, TicketView};
 
 /// Who is looking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,126 +34,53 @@ impl Audience {
     }
 }
 
-/// A ticket as the API shows it.
-pub fn ticket(t: &Ticket, audience: Audience) -> Value {
-    let mut v = json!({
-        "number": t.number,
-        "service": t.service,
-        "priority": t.priority,
-        "status": t.status,
-        "issued_at": t.issued_at,
-        "called_at": t.called_at,
-        "finished_at": t.finished_at,
-        "counter": t.counter,
-        "clerk": t.clerk,
-        "recalls": t.recalls,
-        "waiting_ahead": t.waiting_ahead,
-        "eta_s": t.eta_s,
-    });
-    if let Value::Object(m) = &mut v {
-        if audience.is_staff() {
-            m.insert("id".into(), json!(t.id));
-            if let Some(b) = &t.booking {
-                m.insert("booking".into(), json!(b));
-            }
-        }
-        if t.remote {
-            m.insert("remote".into(), json!(true));
-        }
-        // An appointment ticket's slot: the kiosk shows and prints its time.
-        if let Some(start) = t.slot_start {
-            m.insert("slot_start".into(), json!(start));
-        }
-    }
-    v
+/// A ticket as `audience` sees it, as a JSON value for answers assembled with `json!` and
+/// extended with keys of their own. The typed view is [`TicketView::of`].
+pub fn ticket(t: &DomainTicket, audience: Audience) -> Value {
+    to_value(&TicketView::of(t, audience))
 }
 
-/// A ticket for its own holder (who has the id): the full view.
-pub fn own_ticket(t: &Ticket) -> Value {
-    ticket(t, Audience::Staff)
+/// A ticket for its own holder (who has the id): the full view, as a JSON value (see
+/// [`ticket`]). The typed view is [`StaffTicket::new`].
+pub fn own_ticket(t: &DomainTicket) -> Value {
+    to_value(&StaffTicket::new(t))
 }
 
 /// An event as the audience may see it.
-pub fn event(e: &Event, audience: Audience) -> Value {
-    let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
-    let Value::Object(m) = &mut v else {
-        return v;
-    };
-    if let Some(t) = e.ticket() {
-        m.insert("ticket".into(), ticket(t, audience));
-    }
-    // A remote ticket's phone tag exists for the journal's per-phone count only.
-    m.remove("client");
-    match audience {
-        Audience::Public => redact(e, m),
-        Audience::Staff => redact_personal(e, m),
-        Audience::Supervisor => {}
-    }
-    v
+pub fn event(e: &Event, audience: Audience) -> EventView<'_> {
+    EventView::of(e, audience)
 }
 
 /// Whether an event carries personal data (so supervisors need their own copy of it).
+/// Exhaustive, so that a new kind of event is classified before it compiles.
 pub fn has_personal_data(e: &Event) -> bool {
+    let personal =
+        |name: &Option<String>, phone: &Option<String>| name.is_some() || phone.is_some();
     match e {
-        Event::BookingCreated { booking } => booking.name.is_some() || booking.phone.is_some(),
-        Event::DayStarted { bookings, .. } => bookings
-            .iter()
-            .any(|b| b.name.is_some() || b.phone.is_some()),
+        Event::BookingCreated { booking } => personal(&booking.name, &booking.phone),
+        Event::DayStarted { bookings, .. } => bookings.iter().any(|b| personal(&b.name, &b.phone)),
         Event::Rating(r) => r.phone.is_some(),
-        _ => false,
+        Event::TicketIssued { .. }
+        | Event::TicketCalled { .. }
+        | Event::TicketRecalled { .. }
+        | Event::TicketFinished { .. }
+        | Event::TicketNoShow { .. }
+        | Event::TicketRequeued { .. }
+        | Event::TicketTransferred { .. }
+        | Event::TicketCancelled { .. }
+        | Event::TicketExpired { .. }
+        | Event::CounterStatus { .. }
+        | Event::ClerkLogin { .. }
+        | Event::DossierStats(_)
+        | Event::BookingCancelled { .. }
+        | Event::Alert(_)
+        | Event::AlertCleared { .. }
+        | Event::PersonalDataPurged { .. } => false,
     }
 }
 
-/// What a clerk may not see: names and phone numbers.
-fn redact_personal(e: &Event, m: &mut Map<String, Value>) {
-    let strip = |b: &mut Value| {
-        if let Value::Object(b) = b {
-            b.remove("name");
-            b.remove("phone");
-        }
-    };
-    match e {
-        Event::BookingCreated { .. } => {
-            if let Some(b) = m.get_mut("booking") {
-                strip(b);
-            }
-        }
-        Event::DayStarted { .. } => {
-            if let Some(Value::Array(list)) = m.get_mut("bookings") {
-                list.iter_mut().for_each(strip);
-            }
-        }
-        Event::Rating(_) => {
-            m.remove("phone");
-        }
-        _ => {}
-    }
-}
-
-fn redact(e: &Event, m: &mut Map<String, Value>) {
-    match e {
-        Event::TicketIssued { .. } => {
-            m.remove("booking");
-        }
-        Event::Rating(_) => {
-            m.remove("ticket");
-            m.remove("comment");
-            m.remove("phone");
-        }
-        Event::BookingCreated { booking } => {
-            m.clear();
-            m.insert("type".into(), json!("booking_created"));
-            m.insert("service".into(), json!(booking.service));
-            m.insert("start".into(), json!(booking.start));
-        }
-        Event::BookingCancelled { .. } => {
-            m.remove("code");
-        }
-        Event::DayStarted { .. } => {
-            m.remove("bookings");
-            m.remove("counters");
-            m.remove("dossier");
-        }
-        _ => {}
-    }
+/// A view as a JSON value. The views are structs and enums with string keys, chrono and
+/// serde-derived fields only, which `serde_json` always serialises.
+fn to_value(v: &impl serde::Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }

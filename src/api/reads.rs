@@ -15,6 +15,7 @@ use super::tickets::run;
 use super::{openapi, AppState};
 use crate::domain::Command;
 use crate::read::history::model_of_day;
+use crate::stats::StatsDoc;
 use crate::view::{self, Audience};
 
 /// 200 while the writer beats (`heartbeat.rs`); 503 `unavailable` once it has stopped or
@@ -125,7 +126,7 @@ pub struct DayQuery {
 }
 
 /// Today's figures from memory; a past day's from its journal.
-fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
+fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<StatsDoc> {
     let current = app.read.current();
     let today = current.day();
     let now = now(app);
@@ -142,7 +143,7 @@ fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
             *e = (*e).max(wait);
         }
     }
-    let mut doc = model.stats().to_json(&app.spec, &longest);
+    let mut doc = model.stats().doc(&app.spec, &longest);
     crate::report::add_names(
         &mut doc,
         &app.spec,
@@ -155,7 +156,7 @@ fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
 }
 
 /// [`day_stats`] off the async workers (a past day replays its journal file).
-async fn day_stats_off_workers(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
+async fn day_stats_off_workers(app: &AppState, day: Option<NaiveDate>) -> ApiResult<StatsDoc> {
     let app = app.clone();
     tokio::task::spawn_blocking(move || day_stats(&app, day))
         .await
@@ -189,7 +190,7 @@ pub fn attachment(
     security(("bearer" = [])),
     params(DayQuery),
     responses(
-        (status = 200, body = openapi::Stats),
+        (status = 200, body = StatsDoc),
         (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
         (status = 404, description = "`not_found`: no journal for that day", body = openapi::ErrorBody),
         (status = 503, description = "`unavailable`: the journal cannot be read", body = openapi::ErrorBody),
@@ -199,7 +200,7 @@ pub async fn stats(
     State(app): State<AppState>,
     who: Principal,
     Query(q): Query<DayQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<StatsDoc>> {
     who.require_supervisor()?;
     Ok(Json(day_stats_off_workers(&app, q.day).await?))
 }
@@ -224,7 +225,7 @@ pub async fn daily_csv(
 ) -> ApiResult<Response> {
     who.require_supervisor()?;
     let doc = day_stats_off_workers(&app, q.day).await?;
-    let day = doc["day"].as_str().unwrap_or("day");
+    let day = doc.day.as_deref().unwrap_or("day");
     let name = format!("xephang-{day}.csv");
     Ok(attachment(CSV, &name, crate::stats::to_csv(&doc)))
 }
@@ -251,7 +252,7 @@ pub async fn daily_xlsx(
     let app2 = app.clone();
     let (day, bytes) = tokio::task::spawn_blocking(move || {
         let doc = day_stats(&app2, q.day)?;
-        let day = doc["day"].as_str().unwrap_or("day").to_string();
+        let day = doc.day.clone().unwrap_or_else(|| "day".into());
         crate::report::to_xlsx(&doc, &app2.spec.name)
             .map(|b| (day, b))
             .map_err(|e| ApiError::unavailable(&e.to_string()))

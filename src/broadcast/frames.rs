@@ -4,11 +4,26 @@
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
-use serde_json::{json, Value};
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::domain::ids::TicketId;
 use crate::domain::{Envelope, Event};
-use crate::view::{self, Audience};
+use crate::view::{self, Audience, EventView};
+
+/// The `event` frame of API.md: an event as one audience sees it, and every service's queue
+/// in brief when the event moves a queue.
+#[derive(Serialize)]
+struct EventFrame<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    seq: u64,
+    at: DateTime<FixedOffset>,
+    event: EventView<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    services: Option<&'a Value>,
+}
 
 /// One event, serialised once per audience.
 #[derive(Debug)]
@@ -37,19 +52,17 @@ impl Frame {
                 env.event,
                 Event::CounterStatus { .. } | Event::ClerkLogin { .. }
             );
+        let services = ticket_event.then_some(queue);
         let make = |a: Audience| {
-            let mut v = json!({
-                "type": "event",
-                "seq": env.seq,
-                "at": env.at,
-                "event": view::event(&env.event, a),
-            });
-            if ticket_event {
-                if let Value::Object(m) = &mut v {
-                    m.insert("services".into(), queue.clone());
-                }
-            }
-            Utf8Bytes::from(v.to_string())
+            let frame = EventFrame {
+                kind: "event",
+                seq: env.seq,
+                at: env.at,
+                event: view::event(&env.event, a),
+                services,
+            };
+            // Structs and enums with string keys only: serde_json cannot fail on them.
+            Utf8Bytes::from(serde_json::to_string(&frame).unwrap_or_default())
         };
         let staff = make(Audience::Staff);
         let supervisor = if view::has_personal_data(&env.event) {

@@ -243,27 +243,113 @@ impl Event {
 
     /// The `type` tag, for logs.
     pub fn kind(&self) -> &'static str {
+        self.kind_of().as_str()
+    }
+
+    /// Which kind of event this is. Exhaustive: a new variant of [`Event`] needs its
+    /// [`EventKind`], whose own exhaustive matches (its tag, whether it may carry personal
+    /// data) then fail to compile until they say what it is.
+    pub fn kind_of(&self) -> EventKind {
         match self {
-            Event::DayStarted { .. } => "day_started",
-            Event::TicketIssued { .. } => "ticket_issued",
-            Event::TicketCalled { .. } => "ticket_called",
-            Event::TicketRecalled { .. } => "ticket_recalled",
-            Event::TicketFinished { .. } => "ticket_finished",
-            Event::TicketNoShow { .. } => "ticket_no_show",
-            Event::TicketRequeued { .. } => "ticket_requeued",
-            Event::TicketTransferred { .. } => "ticket_transferred",
-            Event::TicketCancelled { .. } => "ticket_cancelled",
-            Event::TicketExpired { .. } => "ticket_expired",
-            Event::CounterStatus { .. } => "counter_status",
-            Event::ClerkLogin { .. } => "clerk_login",
-            Event::Rating(_) => "rating",
-            Event::DossierStats(_) => "dossier_stats",
-            Event::BookingCreated { .. } => "booking_created",
-            Event::BookingCancelled { .. } => "booking_cancelled",
-            Event::Alert(_) => "alert",
-            Event::AlertCleared { .. } => "alert_cleared",
-            Event::PersonalDataPurged { .. } => "personal_data_purged",
+            Event::DayStarted { .. } => EventKind::DayStarted,
+            Event::TicketIssued { .. } => EventKind::TicketIssued,
+            Event::TicketCalled { .. } => EventKind::TicketCalled,
+            Event::TicketRecalled { .. } => EventKind::TicketRecalled,
+            Event::TicketFinished { .. } => EventKind::TicketFinished,
+            Event::TicketNoShow { .. } => EventKind::TicketNoShow,
+            Event::TicketRequeued { .. } => EventKind::TicketRequeued,
+            Event::TicketTransferred { .. } => EventKind::TicketTransferred,
+            Event::TicketCancelled { .. } => EventKind::TicketCancelled,
+            Event::TicketExpired { .. } => EventKind::TicketExpired,
+            Event::CounterStatus { .. } => EventKind::CounterStatus,
+            Event::ClerkLogin { .. } => EventKind::ClerkLogin,
+            Event::Rating(_) => EventKind::Rating,
+            Event::DossierStats(_) => EventKind::DossierStats,
+            Event::BookingCreated { .. } => EventKind::BookingCreated,
+            Event::BookingCancelled { .. } => EventKind::BookingCancelled,
+            Event::Alert(_) => EventKind::Alert,
+            Event::AlertCleared { .. } => EventKind::AlertCleared,
+            Event::PersonalDataPurged { .. } => EventKind::PersonalDataPurged,
         }
+    }
+}
+
+/// The kinds of [`Event`], without their data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    DayStarted,
+    TicketIssued,
+    TicketCalled,
+    TicketRecalled,
+    TicketFinished,
+    TicketNoShow,
+    TicketRequeued,
+    TicketTransferred,
+    TicketCancelled,
+    TicketExpired,
+    CounterStatus,
+    ClerkLogin,
+    Rating,
+    DossierStats,
+    BookingCreated,
+    BookingCancelled,
+    Alert,
+    AlertCleared,
+    PersonalDataPurged,
+}
+
+impl EventKind {
+    /// Every kind (to read a tag back; a kind missing here reads back as unknown).
+    pub const ALL: [EventKind; 19] = [
+        EventKind::DayStarted,
+        EventKind::TicketIssued,
+        EventKind::TicketCalled,
+        EventKind::TicketRecalled,
+        EventKind::TicketFinished,
+        EventKind::TicketNoShow,
+        EventKind::TicketRequeued,
+        EventKind::TicketTransferred,
+        EventKind::TicketCancelled,
+        EventKind::TicketExpired,
+        EventKind::CounterStatus,
+        EventKind::ClerkLogin,
+        EventKind::Rating,
+        EventKind::DossierStats,
+        EventKind::BookingCreated,
+        EventKind::BookingCancelled,
+        EventKind::Alert,
+        EventKind::AlertCleared,
+        EventKind::PersonalDataPurged,
+    ];
+
+    /// The `type` tag of events of this kind in the journal and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::DayStarted => "day_started",
+            EventKind::TicketIssued => "ticket_issued",
+            EventKind::TicketCalled => "ticket_called",
+            EventKind::TicketRecalled => "ticket_recalled",
+            EventKind::TicketFinished => "ticket_finished",
+            EventKind::TicketNoShow => "ticket_no_show",
+            EventKind::TicketRequeued => "ticket_requeued",
+            EventKind::TicketTransferred => "ticket_transferred",
+            EventKind::TicketCancelled => "ticket_cancelled",
+            EventKind::TicketExpired => "ticket_expired",
+            EventKind::CounterStatus => "counter_status",
+            EventKind::ClerkLogin => "clerk_login",
+            EventKind::Rating => "rating",
+            EventKind::DossierStats => "dossier_stats",
+            EventKind::BookingCreated => "booking_created",
+            EventKind::BookingCancelled => "booking_cancelled",
+            EventKind::Alert => "alert",
+            EventKind::AlertCleared => "alert_cleared",
+            EventKind::PersonalDataPurged => "personal_data_purged",
+        }
+    }
+
+    /// The kind whose `type` tag is `tag`, if any.
+    pub fn from_tag(tag: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == tag)
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
 
 /// Where a ticket is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Waiting,

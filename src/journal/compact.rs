@@ -14,10 +14,11 @@
 //! file. Readers never see a partial file, and `journal::days` never lists a `.tmp`. The open
 //! day's file (the only one ever appended to) is never touched.
 //!
-//! Cost: scanning is cheap (only lines of [`PERSONAL_KINDS`] are decoded), but a first run
-//! over months of files rewrites, checks and fsyncs each of them (90 files of 2 MB: 4.4 s
-//! for the first run, 0.3 s for the daily scan, release build; `cargo bench --bench purge`), so
-//! the engine runs it on a thread of its own ([`Background`]), never on the writer's.
+//! Cost: scanning is cheap (only lines of the kinds [`may_carry_personal_data`] names are
+//! decoded, their kind read from the tag without decoding), but a first run over months of
+//! files rewrites, checks and fsyncs each of them (90 files of 2 MB: 4.4 s for the first run,
+//! 0.3 s for the daily scan, release build; `cargo bench --bench purge`), so the engine runs
+//! it on a thread of its own ([`Background`]), never on the writer's.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -31,7 +32,8 @@ use chrono::NaiveDate;
 
 use super::JournalError;
 use super::{day_path, days, decode_line, encode_line, io_err, parse_bytes, sync_dir};
-use crate::domain::personal::{blank_event, PERSONAL_KINDS};
+use crate::domain::event::EventKind;
+use crate::domain::personal::{blank_event, may_carry_personal_data};
 
 /// Appended to a day file's name for the new content before it is renamed over the file.
 pub const TMP_SUFFIX: &str = ".tmp";
@@ -138,7 +140,10 @@ pub(crate) fn compacted(
         };
         let line = &rest[..nl];
         let is_last = offset + nl + 1 >= bytes.len();
-        let personal = line_kind(line).is_none_or(|k| PERSONAL_KINDS.contains(&k));
+        // A line of a kind that may carry personal data, or of no kind known, is decoded.
+        let personal = line_kind(line)
+            .and_then(EventKind::from_tag)
+            .is_none_or(may_carry_personal_data);
         if personal || is_last {
             match decode_line(line) {
                 Ok(mut env) => {

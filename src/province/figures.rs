@@ -10,19 +10,19 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use deadpool_postgres::Pool;
 use rust_xlsxwriter::{Format, Workbook};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::centres::Live;
 use super::db::{self, DbError};
 use crate::read::ReadModel;
-use crate::report::{at, write_cell, COLUMNS};
-use crate::stats::{figures, Acc, DayStats};
+use crate::report::COLUMNS;
+use crate::stats::{Acc, DayStats, Figures, StatsDoc};
 
 /// One centre's figures of one day.
 pub struct CentreDay {
     pub stats: DayStats,
     /// The stats document of API.md (what the lobby's `/api/v1/stats?day=` answers).
-    pub doc: Value,
+    pub doc: StatsDoc,
 }
 
 /// The figures of `day` for a centre; None when the hub holds no event of that day.
@@ -41,7 +41,7 @@ pub async fn centre_day(
     }
     let replayed = model.rebuilt(day, &events, live.now());
     let stats = replayed.stats().clone();
-    let doc = stats.to_json(&live.spec, &BTreeMap::new());
+    let doc = stats.doc(&live.spec, &BTreeMap::new());
     Ok(Some(CentreDay { stats, doc }))
 }
 
@@ -56,7 +56,7 @@ pub fn today(model: &Arc<ReadModel>, live: &Live) -> CentreDay {
         *e = (*e).max(wait);
     }
     let stats = model.stats().clone();
-    let doc = stats.to_json(&live.spec, &longest);
+    let doc = stats.doc(&live.spec, &longest);
     CentreDay { stats, doc }
 }
 
@@ -79,36 +79,57 @@ fn merge(a: &mut Acc, b: &Acc) {
     }
 }
 
-/// `{"day","totals":{FIGURES},"centres":[{"id","name",FIGURES}]}` of `day` over `centres`.
+/// The province's figures of a day: the totals merged from the centres' samples, then each
+/// centre's totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProvinceDoc {
+    pub day: NaiveDate,
+    pub totals: Figures,
+    pub centres: Vec<CentreFigures>,
+}
+
+/// A centre's totals of the day, with its id and name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CentreFigures {
+    pub id: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// The [`ProvinceDoc`] of `day` over `centres`.
 pub async fn province_day(
     pool: &Pool,
     centres: &[Arc<Live>],
     day: NaiveDate,
-) -> Result<Value, DbError> {
+) -> Result<ProvinceDoc, DbError> {
     let mut total = Acc::default();
-    let (mut waiting, mut longest) = (0u64, None::<u64>);
+    let (mut waiting, mut longest) = (0u32, None::<u32>);
     let mut rows = Vec::new();
     for live in centres {
         let Some(cd) = centre_day(pool, live, day).await? else {
             continue;
         };
         merge(&mut total, &cd.stats.totals);
-        let t = &cd.doc["totals"];
-        waiting += t["waiting"].as_u64().unwrap_or(0);
-        if let Some(l) = t["longest_wait_s"].as_u64() {
-            longest = Some(longest.map_or(l, |m: u64| m.max(l)));
+        let t = cd.doc.totals;
+        waiting += t.waiting;
+        if let Some(l) = t.longest_wait_s {
+            longest = Some(longest.map_or(l, |m| m.max(l)));
         }
-        let mut row = t.clone();
-        if let Value::Object(m) = &mut row {
-            m.insert("id".into(), json!(live.id));
-            m.insert("name".into(), json!(live.spec.name));
-        }
-        rows.push(row);
+        rows.push(CentreFigures {
+            id: live.id.to_string(),
+            name: live.spec.name.clone(),
+            figures: t,
+        });
     }
-    let mut totals = figures(&total);
-    totals["waiting"] = json!(waiting);
-    totals["longest_wait_s"] = json!(longest);
-    Ok(json!({"day": day, "totals": totals, "centres": rows}))
+    let mut totals = Figures::of(&total);
+    totals.waiting = waiting;
+    totals.longest_wait_s = longest;
+    Ok(ProvinceDoc {
+        day,
+        totals,
+        centres: rows,
+    })
 }
 
 /// The report of `from..=to`: one row per centre and day, then a province total per day.
@@ -148,27 +169,22 @@ pub async fn report_xlsx(
         let doc = province_day(pool, centres, day)
             .await
             .map_err(|x| x.to_string())?;
-        let mut lines: Vec<(String, String, &Value)> = doc["centres"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|c| {
-                (
-                    c["id"].as_str().unwrap_or_default().to_string(),
-                    c["name"].as_str().unwrap_or_default().to_string(),
-                    c,
-                )
-            })
+        let mut lines: Vec<(&str, &str, &Figures)> = doc
+            .centres
+            .iter()
+            .map(|c| (c.id.as_str(), c.name.as_str(), &c.figures))
             .collect();
         let any = !lines.is_empty();
-        lines.push(("*".into(), "Toàn tỉnh / Province".into(), &doc["totals"]));
+        lines.push(("*", "Toàn tỉnh / Province", &doc.totals));
         if any {
             for (id, name, figs) in lines {
                 sheet.write_string(row, 0, day.to_string()).map_err(e)?;
-                sheet.write_string(row, 1, &id).map_err(e)?;
-                sheet.write_string(row, 2, &name).map_err(e)?;
-                for (c, (_, path, _)) in COLUMNS.iter().enumerate() {
-                    write_cell(sheet, row, 3 + c as u16, &at(figs, path)).map_err(e)?;
+                sheet.write_string(row, 1, id).map_err(e)?;
+                sheet.write_string(row, 2, name).map_err(e)?;
+                for (c, (_, value, _)) in COLUMNS.iter().enumerate() {
+                    if let Some(n) = value(figs) {
+                        sheet.write_number(row, 3 + c as u16, n).map_err(e)?;
+                    }
                 }
                 row += 1;
             }

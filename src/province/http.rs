@@ -260,7 +260,7 @@ async fn province_stats(
     State(hub): State<HubState>,
     headers: HeaderMap,
     Query(q): Query<DayQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<figures::ProvinceDoc>> {
     require_province(&hub, &headers, q.token.as_deref())?;
     let day = q.day.unwrap_or_else(|| today(&hub));
     let doc = figures::province_day(&hub.pool, &hub.registry.all(), day)

@@ -158,7 +158,7 @@ fn build(
         let silent = silent(heard, config.silent_alert_s, any_open);
         let mut p = entry;
         p["day"] = json!(model.day());
-        p["figures"] = today.doc["totals"].clone();
+        p["figures"] = json!(today.doc.totals);
         p["alerts"] = lobby_alerts;
         p["silent_s"] = json!(heard);
         p["silent_alert"] = json!(silent);

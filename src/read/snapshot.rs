@@ -15,7 +15,7 @@ use crate::domain::spec::{CentreSpec, Mode, PriorityClass};
 use crate::domain::state::RecentCall;
 use crate::domain::ticket::Ticket;
 use crate::domain::State;
-use crate::view::{self, Audience};
+use crate::view::{Audience, StaffTicket, TicketView};
 
 /// Centre facts that never change while running (shipped to the province hub with the spec).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -223,7 +223,7 @@ impl Snapshot {
                 json!({
                     "id": c.id, "name": c.name, "status": c.status, "services": c.services,
                     "mode": c.mode, "clerk": c.clerk,
-                    "current": c.current.as_ref().map(|t| view::ticket(t, audience)),
+                    "current": c.current.as_ref().map(|t| TicketView::of(t, audience)),
                     "served": c.served,
                 })
             })
@@ -240,12 +240,8 @@ impl Snapshot {
         });
         if audience.is_staff() {
             if let Value::Object(m) = &mut v {
-                let waiting: Vec<Value> = self
-                    .waiting
-                    .iter()
-                    .map(|t| view::ticket(t, Audience::Staff))
-                    .collect();
-                m.insert("waiting".into(), Value::Array(waiting));
+                let waiting: Vec<StaffTicket> = self.waiting.iter().map(StaffTicket::new).collect();
+                m.insert("waiting".into(), json!(waiting));
                 m.insert("alerts".into(), json!(self.alerts));
             }
         }
