@@ -1,0 +1,118 @@
+//! The audience views of `src/view.rs` as HTTP answers carry them: [`TicketView`] and
+//! [`CounterView`] hold the JSON that `view` builds (a ticket or counter as one audience may
+//! see it — the same JSON the WebSocket sends), and [`Ticket`] / [`Counter`] are their
+//! schemas in the OpenAPI document. The views themselves stay `Value`-based here on purpose:
+//! typing them per audience is `src/view.rs`'s own change (issue 13, knot 4); when it lands,
+//! these wrappers become its types and the schemas below go.
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// A ticket as `view::ticket` / `view::own_ticket` shows it (schema: [`Ticket`]).
+#[derive(Serialize, ToSchema, Clone, Debug, PartialEq)]
+#[serde(transparent)]
+#[schema(value_type = Ticket)]
+pub struct TicketView(pub Value);
+
+/// A counter as the snapshot shows it (schema: [`Counter`]).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+#[serde(transparent)]
+#[schema(value_type = Counter)]
+pub struct CounterView(pub Value);
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Waiting,
+    Called,
+    Done,
+    NoShow,
+    Transferred,
+    Cancelled,
+    Expired,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum CounterState {
+    Open,
+    Paused,
+    Closed,
+}
+
+/// A ticket. `id` is absent for public and display viewers; `waiting_ahead` and `eta_s` are
+/// null unless waiting.
+#[derive(ToSchema)]
+pub struct Ticket {
+    pub id: Option<String>,
+    pub number: String,
+    pub service: String,
+    pub priority: Option<String>,
+    pub status: TicketStatus,
+    pub issued_at: DateTime<FixedOffset>,
+    pub called_at: Option<DateTime<FixedOffset>>,
+    pub finished_at: Option<DateTime<FixedOffset>>,
+    pub counter: Option<u32>,
+    /// Staff id of the clerk who called it.
+    pub clerk: Option<String>,
+    pub recalls: u32,
+    pub waiting_ahead: Option<u32>,
+    pub eta_s: Option<u64>,
+    /// Booking code (staff only), when the ticket came from a check-in.
+    pub booking: Option<String>,
+    /// Present (true) on tickets taken from home.
+    pub remote: Option<bool>,
+    /// An appointment ticket's slot.
+    pub slot_start: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(ToSchema)]
+pub struct ClerkRef {
+    pub id: String,
+    pub name: String,
+    pub photo: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct Counter {
+    pub id: u32,
+    pub name: String,
+    pub status: CounterState,
+    pub services: Vec<String>,
+    pub mode: String,
+    pub clerk: Option<ClerkRef>,
+    pub current: Option<Ticket>,
+    pub served: u32,
+}
+
+/// A ticket as its holder sees it (issue, check-in, remote ticket, look-up, cancel,
+/// requeue): the full view and the address of its phone page.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct OwnTicket {
+    #[serde(flatten)]
+    pub ticket: TicketView,
+    /// The address of its phone page, what its QR code encodes.
+    pub url: String,
+    /// `GET /api/v1/tickets/{id}` only: whether it was rated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rated: Option<bool>,
+    /// Issue and check-in answers of a kiosk with a `printer` only: the daemon prints it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub print: Option<TicketPrint>,
+}
+
+/// How a kiosk's ticket is printed by the daemon (src/print).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct TicketPrint {
+    /// `daemon`.
+    pub by: &'static str,
+    /// The kiosk (device name) whose printer prints it.
+    pub printer: String,
+    /// `queued` (the outcome follows as a `print` frame on the kiosk's WebSocket) or
+    /// `failed` (known at once: the printer is down or its queue is full).
+    pub state: &'static str,
+    /// Why it failed: `paper_out`, `offline`, `queue_full`, …
+    pub reason: Option<&'static str>,
+}
