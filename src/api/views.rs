@@ -116,3 +116,88 @@ pub struct TicketPrint {
     /// Why it failed: `paper_out`, `offline`, `queue_full`, …
     pub reason: Option<&'static str>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
+    use crate::domain::ticket::{Status, Ticket as Stored};
+    use crate::view::{self, Audience};
+
+    /// The property names of a schema.
+    fn properties<T: utoipa::PartialSchema>() -> Vec<String> {
+        let schema = serde_json::to_value(T::schema()).expect("schema");
+        let props = schema["properties"].as_object().expect("properties");
+        props.keys().cloned().collect()
+    }
+
+    fn every_field_set() -> Stored {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-02T08:00:00+07:00").expect("time");
+        Stored {
+            id: TicketId(ulid::Ulid::nil()),
+            number: "1001".into(),
+            service: ServiceId("hotich".into()),
+            origin: ServiceId("hotich".into()),
+            priority: Some("elderly".into()),
+            status: Status::Called,
+            issued_at: at,
+            called_at: Some(at),
+            first_called_at: Some(at),
+            finished_at: Some(at),
+            counter: Some(CounterId(1)),
+            clerk: Some(StaffId("nv01".into())),
+            recalls: 1,
+            order: 1,
+            slot_start: Some(at),
+            booking: Some(BookingCode("K7P2QX".into())),
+            remote: true,
+            waiting_ahead: Some(2),
+            eta_s: Some(60),
+        }
+    }
+
+    /// The Value-based view (src/view.rs) and its schema [`Ticket`] name the same keys: every
+    /// key any audience gets is documented, and every documented key is sent to some audience.
+    #[test]
+    fn the_ticket_schema_names_exactly_the_views_keys() {
+        let documented = properties::<Ticket>();
+        let t = every_field_set();
+        let full = view::own_ticket(&t);
+        let keys: Vec<String> = full.as_object().expect("object").keys().cloned().collect();
+        for k in &keys {
+            assert!(
+                documented.contains(k),
+                "`{k}` is sent but not in the schema"
+            );
+        }
+        for k in &documented {
+            assert!(keys.contains(k), "`{k}` is in the schema but never sent");
+        }
+        let public = view::ticket(&t, Audience::Public);
+        for k in public.as_object().expect("object").keys() {
+            assert!(
+                documented.contains(k),
+                "`{k}` (public) is not in the schema"
+            );
+        }
+    }
+
+    /// An own ticket's answer: the view's keys, `url`, and `rated` / `print` only when set.
+    #[test]
+    fn an_own_ticket_adds_url_and_only_the_fields_it_has() {
+        let t = every_field_set();
+        let mut answer = OwnTicket {
+            ticket: TicketView(view::own_ticket(&t)),
+            url: "http://x/t/1".into(),
+            rated: None,
+            print: None,
+        };
+        let v = serde_json::to_value(&answer).expect("json");
+        assert_eq!(v["url"], "http://x/t/1");
+        assert_eq!(v["number"], "1001");
+        assert!(v.get("rated").is_none() && v.get("print").is_none(), "{v}");
+        answer.rated = Some(false);
+        let v = serde_json::to_value(&answer).expect("json");
+        assert_eq!(v["rated"], false);
+    }
+}
