@@ -3,11 +3,11 @@
 
 use axum::extract::State;
 use axum::Json;
-use serde_json::Value;
 
 use super::app::AppState;
 use super::auth::Principal;
 use super::error::{ApiResult, ErrorBody};
+use crate::uplink::status::UplinkView;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -21,11 +21,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
     tag = "meta",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{\"configured\":false}` or the uplink's state: url, centre, connected, refused, hub_seq, lobby_seq, behind, sent, failures, last_ok_at, last_error {code, message}"),
+        (status = 200, description = "`{\"configured\":false}` or the uplink's state", body = UplinkView),
         (status = 403, description = "`forbidden`: not a supervisor", body = ErrorBody),
     ),
 )]
-pub async fn uplink(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Value>> {
+pub async fn uplink(State(app): State<AppState>, who: Principal) -> ApiResult<Json<UplinkView>> {
     who.require_supervisor()?;
-    Ok(Json(app.metrics.uplink.to_json()))
+    Ok(Json(app.metrics.uplink.view()))
 }
