@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,10 +14,11 @@ use super::app::AppState;
 use super::auth::Principal;
 use super::command::{acting, counter_for, own_ticket_of, run, CounterUse};
 use super::error::{ApiJson, ApiResult, ErrorBody};
-use super::views::{self as views, CounterView, TicketView};
+use super::views::{self as views, TicketView};
 use crate::domain::event::{ClerkRef, CounterStatus, Event};
 use crate::domain::ids::{CounterId, ServiceId};
 use crate::domain::next_up::counter_order;
+use crate::domain::spec::Mode;
 use crate::domain::ticket::Status;
 use crate::domain::{Command, DomainError};
 use crate::view::{self, Audience};
@@ -212,7 +212,7 @@ pub struct StatusBody {
     params(("n" = u32, Path, description = "Counter number", example = 1)),
     request_body = StatusBody,
     responses(
-        (status = 200, body = CounterView),
+        (status = 200, body = CounterAnswer),
         (status = 403, description = "`forbidden`: not the clerk of this counter", body = ErrorBody),
         (status = 404, description = "`unknown_counter`", body = ErrorBody),
         (status = 409, description = "`no_current_ticket`, `invalid_state`, `service_closed`, `range_exhausted`, `not_on_duty` (another clerk logged in at the counter meanwhile)", body = ErrorBody),
@@ -223,7 +223,7 @@ pub async fn status(
     who: Principal,
     Path(n): Path<u32>,
     ApiJson(body): ApiJson<StatusBody>,
-) -> ApiResult<Json<Option<CounterView>>> {
+) -> ApiResult<Json<Option<CounterAnswer>>> {
     let counter = counter_for(&app, &who, n, CounterUse::Operate)?;
     let cmd = Command::SetStatus {
         counter,
@@ -233,15 +233,42 @@ pub async fn status(
     Ok(Json(counter_view(&app, counter, Audience::Staff)))
 }
 
-/// A counter as the snapshot shows it.
-fn counter_view(app: &AppState, counter: CounterId, audience: Audience) -> Option<CounterView> {
+/// A counter as the snapshot shows it (the answer of `status`).
+#[derive(Serialize, ToSchema)]
+pub struct CounterAnswer {
+    #[schema(value_type = u32)]
+    pub id: CounterId,
+    pub name: String,
+    #[schema(value_type = views::CounterState)]
+    pub status: CounterStatus,
+    #[schema(value_type = Vec<String>)]
+    pub services: Vec<ServiceId>,
+    /// `fifo` or `ordered`.
+    #[schema(value_type = String)]
+    pub mode: Mode,
+    #[schema(value_type = Option<views::ClerkRef>)]
+    pub clerk: Option<ClerkRef>,
+    pub current: Option<TicketView>,
+    pub served: u32,
+}
+
+/// Counter `counter` as the snapshot shows it to `audience`.
+fn counter_view(app: &AppState, counter: CounterId, audience: Audience) -> Option<CounterAnswer> {
     let model = app.read.current();
     let c = model.snapshot().counter(counter)?;
-    Some(CounterView(json!({
-        "id": c.id, "name": c.name, "status": c.status, "services": c.services,
-        "mode": c.mode, "clerk": c.clerk, "served": c.served,
-        "current": c.current.as_ref().map(|t| view::ticket(t, audience)),
-    })))
+    Some(CounterAnswer {
+        id: c.id,
+        name: c.name.clone(),
+        status: c.status,
+        services: c.services.clone(),
+        mode: c.mode,
+        clerk: c.clerk.clone(),
+        current: c
+            .current
+            .as_ref()
+            .map(|t| TicketView(view::ticket(t, audience))),
+        served: c.served,
+    })
 }
 
 /// The ticket last served at a counter, as its rating tablet shows it.

@@ -1,9 +1,10 @@
-//! The audience views of `src/view.rs` as HTTP answers carry them: [`TicketView`] and
-//! [`CounterView`] hold the JSON that `view` builds (a ticket or counter as one audience may
-//! see it — the same JSON the WebSocket sends), and [`Ticket`] / [`Counter`] are their
-//! schemas in the OpenAPI document. The views themselves stay `Value`-based here on purpose:
-//! typing them per audience is `src/view.rs`'s own change (issue 13, knot 4); when it lands,
-//! these wrappers become its types and the schemas below go.
+//! The audience views of `src/view.rs` as HTTP answers carry them: [`TicketView`] holds the
+//! JSON that `view` builds (a ticket as one audience may see it — the same JSON the WebSocket
+//! sends) and [`Ticket`] is its schema in the OpenAPI document (a test checks they name the
+//! same keys); [`Counter`] is the schema of a counter in the snapshot (`GET /state`, which the
+//! read model encodes). The views stay `Value`-based here on purpose: typing them per audience
+//! is `src/view.rs`'s own change (issue 13, knot 4); when it lands, [`TicketView`] becomes its
+//! type and the schemas below go. [`OwnTicket`] and [`TicketPrint`] are typed answers.
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
@@ -15,12 +16,6 @@ use utoipa::ToSchema;
 #[serde(transparent)]
 #[schema(value_type = Ticket)]
 pub struct TicketView(pub Value);
-
-/// A counter as the snapshot shows it (schema: [`Counter`]).
-#[derive(Serialize, ToSchema, Clone, Debug)]
-#[serde(transparent)]
-#[schema(value_type = Counter)]
-pub struct CounterView(pub Value);
 
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
