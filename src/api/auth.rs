@@ -19,7 +19,6 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use super::error::ApiError;
-use super::AppState;
 use crate::config::{DeviceRole, DeviceSpec};
 use crate::domain::ids::{CounterId, StaffId};
 
@@ -239,18 +238,21 @@ pub fn token_of(parts: &Parts) -> Option<String> {
     })
 }
 
-impl FromRequestParts<AppState> for Principal {
+/// A router state that holds the token keys (the daemon's `AppState`, app.rs), so that this
+/// module needs nothing of the app it serves.
+pub trait HasKeys {
+    fn keys(&self) -> &Keys;
+}
+
+impl<S: HasKeys + Send + Sync> FromRequestParts<S> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        app: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, app: &S) -> Result<Self, Self::Rejection> {
         let Some(token) = token_of(parts) else {
             return Ok(Principal::Public);
         };
         let now = chrono::Utc::now().timestamp();
-        app.keys
+        app.keys()
             .resolve(&token, now)
             .ok_or_else(ApiError::unauthorized)
     }

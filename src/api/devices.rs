@@ -8,27 +8,28 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 
+use super::app::AppState;
 use super::auth::{token_of, Principal};
-use super::error::ApiResult;
-use super::AppState;
+use super::error::{ApiResult, ErrorBody};
 use crate::devices::{DeviceView, Link};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/devices", get(list))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }
 
 /// Every configured device, in config order.
 #[utoipa::path(
     get,
-    path = "/api/v1/devices",
+    path = "/devices",
     tag = "supervisor",
     security(("bearer" = [])),
     responses(
         (status = 200, body = Vec<DeviceView>),
-        (status = 403, description = "`forbidden`", body = super::openapi::ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
     ),
 )]
 pub async fn list(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Vec<DeviceView>>> {

@@ -9,11 +9,37 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::error::Refusal;
 use crate::domain::DomainError;
 use crate::engine::EngineError;
+
+/// `{"error": {"code": "…", "message": "…"}}` — the body of every 4xx/5xx answer.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable snake_case code, e.g. `not_found`, `rate_limited`, `unavailable`.
+    pub code: String,
+    /// Vietnamese, or English with `Accept-Language: en`.
+    pub message: String,
+}
+
+impl ErrorBody {
+    fn new(code: &str, message: String) -> Json<ErrorBody> {
+        Json(ErrorBody {
+            error: ErrorDetail {
+                code: code.to_string(),
+                message,
+            },
+        })
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -138,8 +164,8 @@ impl From<EngineError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.vi}});
-        let mut resp = (self.status, Json(body)).into_response();
+        let body = ErrorBody::new(self.code, self.vi);
+        let mut resp = (self.status, body).into_response();
         resp.extensions_mut()
             .insert(English(self.en, self.status, self.code));
         resp
@@ -162,10 +188,7 @@ pub async fn localize(req: Request, next: Next) -> Response {
         return resp;
     }
     match resp.extensions().get::<English>().cloned() {
-        Some(English(en, status, code)) => {
-            let body = json!({"error": {"code": code, "message": en}});
-            (status, Json(body)).into_response()
-        }
+        Some(English(en, status, code)) => (status, ErrorBody::new(code, en)).into_response(),
         None => resp,
     }
 }

@@ -9,7 +9,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
-use super::AppState;
+use super::app::AppState;
 use crate::domain::ids::TicketId;
 
 /// The base address of the lobby's public pages for one request.

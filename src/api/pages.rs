@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::Router;
 use rust_embed::RustEmbed;
 
-use super::AppState;
+use super::app::AppState;
 
 #[derive(RustEmbed)]
 #[folder = "displays/"]

@@ -6,26 +6,28 @@ use std::convert::Infallible;
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::{request::Parts, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::app::AppState;
 use super::auth::{token_of, Principal};
-use super::error::{ApiError, ApiResult};
+use super::command::parse_ticket_id;
+use super::error::{ApiError, ApiResult, ErrorBody};
 use super::links::Links;
-use super::tickets::parse_ticket_id;
-use super::{openapi, AppState};
+use super::views::{OwnTicket, TicketPrint};
 use crate::domain::ids::TicketId;
 use crate::domain::ticket::Ticket;
 use crate::print::content::{ticket_content, Lobby};
 use crate::print::{Printer, TicketContent, REPRINT_WINDOW};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/tickets/{id}/reprint", post(reprint))
-        .route("/printers", get(printers))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(reprint))
+        .routes(routes!(printers))
 }
 
 /// The kiosk device (config name) a request comes from, if a kiosk token is on it.
@@ -63,7 +65,13 @@ fn content_of(app: &AppState, id: &TicketId, url: &str) -> Option<TicketContent>
 }
 
 /// `print` of an answer: `{"by":"daemon","printer","state":"queued"|"failed","reason"}`.
-fn queue(app: &AppState, printer: &Printer, id: &TicketId, url: &str, reprint: bool) -> Value {
+fn queue(
+    app: &AppState,
+    printer: &Printer,
+    id: &TicketId,
+    url: &str,
+    reprint: bool,
+) -> TicketPrint {
     let queued = match content_of(app, id, url) {
         Some(content) => printer.enqueue(*id, content, reprint),
         None => Err("not_found"),
@@ -72,30 +80,41 @@ fn queue(app: &AppState, printer: &Printer, id: &TicketId, url: &str, reprint: b
         Ok(()) => ("queued", None),
         Err(reason) => ("failed", Some(reason)),
     };
-    json!({"by": "daemon", "printer": printer.name, "state": state, "reason": reason})
+    TicketPrint {
+        by: "daemon",
+        printer: printer.name.clone(),
+        state,
+        reason,
+    }
 }
 
 /// After a kiosk's ticket is durable: remembers which kiosk issued it and, when that kiosk
 /// has a printer, queues the ticket (never waiting for the printer) and tells the kiosk in
 /// the answer's `print` field. Kiosks without a printer get no `print` field and print
 /// through their browser as before.
-pub fn after_issue(app: &AppState, kiosk: &KioskDevice, links: &Links, answer: &mut Value) {
-    let (Some(kiosk), Some(id)) = (
-        &kiosk.0,
-        answer["id"]
-            .as_str()
-            .and_then(|s| s.parse::<TicketId>().ok()),
-    ) else {
+pub fn after_issue(
+    app: &AppState,
+    kiosk: &KioskDevice,
+    links: &Links,
+    answer: &mut Option<OwnTicket>,
+) {
+    let (Some(kiosk), Some(answer)) = (&kiosk.0, answer.as_mut()) else {
+        return;
+    };
+    let Some(id) = answer.ticket.0["id"]
+        .as_str()
+        .and_then(|s| s.parse::<TicketId>().ok())
+    else {
         return;
     };
     app.printers.remember(id, kiosk);
     if let Some(printer) = app.printers.get(kiosk) {
         let url = links.ticket(&id);
-        answer["print"] = queue(app, printer, &id, &url, false);
+        answer.print = Some(queue(app, printer, &id, &url, false));
     }
 }
 
-#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReprintBody {
     /// The kiosk (device name) whose printer prints it (supervisors; default: the printer
@@ -116,16 +135,16 @@ fn no_printer() -> ApiError {
 /// Prints a ticket again on a kiosk's printer.
 #[utoipa::path(
     post,
-    path = "/api/v1/tickets/{id}/reprint",
+    path = "/tickets/{id}/reprint",
     tag = "printing",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Ticket id")),
     request_body(content = Option<ReprintBody>, description = "Optional: `printer` (supervisors)"),
     responses(
-        (status = 202, description = "Queued (or refused at once: `state` failed, `reason`); the outcome reaches the kiosk's WebSocket as a `print` frame", body = openapi::PrintAnswer),
-        (status = 403, description = "`forbidden`: not the issuing kiosk within 60 s, nor a supervisor", body = openapi::ErrorBody),
-        (status = 404, description = "`not_found`, `unknown_printer`", body = openapi::ErrorBody),
-        (status = 409, description = "`no_printer`, `invalid_state` (the ticket is no longer live)", body = openapi::ErrorBody),
+        (status = 202, description = "Queued (or refused at once: `state` failed, `reason`); the outcome reaches the kiosk's WebSocket as a `print` frame", body = PrintAnswer),
+        (status = 403, description = "`forbidden`: not the issuing kiosk within 60 s, nor a supervisor", body = ErrorBody),
+        (status = 404, description = "`not_found`, `unknown_printer`", body = ErrorBody),
+        (status = 409, description = "`no_printer`, `invalid_state` (the ticket is no longer live)", body = ErrorBody),
     ),
 )]
 pub async fn reprint(
@@ -135,7 +154,7 @@ pub async fn reprint(
     links: Links,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<(StatusCode, Json<PrintAnswer>)> {
     let id = parse_ticket_id(&id)?;
     let body: ReprintBody = if body.iter().all(u8::is_ascii_whitespace) {
         ReprintBody::default()
@@ -182,46 +201,83 @@ pub async fn reprint(
     };
     let url = links.ticket(&id);
     let print = queue(&app, printer, &id, &url, true);
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"ticket": id, "print": print})),
-    ))
+    let answer = PrintAnswer {
+        ticket: id.to_string(),
+        print,
+    };
+    Ok((StatusCode::ACCEPTED, Json(answer)))
 }
 
 /// Every kiosk printer with its state, for the supervisor dashboard.
 #[utoipa::path(
     get,
-    path = "/api/v1/printers",
+    path = "/printers",
     tag = "printing",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Vec<openapi::PrinterState>),
-        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
+        (status = 200, body = Vec<PrinterState>),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
     ),
 )]
-pub async fn printers(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Value>> {
+pub async fn printers(
+    State(app): State<AppState>,
+    who: Principal,
+) -> ApiResult<Json<Vec<PrinterState>>> {
     who.require_supervisor()?;
-    let list: Vec<Value> = app
+    let list = app
         .printers
         .all()
         .map(|p| {
             let h = p.health();
-            json!({
-                "name": p.name,
-                "printer": p.spec.target.to_string(),
-                "paper_mm": p.spec.paper.mm(),
-                "two_way": p.spec.target.two_way(),
-                "state": h.condition.word(),
-                "since": h.condition.since(),
-                "last_error": h.last_error,
-                "last_reason": h.last_reason,
-                "last_error_at": h.last_error_at,
-                "last_printed_at": h.last_printed_at,
-                "printed": h.printed,
-                "failed": h.failed,
-                "queued": p.queued(),
-            })
+            PrinterState {
+                name: p.name.clone(),
+                printer: p.spec.target.to_string(),
+                paper_mm: p.spec.paper.mm(),
+                two_way: p.spec.target.two_way(),
+                state: h.condition.word(),
+                since: h.condition.since(),
+                last_error: h.last_error,
+                last_reason: h.last_reason,
+                last_error_at: h.last_error_at,
+                last_printed_at: h.last_printed_at,
+                printed: h.printed,
+                failed: h.failed,
+                queued: p.queued(),
+            }
         })
         .collect();
-    Ok(Json(Value::Array(list)))
+    Ok(Json(list))
+}
+
+/// The answer of `POST /api/v1/tickets/{id}/reprint`.
+#[derive(Serialize, ToSchema)]
+pub struct PrintAnswer {
+    pub ticket: String,
+    pub print: TicketPrint,
+}
+
+/// A kiosk's printer as the supervisor dashboard lists it.
+#[derive(Serialize, ToSchema)]
+pub struct PrinterState {
+    /// The kiosk's device name.
+    pub name: String,
+    /// `tcp://HOST:PORT`, `usb:/dev/…` or `file:PATH`.
+    pub printer: String,
+    pub paper_mm: u32,
+    /// Whether its paper status can be asked (network printers).
+    pub two_way: bool,
+    /// `unknown`, `ok`, `paper_low`, `paper_out` or `offline`.
+    pub state: &'static str,
+    /// Start of the current fault.
+    pub since: Option<DateTime<FixedOffset>>,
+    /// The last error in words (English, technical).
+    pub last_error: Option<String>,
+    /// Its code: `paper_out`, `offline`, `no_answer`, `closed`, `unreachable`, `io`, `busy`.
+    pub last_reason: Option<&'static str>,
+    pub last_error_at: Option<DateTime<FixedOffset>>,
+    pub last_printed_at: Option<DateTime<FixedOffset>>,
+    pub printed: u64,
+    pub failed: u64,
+    /// Jobs waiting in its queue.
+    pub queued: usize,
 }

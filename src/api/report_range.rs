@@ -5,21 +5,21 @@
 
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use super::app::AppState;
 use super::auth::Principal;
-use super::error::{ApiError, ApiResult};
-use super::reads::{attachment, XLSX};
-use super::AppState;
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::reports::{attachment, XLSX};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// At most this many days in one report (a year), so one request cannot replay years.
 const MAX_DAYS: i64 = 366;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/reports/range.xlsx", get(range_xlsx))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(range_xlsx))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -33,15 +33,15 @@ pub struct RangeQuery {
 
 #[utoipa::path(
     get,
-    path = "/api/v1/reports/range.xlsx",
+    path = "/reports/range.xlsx",
     tag = "reports",
     security(("bearer" = [])),
     params(RangeQuery),
     responses(
         (status = 200, description = "Excel workbook of the days added up", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 400, description = "`bad_request`: `to` before `from`, or more than 366 days", body = super::openapi::ErrorBody),
-        (status = 403, description = "`forbidden`", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no journal for any of the days", body = super::openapi::ErrorBody),
+        (status = 400, description = "`bad_request`: `to` before `from`, or more than 366 days", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no journal for any of the days", body = ErrorBody),
     ),
 )]
 pub async fn range_xlsx(

@@ -2,29 +2,30 @@
 //! (src/uplink): connected, how many events the hub does not hold yet, the last error.
 
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::Value;
+use axum::Json;
 
+use super::app::AppState;
 use super::auth::Principal;
-use super::error::ApiResult;
-use super::AppState;
+use super::error::{ApiResult, ErrorBody};
+use crate::uplink::status::UplinkView;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/uplink", get(uplink))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(uplink))
 }
 
 #[utoipa::path(
     get,
-    path = "/api/v1/uplink",
+    path = "/uplink",
     tag = "meta",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "`{\"configured\":false}` or the uplink's state: url, centre, connected, refused, hub_seq, lobby_seq, behind, sent, failures, last_ok_at, last_error {code, message}"),
-        (status = 403, description = "`forbidden`: not a supervisor", body = super::openapi::ErrorBody),
+        (status = 200, description = "`{\"configured\":false}` or the uplink's state", body = UplinkView),
+        (status = 403, description = "`forbidden`: not a supervisor", body = ErrorBody),
     ),
 )]
-pub async fn uplink(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Value>> {
+pub async fn uplink(State(app): State<AppState>, who: Principal) -> ApiResult<Json<UplinkView>> {
     who.require_supervisor()?;
-    Ok(Json(app.metrics.uplink.to_json()))
+    Ok(Json(app.metrics.uplink.view()))
 }

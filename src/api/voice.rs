@@ -18,35 +18,46 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::app::AppState;
 use super::auth::Principal;
-use super::error::{ApiError, ApiResult};
-use super::{openapi, AppState};
+use super::error::{ApiError, ApiResult, ErrorBody};
 use crate::audio::words::Lang;
-use crate::voice::studio::{Imported, Listing, PreviewSource};
+use crate::voice::process::Report;
+use crate::voice::studio::{ClipState, Imported, Listing, PreviewSource};
 use crate::voice::{VoiceError, MAX_PACK, MAX_UPLOAD};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/voice", get(list))
-        .route("/voice/preview", get(preview))
-        .route(
-            "/voice/pack",
-            get(export)
-                .put(import)
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(preview))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(export, import))
                 .layer(DefaultBodyLimit::max(MAX_PACK)),
         )
-        .route(
-            "/voice/{lang}/{clip}",
-            get(audio)
-                .put(record)
-                .delete(remove)
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(audio, record, remove))
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
+}
+
+/// A binary upload (a recording, a voice pack).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct AudioBody(pub Vec<u8>);
+
+/// `PUT /api/v1/voice/{lang}/{clip}`: the clip's new state and what processing did.
+#[derive(Serialize, ToSchema)]
+pub struct VoiceRecorded {
+    pub clip: ClipState,
+    pub report: Report,
 }
 
 impl From<VoiceError> for ApiError {
@@ -107,11 +118,11 @@ fn wav(bytes: Vec<u8>, file: &str) -> Response {
 }
 
 /// Every clip the announcements need, per language, with the words to read and its state.
-#[utoipa::path(get, path = "/api/v1/voice", tag = "voice",
+#[utoipa::path(get, path = "/voice", tag = "voice",
     security(("bearer" = [])),
     responses(
         (status = 200, body = Listing),
-        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
     ))]
 pub async fn list(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Listing>> {
     who.require_supervisor()?;
@@ -128,53 +139,56 @@ pub struct ClipPath {
 }
 
 /// A recording becomes the clip: decoded, trimmed, brought to the built-in clips' loudness.
-#[utoipa::path(put, path = "/api/v1/voice/{lang}/{clip}", tag = "voice",
+#[utoipa::path(put, path = "/voice/{lang}/{clip}", tag = "voice",
     security(("bearer" = [])),
     params(ClipPath),
-    request_body(content = openapi::AudioBody, content_type = "application/octet-stream",
+    request_body(content = AudioBody, content_type = "application/octet-stream",
         description = "The recording: WebM/Opus, Ogg/Opus or WAV (any Content-Type)"),
     responses(
-        (status = 200, body = openapi::VoiceRecorded),
-        (status = 400, description = "`not_audio`, `audio_too_long`, `audio_silent`, `audio_too_short`, `audio_clipped`: nothing changed", body = openapi::ErrorBody),
-        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
-        (status = 404, description = "`unknown_clip`", body = openapi::ErrorBody),
-        (status = 413, description = "`payload_too_large`: a recording over 8 MiB", body = openapi::ErrorBody),
-        (status = 503, description = "`unavailable`: the clip cannot be written; nothing changed", body = openapi::ErrorBody),
+        (status = 200, body = VoiceRecorded),
+        (status = 400, description = "`not_audio`, `audio_too_long`, `audio_silent`, `audio_too_short`, `audio_clipped`: nothing changed", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`unknown_clip`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: a recording over 8 MiB", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the clip cannot be written; nothing changed", body = ErrorBody),
     ))]
 pub async fn record(
     State(app): State<AppState>,
     who: Principal,
     Path(p): Path<ClipPath>,
     b: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<VoiceRecorded>> {
     who.require_supervisor()?;
     let bytes = body(b, MAX_UPLOAD)?;
     let studio = app.voice.clone();
     let who_label = who.label();
     let (state, report) = blocking(move || studio.record(&p.lang, &p.clip, &bytes)).await?;
     tracing::info!(by = %who_label, clip = %format!("{}/{}", state.lang, state.clip), "voice clip saved");
-    Ok(Json(json!({"clip": state, "report": report})))
+    Ok(Json(VoiceRecorded {
+        clip: state,
+        report,
+    }))
 }
 
 /// Back to the built-in clip.
-#[utoipa::path(delete, path = "/api/v1/voice/{lang}/{clip}", tag = "voice",
+#[utoipa::path(delete, path = "/voice/{lang}/{clip}", tag = "voice",
     security(("bearer" = [])),
     params(ClipPath),
     responses(
-        (status = 200, body = openapi::VoiceClip),
-        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
-        (status = 404, description = "`unknown_clip`", body = openapi::ErrorBody),
+        (status = 200, body = ClipState),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`unknown_clip`", body = ErrorBody),
     ))]
 pub async fn remove(
     State(app): State<AppState>,
     who: Principal,
     Path(p): Path<ClipPath>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ClipState>> {
     who.require_supervisor()?;
     let studio = app.voice.clone();
     let state = blocking(move || studio.delete(&p.lang, &p.clip)).await?;
     tracing::info!(by = %who.label(), clip = %format!("{}/{}", state.lang, state.clip), "voice clip deleted");
-    Ok(Json(json!(state)))
+    Ok(Json(state))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -184,13 +198,13 @@ pub struct AudioQuery {
 }
 
 /// The clip's WAV: the recorded take, or the built-in clip.
-#[utoipa::path(get, path = "/api/v1/voice/{lang}/{clip}", tag = "voice",
+#[utoipa::path(get, path = "/voice/{lang}/{clip}", tag = "voice",
     security(("bearer" = [])),
     params(ClipPath, AudioQuery),
     responses(
         (status = 200, description = "The clip", content_type = "audio/wav"),
-        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
-        (status = 404, description = "`unknown_clip`, or `not_found`: nothing recorded (or no built-in clip)", body = openapi::ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`unknown_clip`, or `not_found`: nothing recorded (or no built-in clip)", body = ErrorBody),
     ))]
 pub async fn audio(
     State(app): State<AppState>,
@@ -229,12 +243,12 @@ pub struct PreviewQuery {
 }
 
 /// The whole announcement of a call, as a WAV file.
-#[utoipa::path(get, path = "/api/v1/voice/preview", tag = "voice",
+#[utoipa::path(get, path = "/voice/preview", tag = "voice",
     security(("bearer" = [])),
     params(PreviewQuery),
     responses(
         (status = 200, description = "The announcement; header `X-Announcement`: its words, percent-encoded UTF-8, one line per language", content_type = "audio/wav"),
-        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
     ))]
 pub async fn preview(
     State(app): State<AppState>,
@@ -295,12 +309,12 @@ fn percent_encode(text: &str) -> String {
 }
 
 /// Every recorded clip in one voice pack (a tar archive with a manifest).
-#[utoipa::path(get, path = "/api/v1/voice/pack", tag = "voice",
+#[utoipa::path(get, path = "/voice/pack", tag = "voice",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The pack", content_type = "application/x-tar"),
-        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
-        (status = 409, description = "`nothing_recorded`", body = openapi::ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 409, description = "`nothing_recorded`", body = ErrorBody),
     ))]
 pub async fn export(State(app): State<AppState>, who: Principal) -> ApiResult<Response> {
     who.require_supervisor()?;
@@ -323,16 +337,16 @@ pub async fn export(State(app): State<AppState>, who: Principal) -> ApiResult<Re
 }
 
 /// Loads a voice pack: each language it holds is replaced by its clips.
-#[utoipa::path(put, path = "/api/v1/voice/pack", tag = "voice",
+#[utoipa::path(put, path = "/voice/pack", tag = "voice",
     security(("bearer" = [])),
-    request_body(content = openapi::AudioBody, content_type = "application/octet-stream",
+    request_body(content = AudioBody, content_type = "application/octet-stream",
         description = "The pack (tar), as `GET /api/v1/voice/pack` or `xephang voice export` gives it"),
     responses(
         (status = 200, body = Imported),
-        (status = 400, description = "`bad_pack`: nothing changed", body = openapi::ErrorBody),
-        (status = 403, description = "`forbidden`", body = openapi::ErrorBody),
-        (status = 413, description = "`payload_too_large`: a pack over 64 MiB", body = openapi::ErrorBody),
-        (status = 503, description = "`unavailable`: the clips cannot be written", body = openapi::ErrorBody),
+        (status = 400, description = "`bad_pack`: nothing changed", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: a pack over 64 MiB", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the clips cannot be written", body = ErrorBody),
     ))]
 pub async fn import(
     State(app): State<AppState>,

@@ -20,10 +20,10 @@ use serde_json::json;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::{interval, Instant, MissedTickBehavior};
 
+use super::app::AppState;
 use super::auth::Principal;
+use super::command::audience;
 use super::error::ApiResult;
-use super::reads::audience;
-use super::AppState;
 use crate::broadcast::{Broadcaster, Start};
 use crate::domain::ids::TicketId;
 use crate::view::{self, Audience};

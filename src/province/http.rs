@@ -201,7 +201,7 @@ async fn ticket(
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let live = live(&hub, &id)?;
-    let tid = crate::api::tickets::parse_ticket_id(&tid)?;
+    let tid = crate::api::command::parse_ticket_id(&tid)?;
     let model = live.read.current();
     let t = model.ticket(&tid).ok_or_else(ApiError::not_found)?;
     // `url`, as the lobby's answer has it: this ticket's page here, at the address asked.

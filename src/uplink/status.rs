@@ -6,7 +6,55 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The supervisor's view of the uplink (`GET /api/v1/uplink`): `{"configured": false}`, or
+/// `configured: true` with every other field (absent when not configured; `url`, `centre`,
+/// `last_ok_at` and `last_error` may be null when configured).
+#[derive(Serialize, ToSchema, Debug, Default)]
+pub struct UplinkView {
+    pub configured: bool,
+    /// The hub's address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<Option<String>>,
+    /// This centre's id at the hub.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub centre: Option<Option<String>>,
+    /// The last request to the hub succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connected: Option<bool>,
+    /// The hub refuses this lobby's identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<bool>,
+    /// Last seq the hub holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hub_seq: Option<u64>,
+    /// Last seq committed here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lobby_seq: Option<u64>,
+    /// Committed events the hub does not hold yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behind: Option<u64>,
+    /// Events accepted by the hub.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent: Option<u64>,
+    /// Failed requests to the hub.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failures: Option<u64>,
+    /// The last success (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_ok_at: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<Option<UplinkError>>,
+}
+
+/// The last failure of the uplink.
+#[derive(Serialize, ToSchema, Debug)]
+pub struct UplinkError {
+    pub code: String,
+    pub message: String,
+}
 
 #[derive(Default)]
 pub struct UplinkStatus {
@@ -69,29 +117,32 @@ impl UplinkStatus {
     }
 
     /// The supervisor's view (`GET /api/v1/uplink`).
-    pub fn to_json(&self) -> Value {
+    pub fn view(&self) -> UplinkView {
         if !self.configured.load(Ordering::Relaxed) {
-            return json!({"configured": false});
+            return UplinkView::default();
         }
         let target = self.target.lock().ok().and_then(|t| t.clone());
         let error = self.last_error.lock().ok().and_then(|e| e.clone());
         let last_ok = self.last_ok_ms.load(Ordering::Relaxed);
-        json!({
-            "configured": true,
-            "url": target.as_ref().map(|t| t.0.clone()),
-            "centre": target.as_ref().map(|t| t.1.clone()),
-            "connected": self.connected.load(Ordering::Relaxed),
-            "refused": self.refused.load(Ordering::Relaxed),
-            "hub_seq": self.hub_seq.load(Ordering::Relaxed),
-            "lobby_seq": self.lobby_seq.load(Ordering::Relaxed),
-            "behind": self.behind(),
-            "sent": self.sent.load(Ordering::Relaxed),
-            "failures": self.failures.load(Ordering::Relaxed),
-            "last_ok_at": (last_ok > 0).then(|| {
+        let last_ok_at = (last_ok > 0)
+            .then(|| {
                 chrono::DateTime::from_timestamp_millis(last_ok as i64).map(|t| t.to_rfc3339())
-            }).flatten(),
-            "last_error": error.map(|(code, message)| json!({"code": code, "message": message})),
-        })
+            })
+            .flatten();
+        UplinkView {
+            configured: true,
+            url: Some(target.as_ref().map(|t| t.0.clone())),
+            centre: Some(target.as_ref().map(|t| t.1.clone())),
+            connected: Some(self.connected.load(Ordering::Relaxed)),
+            refused: Some(self.refused.load(Ordering::Relaxed)),
+            hub_seq: Some(self.hub_seq.load(Ordering::Relaxed)),
+            lobby_seq: Some(self.lobby_seq.load(Ordering::Relaxed)),
+            behind: Some(self.behind()),
+            sent: Some(self.sent.load(Ordering::Relaxed)),
+            failures: Some(self.failures.load(Ordering::Relaxed)),
+            last_ok_at: Some(last_ok_at),
+            last_error: Some(error.map(|(code, message)| UplinkError { code, message })),
+        }
     }
 
     /// Prometheus lines (nothing when no `[uplink]` is configured).
@@ -107,5 +158,40 @@ impl UplinkStatus {
         let _ = writeln!(out, "# HELP xephang_uplink_hub_seq Last seq the hub holds.\n# TYPE xephang_uplink_hub_seq gauge\nxephang_uplink_hub_seq {}", g(&self.hub_seq));
         let _ = writeln!(out, "# HELP xephang_uplink_sent_events_total Events accepted by the hub.\n# TYPE xephang_uplink_sent_events_total counter\nxephang_uplink_sent_events_total {}", g(&self.sent));
         let _ = writeln!(out, "# HELP xephang_uplink_failures_total Failed requests to the hub.\n# TYPE xephang_uplink_failures_total counter\nxephang_uplink_failures_total {}", g(&self.failures));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The answer as it was when built with `json!`: only `configured` before `[uplink]` is
+    /// configured; every key afterwards, the unknown ones null.
+    #[test]
+    fn the_view_is_configured_false_alone_or_every_key() {
+        let status = UplinkStatus::default();
+        let v = serde_json::to_value(status.view()).expect("json");
+        assert_eq!(v, serde_json::json!({"configured": false}));
+        status.configure("https://hub.example", "c1");
+        let v = serde_json::to_value(status.view()).expect("json");
+        let keys: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(keys.len(), 12, "{keys:?}");
+        assert_eq!(v["url"], "https://hub.example");
+        assert!(
+            v["last_ok_at"].is_null() && v["last_error"].is_null(),
+            "{v}"
+        );
+        status.failed("refused", "no", true);
+        let v = serde_json::to_value(status.view()).expect("json");
+        assert_eq!(
+            v["last_error"],
+            serde_json::json!({"code": "refused", "message": "no"})
+        );
+        assert_eq!(v["refused"], true);
     }
 }

@@ -16,7 +16,7 @@ use std::str::FromStr;
 use axum::extract::Query;
 use axum::http::Uri;
 use axum::Json;
-use xephang::api::{appointments, counters, reads, tickets, ws};
+use xephang::api::{bookings, command, counters, day_data, remote, reports, session, tickets, ws};
 use xephang::domain::ids::TicketId;
 use xephang::journal::{decode_line, encode_line};
 
@@ -94,22 +94,21 @@ pub fn config(data: &[u8]) {
 pub fn api_input(data: &[u8]) {
     let _ = Json::<tickets::IssueBody>::from_bytes(data);
     let _ = Json::<tickets::RateBody>::from_bytes(data);
-    let _ = Json::<tickets::BookBody>::from_bytes(data);
-    let _ = Json::<tickets::CheckInBody>::from_bytes(data);
-    let _ = Json::<counters::LoginBody>::from_bytes(data);
+    let _ = Json::<bookings::BookBody>::from_bytes(data);
+    let _ = Json::<bookings::CheckInBody>::from_bytes(data);
+    let _ = Json::<session::LoginBody>::from_bytes(data);
     let _ = Json::<counters::TransferBody>::from_bytes(data);
     let _ = Json::<counters::StatusBody>::from_bytes(data);
-    let _ = Json::<reads::DossierBody>::from_bytes(data);
-    let _ = Json::<appointments::RemoteBody>::from_bytes(data);
+    let _ = Json::<reports::DossierBody>::from_bytes(data);
+    let _ = Json::<remote::RemoteBody>::from_bytes(data);
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     let _ = TicketId::from_str(text);
-    let _ = tickets::parse_ticket_id(text);
+    let _ = command::parse_ticket_id(text);
     if let Ok(uri) = Uri::try_from(format!("/ws?{text}")) {
         let _ = Query::<ws::WsQuery>::try_from_uri(&uri);
-        let _ = Query::<tickets::SlotsQuery>::try_from_uri(&uri);
-        let _ = Query::<reads::DayQuery>::try_from_uri(&uri);
-        let _ = Query::<appointments::DayQuery>::try_from_uri(&uri);
+        let _ = Query::<bookings::SlotsQuery>::try_from_uri(&uri);
+        let _ = Query::<day_data::DayQuery>::try_from_uri(&uri);
     }
 }

@@ -1,0 +1,298 @@
+//! Staff sessions: `POST /login` (a PIN, argon2-checked off the async workers, a few at a
+//! time; a clerk takes a counter, confirming with `force` when another clerk holds it),
+//! `POST /logout`, and `GET /me` (who the token belongs to, and a clerk's day at a glance).
+//! Tokens, keys and the PIN lockout are in auth.rs.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::app::AppState;
+use super::auth::Principal;
+use super::command::{audience, run};
+use super::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use super::views::{self as views, TicketView};
+use crate::domain::event::ClerkRef;
+use crate::domain::ids::{CounterId, StaffId};
+use crate::domain::Command;
+use crate::view;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    staff: String,
+    pin: String,
+    #[serde(default)]
+    counter: Option<u32>,
+    /// Take the counter over from the clerk who holds it (after a 409 `counter_taken`).
+    #[serde(default)]
+    force: bool,
+}
+
+/// A staff member by id and name.
+#[derive(Serialize, ToSchema)]
+pub struct StaffRef {
+    #[schema(value_type = String)]
+    pub id: StaffId,
+    pub name: Option<String>,
+}
+
+/// A signed-in session.
+#[derive(Serialize, ToSchema)]
+pub struct LoginAnswer {
+    pub token: String,
+    /// `clerk` or `supervisor`.
+    pub role: &'static str,
+    #[schema(value_type = Option<u32>)]
+    pub counter: Option<CounterId>,
+    pub staff: StaffRef,
+}
+
+#[utoipa::path(
+    post,
+    path = "/login",
+    tag = "staff",
+    request_body = LoginBody,
+    responses(
+        (status = 200, body = LoginAnswer),
+        (status = 401, description = "`unauthorized`: wrong staff id or PIN", body = ErrorBody),
+        (status = 404, description = "`unknown_counter`", body = ErrorBody),
+        (status = 409, description = "`invalid_state`; `counter_taken`: another clerk holds the counter (send `force: true` to take it over)", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: 5 wrong PINs lock the staff id out at that address for 60 s (20 from anywhere lock the staff id, 30 from one address lock the address)", body = ErrorBody),
+        (status = 503, description = "`unavailable`: storage, or too many PIN checks running and waiting in the whole daemon", body = ErrorBody),
+    ),
+)]
+pub async fn login(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> ApiResult<Json<LoginAnswer>> {
+    let ip = peer.ip();
+    let staff = app
+        .config
+        .staff
+        .iter()
+        .find(|s| s.id.0 == body.staff)
+        .cloned();
+    let known = staff.as_ref().map(|s| s.id.0.clone());
+    // Counts against the id's lockout while the check runs (auth.rs, LoginGuard::begin).
+    let attempt = app.logins.begin(&body.staff, known.as_deref(), ip)?;
+    let ok = match staff.as_ref().map(|s| s.pin_hash.clone()) {
+        Some(hash) => {
+            let pin = body.pin.clone();
+            // argon2 is slow and memory-hungry by design: off the async workers, a few at
+            // a time (pin_checks.rs).
+            app.logins
+                .pins
+                .run(move || crate::config::verify_pin(&hash, &pin))
+                .await?
+        }
+        None => false,
+    };
+    let Some(staff) = staff.filter(|_| ok) else {
+        let left = app.logins.failed(known.as_deref(), ip);
+        drop(attempt);
+        tracing::info!(staff = %body.staff, %ip, "login refused: wrong staff id or PIN");
+        let (vi, en) = match left {
+            Some(n) if n > 0 => (
+                format!("Sai mã cán bộ hoặc mã PIN — còn {n} lần thử trước khi bị khóa 60 giây."),
+                format!("Wrong staff id or PIN — {n} tries left before a 60-second lockout."),
+            ),
+            Some(_) => (
+                "Sai mã PIN 5 lần: tạm khóa 60 giây.".to_string(),
+                "5 wrong PINs: locked for 60 seconds.".to_string(),
+            ),
+            None => (
+                "Sai mã cán bộ hoặc mã PIN.".to_string(),
+                "Wrong staff id or PIN.".to_string(),
+            ),
+        };
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            vi,
+            en,
+        ));
+    };
+    app.logins.succeeded(&body.staff, ip);
+    drop(attempt);
+    let now = chrono::Utc::now().timestamp();
+    let me = StaffRef {
+        id: staff.id.clone(),
+        name: Some(staff.name.clone()),
+    };
+    let counter = body.counter.map(CounterId);
+    let Some(counter) = counter else {
+        if !staff.supervisor {
+            return Err(ApiError::bad_request("`counter` is required"));
+        }
+        let token = app.keys.sign(&staff.id, None, true, now);
+        return Ok(Json(LoginAnswer {
+            token,
+            role: "supervisor",
+            counter: None,
+            staff: me,
+        }));
+    };
+    let clerk = ClerkRef {
+        id: staff.id.clone(),
+        name: staff.name.clone(),
+        photo: photo_url(&app, &staff.id, staff.photo.is_some()),
+    };
+    check_takeover(&app, &staff.id, counter, body.force)?;
+    let who = Principal::Clerk {
+        staff: staff.id.clone(),
+        counter,
+    };
+    run(&app, &who, Command::Login { counter, clerk }).await?;
+    let token = app.keys.sign(&staff.id, Some(counter), false, now);
+    Ok(Json(LoginAnswer {
+        token,
+        role: "clerk",
+        counter: Some(counter),
+        staff: me,
+    }))
+}
+
+/// The address of a clerk's photo, when the centre has photos and this clerk one.
+pub fn photo_url(app: &AppState, staff: &StaffId, has_photo: bool) -> Option<String> {
+    (has_photo && app.config.photos_dir.is_some()).then(|| format!("/photos/{staff}"))
+}
+
+/// Refuses a login at `counter` while another clerk holds it, unless `force` (the clerk
+/// confirmed taking over). The 409 `counter_taken` names the clerk on duty.
+fn check_takeover(
+    app: &AppState,
+    staff: &StaffId,
+    counter: CounterId,
+    force: bool,
+) -> ApiResult<()> {
+    if force {
+        return Ok(());
+    }
+    let model = app.read.current();
+    let Some(c) = model.snapshot().counter(counter) else {
+        return Ok(());
+    };
+    match &c.clerk {
+        Some(holder) if &holder.id != staff => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "counter_taken",
+            format!(
+                "{} đang do {} ({}) phụ trách. Đăng nhập tiếp sẽ thay cán bộ này.",
+                c.name, holder.name, holder.id
+            ),
+            format!(
+                "{} is held by {} ({}). Signing in takes it over from them.",
+                c.name, holder.name, holder.id
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// After a logout the counter has no clerk.
+#[derive(Serialize, ToSchema)]
+pub struct LogoutAnswer {
+    #[schema(value_type = u32)]
+    pub counter: CounterId,
+    /// Always null.
+    #[schema(value_type = Option<views::ClerkRef>)]
+    pub clerk: Option<ClerkRef>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/logout",
+    tag = "staff",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = LogoutAnswer),
+        (status = 403, description = "`forbidden`: not a clerk", body = ErrorBody),
+    ),
+)]
+pub async fn logout(State(app): State<AppState>, who: Principal) -> ApiResult<Json<LogoutAnswer>> {
+    let Principal::Clerk { staff, counter } = &who else {
+        return Err(who.refusal());
+    };
+    let cmd = Command::Logout {
+        counter: *counter,
+        staff: staff.clone(),
+    };
+    run(&app, &who, cmd).await?;
+    Ok(Json(LogoutAnswer {
+        counter: *counter,
+        clerk: None,
+    }))
+}
+
+/// Who a token belongs to, and for a clerk today's work at a glance.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    /// `clerk`, `supervisor`, `kiosk`, `display`, `rating`.
+    pub role: &'static str,
+    pub staff: Option<StaffRef>,
+    #[schema(value_type = Option<u32>)]
+    pub counter: Option<CounterId>,
+    pub served_today: u32,
+    pub avg_service_s: Option<i64>,
+    pub current: Option<TicketView>,
+}
+
+/// Who the token belongs to, and for a clerk today's work at a glance.
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "staff",
+    security(("bearer" = [])),
+    responses((status = 200, body = Me)),
+)]
+pub async fn me(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Me>> {
+    if who == Principal::Public {
+        return Err(ApiError::unauthorized());
+    }
+    let (staff, counter) = match &who {
+        Principal::Clerk { staff, counter } => (Some(staff.clone()), Some(*counter)),
+        Principal::Supervisor { staff } => (staff.clone(), None),
+        Principal::Rating(c) => (None, Some(*c)),
+        _ => (None, None),
+    };
+    let model = app.read.current();
+    // Today's figures of this clerk (the day's stats count each finished ticket once).
+    let (served, total_s) = staff
+        .as_ref()
+        .and_then(|s| model.stats().clerks.get(s))
+        .map_or((0, 0), |a| {
+            (
+                a.served,
+                a.service_times.iter().map(|&t| i64::from(t)).sum::<i64>(),
+            )
+        });
+    let current = counter
+        .and_then(|c| model.snapshot().counter(c))
+        .and_then(|k| k.current.clone());
+    Ok(Json(Me {
+        role: who.role(),
+        staff: staff.map(|id| StaffRef {
+            name: app.staff(&id).map(|k| k.name.clone()),
+            id,
+        }),
+        counter,
+        served_today: served,
+        avg_service_s: (served > 0).then(|| total_s / i64::from(served)),
+        current: current.map(|t| TicketView(view::ticket(&t, audience(&who)))),
+    }))
+}
