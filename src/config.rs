@@ -125,6 +125,14 @@ impl fmt::Debug for StaffSpec {
     }
 }
 
+impl DeviceSpec {
+    /// SHA-256 hex of the token: how the daemon recognises the device.
+    pub fn token_hash(&self) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(self.token.as_bytes()))
+    }
+}
+
 impl fmt::Debug for DeviceSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeviceSpec")

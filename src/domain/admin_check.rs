@@ -172,6 +172,13 @@ pub fn check(
                         "A rating tablet needs its counter.",
                     ))
                 }
+                (DeviceRole::Display | DeviceRole::Kiosk | DeviceRole::Supervisor, Some(_)) => {
+                    return Err(bad(
+                        "counter",
+                        "Chỉ máy đánh giá mới gắn với một quầy.",
+                        "Only rating tablets belong to a counter.",
+                    ))
+                }
                 (_, Some(c)) if spec.counter(*c).is_none() => {
                     return Err(bad(
                         "counter",

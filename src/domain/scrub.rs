@@ -154,6 +154,7 @@ mod tests {
                 counters: Vec::new(),
                 bookings: vec![booking()],
                 dossier: None,
+                overlay: Default::default(),
             },
             Event::BookingCreated { booking: booking() },
             Event::BookingCancelled {
