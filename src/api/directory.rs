@@ -12,9 +12,7 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::domain::admin::Overlay;
-use crate::domain::admin_roster::{
-    BaseDevice, BaseRoster, BaseStaff, DeviceEntry, Roster, StaffEntry,
-};
+use crate::domain::admin_roster::{BaseRoster, DeviceEntry, Roster, StaffEntry};
 use crate::domain::ids::StaffId;
 
 /// SHA-256 hex of a device token: what the journal and the export keep of it.
@@ -76,29 +74,7 @@ pub struct DirectoryCell {
 impl DirectoryCell {
     /// The config file's roster, before any journalled change is known.
     pub fn new(config: &Config) -> DirectoryCell {
-        let base = BaseRoster {
-            staff: config
-                .staff
-                .iter()
-                .map(|s| BaseStaff {
-                    id: s.id.clone(),
-                    name: s.name.clone(),
-                    supervisor: s.supervisor,
-                    pin_hash: s.pin_hash.clone(),
-                    photo: s.photo.clone(),
-                })
-                .collect(),
-            devices: config
-                .devices
-                .iter()
-                .map(|d| BaseDevice {
-                    name: d.name.clone(),
-                    role: d.role,
-                    counter: d.counter,
-                    token_hash: d.token_hash(),
-                })
-                .collect(),
-        };
+        let base = crate::admin_export::base_roster(config);
         let dir = Directory::build(&base, &Overlay::default());
         DirectoryCell {
             base: Arc::new(base),
