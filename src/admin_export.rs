@@ -131,7 +131,7 @@ pub fn export(text: &str, name: &str, overlay: &Overlay) -> Result<String, Expor
     let roster = Roster::of(&base_roster(&config), overlay);
     export_staff(&mut doc, &roster);
     export_devices(&mut doc, &roster);
-    Ok(toml::to_string(&doc).map_err(|e| ExportError::Toml(e.to_string()))?)
+    toml::to_string(&doc).map_err(|e| ExportError::Toml(e.to_string()))
 }
 
 fn export_staff(doc: &mut Table, roster: &Roster) {

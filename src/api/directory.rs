@@ -114,17 +114,24 @@ impl DirectoryCell {
     }
 }
 
-/// The bearer token of a request, as sent (for a socket to re-check it later).
-pub struct SessionToken(pub Option<String>);
+/// Who asks, and the bearer token as sent (for a socket to re-check it later).
+pub struct Authed {
+    pub who: super::auth::Principal,
+    pub token: Option<String>,
+}
 
-impl axum::extract::FromRequestParts<super::AppState> for SessionToken {
-    type Rejection = std::convert::Infallible;
+impl axum::extract::FromRequestParts<super::AppState> for Authed {
+    type Rejection = super::error::ApiError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _app: &super::AppState,
+        app: &super::AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(SessionToken(super::auth::token_of(parts)))
+        let who = super::auth::Principal::from_request_parts(parts, app).await?;
+        Ok(Authed {
+            who,
+            token: super::auth::token_of(parts),
+        })
     }
 }
 

@@ -53,7 +53,7 @@ fn admin(sim: &mut Sim, change: AdminChange) -> Result<Vec<Event>, DomainError> 
     let effective = sim.state.overlay.effective(&sim.spec);
     let base_spec = std::mem::replace(&mut sim.spec, effective);
     let out = sim.exec(Command::Admin {
-        change,
+        change: Box::new(change),
         by: by(),
         base: base(),
     });
