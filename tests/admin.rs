@@ -70,6 +70,9 @@ fn routes() -> Vec<(reqwest::Method, &'static str, Value)> {
             json!({"vi": "Xin chào", "en": "Hello"}),
         ),
         (M::GET, "/api/v1/admin/audit", Value::Null),
+        (M::GET, "/api/v1/admin/counters", Value::Null),
+        (M::GET, "/api/v1/admin/services", Value::Null),
+        (M::GET, "/api/v1/admin/notice", Value::Null),
     ]
 }
 
@@ -724,6 +727,8 @@ async fn a_service_moved_to_another_counter_is_called_there_next() {
     .await;
     let c = r.expect(200).clone();
     assert_eq!(c["services"], json!(["chungthuc", "datdai"]));
+    let all = api.get("/api/v1/admin/counters", Some(SUPERVISOR)).await;
+    assert_eq!(all.expect(200)[2], c);
     assert_eq!(c["mode"], "ordered");
     let state = api.state(Some(SUPERVISOR)).await;
     let counter = counter_entry(&state, 3);
@@ -801,6 +806,12 @@ async fn service_and_notice_changes_reach_the_state() {
     let row = r.expect(200).clone();
     assert_eq!(row["hours"], json!(["07:00-11:30", "13:00-17:00"]));
     assert_eq!(row["target_wait_s"], 1200);
+    let list = api.get("/api/v1/admin/services", Some(SUPERVISOR)).await;
+    let listed = list
+        .expect(200)
+        .as_array()
+        .and_then(|l| l.iter().find(|s| s["id"] == "datdai").cloned());
+    assert_eq!(listed.as_ref(), Some(&row));
     let state = api.state(None).await;
     let s = service_entry(&state, "datdai");
     assert_eq!(s["name"], "Đất đai – Nhà ở");
@@ -819,5 +830,10 @@ async fn service_and_notice_changes_reach_the_state() {
     assert!(
         state.to_string().contains("Nghỉ trưa 11:30–13:00"),
         "{state}"
+    );
+    let n = api.get("/api/v1/admin/notice", Some(SUPERVISOR)).await;
+    assert_eq!(
+        n.expect(200),
+        &json!({"vi": "Nghỉ trưa 11:30–13:00", "en": "Lunch break 11:30–13:00"})
     );
 }
