@@ -135,6 +135,8 @@ async fn a_disabled_clerk_cannot_sign_in_and_their_session_ends() {
     let api = d.api();
     let clerk = api.clerk(3).await;
     api.get("/api/v1/me", Some(&clerk)).await.expect(200);
+    let socket = Collector::open(&ws_url_with(&d.ws_url(), &[("token", &clerk)])).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let r = patch(
         &api,
         "/api/v1/admin/staff/nv03",
@@ -143,6 +145,16 @@ async fn a_disabled_clerk_cannot_sign_in_and_their_session_ends() {
     )
     .await;
     assert_eq!(r.expect(200)["disabled"], true);
+    // Their open socket is told and closed within a second.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    while !socket.is_closed() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        socket.is_closed(),
+        "the disabled clerk's socket is still open"
+    );
+    assert!(socket.frames().iter().any(|f| f.kind() == "revoked"));
     api.get("/api/v1/me", Some(&clerk))
         .await
         .expect_error(401, "unauthorized");
