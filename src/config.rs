@@ -28,7 +28,6 @@ use std::path::{Path, PathBuf};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use serde::{Deserialize, Serialize};
 
 use crate::audio::settings::AudioSettings;
 use crate::domain::ids::{CounterId, StaffId};
@@ -95,15 +94,8 @@ pub struct StaffSpec {
     pub photo: Option<String>,
 }
 
-/// What a device token allows (see the roles in docs/API.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceRole {
-    Display,
-    Kiosk,
-    Rating,
-    Supervisor,
-}
+/// What a device token allows (defined with the admin page's changes, which add devices).
+pub use crate::domain::admin::DeviceRole;
 
 /// A screen or tablet that authenticates with a fixed token from the config.
 #[derive(Clone, PartialEq, Eq)]
@@ -111,7 +103,11 @@ pub struct DeviceSpec {
     pub name: String,
     pub role: DeviceRole,
     /// At least 16 characters of `A-Z a-z 0-9 - _ . ~` (URL-safe), unique across devices.
+    /// Empty when the file gives `token_sha256` instead.
     pub token: String,
+    /// `token_sha256`: the token's SHA-256 hex, when the file does not hold the token
+    /// itself (devices added on the admin page, exported by `xephang config export`).
+    pub token_sha256: Option<String>,
     /// The counter of a rating device; `None` for every other role.
     pub counter: Option<CounterId>,
     /// The ticket printer of a kiosk that the daemon prints to (`printer`, `paper_mm`);
@@ -130,6 +126,17 @@ impl fmt::Debug for StaffSpec {
             .field("supervisor", &self.supervisor)
             .field("photo", &self.photo)
             .finish()
+    }
+}
+
+impl DeviceSpec {
+    /// SHA-256 hex of the token: how the daemon recognises the device.
+    pub fn token_hash(&self) -> String {
+        use sha2::Digest;
+        match &self.token_sha256 {
+            Some(h) => h.clone(),
+            None => hex::encode(sha2::Sha256::digest(self.token.as_bytes())),
+        }
     }
 }
 

@@ -76,6 +76,8 @@ pub fn has_personal_data(e: &Event) -> bool {
         | Event::Alert(_)
         | Event::AlertCleared { .. }
         | Event::PersonalDataPurged { .. } => false,
+        // Supervisors see who changed what; the others a redacted change (view/event.rs).
+        Event::ConfigChanged { .. } => true,
     }
 }
 

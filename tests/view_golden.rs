@@ -150,6 +150,7 @@ fn every_kind() -> Vec<Event> {
                     vec![booking(false)]
                 },
                 dossier: full.then(|| dossier.clone()),
+                overlay: Default::default(),
             },
             Event::TicketIssued {
                 ticket: t.clone(),

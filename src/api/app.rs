@@ -21,7 +21,6 @@ pub const MAX_BODY: usize = 16 * 1024;
 /// Everything a handler may need, shared.
 pub struct App {
     pub config: Arc<Config>,
-    pub spec: Arc<CentreSpec>,
     pub engine: EngineHandle,
     /// The read side: the latest read model, and the event frames for sockets.
     pub read: Arc<Broadcaster>,
@@ -45,14 +44,35 @@ pub struct App {
 }
 
 impl App {
-    /// Now, by the engine's clock, in the centre's timezone.
-    pub fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
-        crate::engine::local_now(&self.spec, &self.clock)
+    /// The effective centre spec (config file + admin page changes) of the latest read
+    /// model.
+    pub fn spec(&self) -> Arc<CentreSpec> {
+        self.read.current().spec_arc()
     }
 
-    /// The configured staff member `id`, if any.
-    pub fn staff(&self, id: &crate::domain::ids::StaffId) -> Option<&crate::config::StaffSpec> {
-        self.config.staff.iter().find(|s| &s.id == id)
+    /// Brings the sign-in directory up to the journal's admin overlay (cheap when unchanged).
+    pub fn sync_directory(&self) {
+        let model = self.read.current();
+        if self.keys.directory.sync(&model.lobby().overlay) {
+            // Revoked config devices leave the presence list and its offline alerts.
+            let dir = self.keys.directory.get();
+            let revoked = dir.roster.devices.iter().filter(|d| d.revoked);
+            self.devices
+                .retire(revoked.map(|d| d.origin.clone()).collect());
+        }
+    }
+
+    /// Now, by the engine's clock, in the centre's timezone.
+    pub fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        crate::engine::local_now(&self.spec(), &self.clock)
+    }
+
+    /// Staff member `id` as the sign-in directory knows them (config file + admin page).
+    pub fn staff(
+        &self,
+        id: &crate::domain::ids::StaffId,
+    ) -> Option<crate::domain::admin_roster::StaffEntry> {
+        self.keys.directory.get().staff(id).cloned()
     }
 }
 
@@ -61,5 +81,9 @@ pub type AppState = Arc<App>;
 impl auth::HasKeys for AppState {
     fn keys(&self) -> &auth::Keys {
         &self.keys
+    }
+
+    fn sync_directory(&self) {
+        App::sync_directory(self)
     }
 }

@@ -81,7 +81,7 @@ pub async fn slots(
     Query(q): Query<SlotsQuery>,
 ) -> ApiResult<Json<Vec<Slot>>> {
     let service = ServiceId(q.service);
-    if app.spec.service(&service).is_none() {
+    if app.spec().service(&service).is_none() {
         return Err(DomainError::UnknownService(service.0).into());
     }
     let model = app.read.current();
@@ -92,7 +92,7 @@ pub async fn slots(
             .filter(|b| b.service == service && b.start == start)
             .count() as u32
     };
-    let list = slots_of(&app.spec, &service, day, &taken)
+    let list = slots_of(&app.spec(), &service, day, &taken)
         .into_iter()
         .map(|s| Slot {
             start: s.start,
@@ -270,7 +270,7 @@ fn explain_check_in(app: &AppState, code: &str, err: ApiError) -> ApiError {
     let Some(b) = model.booking(&BookingCode(code.to_string())) else {
         return err;
     };
-    let start = b.start.with_timezone(&app.spec.timezone);
+    let start = b.start.with_timezone(&app.spec().timezone);
     if start.date_naive() == app.now().date_naive() {
         return err;
     }
@@ -370,7 +370,7 @@ pub async fn list(
         .into_iter()
         .map(|b| {
             let len = app
-                .spec
+                .spec()
                 .service(&b.service)
                 .and_then(|s| s.appointments.as_ref())
                 .map_or(0, |a| a.slot_min);

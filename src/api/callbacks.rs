@@ -52,7 +52,7 @@ fn callbacks(app: &AppState, data: &DayData) -> String {
             _ => ("", ""),
         };
         let service = app
-            .spec
+            .spec()
             .service(&t.service)
             .map_or(t.service.0.clone(), |s| s.name.clone());
         let clerk = t

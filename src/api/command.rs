@@ -95,7 +95,7 @@ pub fn counter_for(
     what: CounterUse,
 ) -> ApiResult<CounterId> {
     let counter = CounterId(n);
-    let known = app.spec.counter(counter).is_some();
+    let known = app.spec().counter(counter).is_some();
     if what == CounterUse::Operate && !known {
         return Err(DomainError::UnknownCounter(n).into());
     }

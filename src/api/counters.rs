@@ -359,7 +359,7 @@ pub async fn queue(
     let counter = counter_for(&app, &who, n, CounterUse::See)?;
     let model = app.read.current();
     let now = app.now();
-    let tickets = counter_order(&app.spec, model.lobby(), counter, now)
+    let tickets = counter_order(&app.spec(), model.lobby(), counter, now)
         .into_iter()
         .map(|t| {
             // The line's own copy carries the place and estimate.
@@ -385,7 +385,7 @@ fn services_of(app: &AppState, who: &Principal) -> ApiResult<Option<Vec<ServiceI
     match who {
         Principal::Supervisor { .. } => Ok(None),
         Principal::Clerk { counter, .. } => Ok(Some(
-            app.spec
+            app.spec()
                 .counter(*counter)
                 .map(|c| c.services.clone())
                 .unwrap_or_default(),

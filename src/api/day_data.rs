@@ -38,7 +38,7 @@ pub struct DayData {
 /// `personal_data_purged` and what the config says today (in case the timer has not run yet).
 fn purge_horizon(app: &AppState, today: NaiveDate) -> NaiveDate {
     let event = app.read.current().purged_before();
-    let configured = horizon(today, app.spec.personal_data_days);
+    let configured = horizon(today, app.spec().personal_data_days);
     event.map_or(configured, |e| e.max(configured))
 }
 

@@ -28,14 +28,18 @@ pub struct ErrorDetail {
     pub code: String,
     /// Vietnamese, or English with `Accept-Language: en`.
     pub message: String,
+    /// The request field the error is about, where there is one (admin forms show it there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl ErrorBody {
-    fn new(code: &str, message: String) -> Json<ErrorBody> {
+    fn new(code: &str, message: String, field: Option<&str>) -> Json<ErrorBody> {
         Json(ErrorBody {
             error: ErrorDetail {
                 code: code.to_string(),
                 message,
+                field: field.map(str::to_string),
             },
         })
     }
@@ -47,11 +51,13 @@ pub struct ApiError {
     pub code: &'static str,
     pub vi: String,
     pub en: String,
+    /// The request field the error is about (admin forms show it there): `error.field`.
+    pub field: Option<&'static str>,
 }
 
 /// The English message, kept beside a response so the middleware can swap it in.
 #[derive(Clone)]
-struct English(String, StatusCode, &'static str);
+struct English(String, StatusCode, &'static str, Option<&'static str>);
 
 impl ApiError {
     pub fn new(
@@ -65,7 +71,14 @@ impl ApiError {
             code,
             vi: vi.into(),
             en: en.into(),
+            field: None,
         }
+    }
+
+    /// The same error about request field `field`.
+    pub fn on_field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
     }
 
     pub fn bad_request(en: impl Into<String>) -> Self {
@@ -149,7 +162,10 @@ impl From<DomainError> for ApiError {
             Refusal::Conflict => StatusCode::CONFLICT,
             Refusal::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         };
-        ApiError::new(status, e.code(), e.message(false), e.message(true))
+        let field = e.field();
+        let mut err = ApiError::new(status, e.code(), e.message(false), e.message(true));
+        err.field = field;
+        err
     }
 }
 
@@ -164,10 +180,10 @@ impl From<EngineError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody::new(self.code, self.vi);
+        let body = ErrorBody::new(self.code, self.vi, self.field);
         let mut resp = (self.status, body).into_response();
         resp.extensions_mut()
-            .insert(English(self.en, self.status, self.code));
+            .insert(English(self.en, self.status, self.code, self.field));
         resp
     }
 }
@@ -188,7 +204,9 @@ pub async fn localize(req: Request, next: Next) -> Response {
         return resp;
     }
     match resp.extensions().get::<English>().cloned() {
-        Some(English(en, status, code)) => (status, ErrorBody::new(code, en)).into_response(),
+        Some(English(en, status, code, field)) => {
+            (status, ErrorBody::new(code, en, field)).into_response()
+        }
         None => resp,
     }
 }

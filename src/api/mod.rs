@@ -7,6 +7,9 @@
 //! depend on the shared modules (app, auth, command, error, links, views, openapi…), never on
 //! `mod.rs`, and never in a circle (tests/api_layering.rs).
 
+pub mod admin;
+pub mod admin_devices;
+pub mod admin_staff;
 pub mod app;
 pub mod auth;
 pub mod board;
@@ -16,6 +19,7 @@ pub mod command;
 pub mod counters;
 pub mod day_data;
 pub mod devices;
+pub mod directory;
 pub mod error;
 pub mod limits;
 pub mod links;
@@ -27,6 +31,7 @@ pub mod print;
 pub mod remote;
 pub mod report_range;
 pub mod reports;
+pub mod revocation;
 pub mod secret;
 pub mod session;
 pub mod tickets;
@@ -59,6 +64,9 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .merge(devices::routes())
         .merge(voice::routes())
         .merge(uplink::routes())
+        .merge(admin::routes())
+        .merge(admin_staff::routes())
+        .merge(admin_devices::routes())
         .merge(meta::api_routes())
         .fallback(meta::api_not_found);
     OpenApiRouter::with_openapi(openapi::base())

@@ -87,11 +87,12 @@ impl Modify for CommonErrors {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
         for item in doc.paths.paths.values_mut() {
-            let ops: [(HttpMethod, &mut Option<Operation>); 4] = [
+            let ops: [(HttpMethod, &mut Option<Operation>); 5] = [
                 (HttpMethod::Get, &mut item.get),
                 (HttpMethod::Post, &mut item.post),
                 (HttpMethod::Put, &mut item.put),
                 (HttpMethod::Delete, &mut item.delete),
+                (HttpMethod::Patch, &mut item.patch),
             ];
             for (method, op) in ops {
                 let Some(op) = op.as_mut() else { continue };

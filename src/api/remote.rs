@@ -114,7 +114,7 @@ pub async fn allowance(
     let used = app.read.current().remote_count(&tag);
     let cap = app.config.remote_per_client;
     let services = app
-        .spec
+        .spec()
         .services
         .iter()
         .filter(|s| s.remote)

@@ -52,10 +52,10 @@ fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<StatsDoc> {
             *e = (*e).max(wait);
         }
     }
-    let mut doc = model.stats().doc(&app.spec, &longest);
+    let mut doc = model.stats().doc(&app.spec(), &longest);
     crate::report::add_names(
         &mut doc,
-        &app.spec,
+        &app.spec(),
         app.config
             .staff
             .iter()
@@ -162,7 +162,7 @@ pub async fn daily_xlsx(
     let (day, bytes) = tokio::task::spawn_blocking(move || {
         let doc = day_stats(&app2, q.day)?;
         let day = doc.day.clone().unwrap_or_else(|| "day".into());
-        crate::report::to_xlsx(&doc, &app2.spec.name)
+        crate::report::to_xlsx(&doc, &app2.spec().name)
             .map(|b| (day, b))
             .map_err(|e| ApiError::unavailable(&e.to_string()))
     })

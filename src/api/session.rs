@@ -59,6 +59,9 @@ pub struct LoginAnswer {
     #[schema(value_type = Option<u32>)]
     pub counter: Option<CounterId>,
     pub staff: StaffRef,
+    /// Signed in with a one-time PIN (a new staff member, or a PIN reset on the admin page):
+    /// every other route answers 403 `pin_change_required` until `POST /me/pin`.
+    pub must_change_pin: bool,
 }
 
 #[utoipa::path(
@@ -81,12 +84,9 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Json<LoginAnswer>> {
     let ip = peer.ip();
-    let staff = app
-        .config
-        .staff
-        .iter()
-        .find(|s| s.id.0 == body.staff)
-        .cloned();
+    // The config file's staff with the admin page's changes; disabled ones cannot sign in.
+    app.sync_directory();
+    let staff = app.keys.directory.get().active_staff(&body.staff).cloned();
     let known = staff.as_ref().map(|s| s.id.0.clone());
     // Counts against the id's lockout while the check runs (auth.rs, LoginGuard::begin).
     let attempt = app.logins.begin(&body.staff, known.as_deref(), ip)?;
@@ -145,12 +145,13 @@ pub async fn login(
             role: "supervisor",
             counter: None,
             staff: me,
+            must_change_pin: staff.must_change_pin,
         }));
     };
     let clerk = ClerkRef {
         id: staff.id.clone(),
         name: staff.name.clone(),
-        photo: photo_url(&app, &staff.id, staff.photo.is_some()),
+        photo: super::admin_staff::photo_of(&app, &staff),
     };
     check_takeover(&app, &staff.id, counter, body.force)?;
     let who = Principal::Clerk {
@@ -164,12 +165,8 @@ pub async fn login(
         role: "clerk",
         counter: Some(counter),
         staff: me,
+        must_change_pin: staff.must_change_pin,
     }))
-}
-
-/// The address of a clerk's photo, when the centre has photos and this clerk one.
-pub fn photo_url(app: &AppState, staff: &StaffId, has_photo: bool) -> Option<String> {
-    (has_photo && app.config.photos_dir.is_some()).then(|| format!("/photos/{staff}"))
 }
 
 /// Refuses a login at `counter` while another clerk holds it, unless `force` (the clerk
@@ -250,6 +247,8 @@ pub struct Me {
     pub served_today: u32,
     pub avg_service_s: Option<i64>,
     pub current: Option<TicketView>,
+    /// The session was opened with a one-time PIN that must be changed (`POST /me/pin`).
+    pub must_change_pin: bool,
 }
 
 /// Who the token belongs to, and for a clerk today's work at a glance.
@@ -286,8 +285,12 @@ pub async fn me(State(app): State<AppState>, who: Principal) -> ApiResult<Json<M
         .and_then(|k| k.current.clone());
     Ok(Json(Me {
         role: who.role(),
+        must_change_pin: staff
+            .as_ref()
+            .and_then(|s| app.staff(s))
+            .is_some_and(|k| k.must_change_pin),
         staff: staff.map(|id| StaffRef {
-            name: app.staff(&id).map(|k| k.name.clone()),
+            name: app.staff(&id).map(|k| k.name),
             id,
         }),
         counter,

@@ -4,6 +4,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::admin::{Actor, AdminChange, Overlay};
 use super::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
 use super::ticket::Ticket;
 
@@ -153,6 +154,9 @@ pub enum Event {
         bookings: Vec<Booking>,
         #[serde(default)]
         dossier: Option<DossierStats>,
+        /// The admin page's changes so far (`domain::admin`): they outlive the day.
+        #[serde(default, skip_serializing_if = "Overlay::is_empty")]
+        overlay: Overlay,
     },
     TicketIssued {
         ticket: Ticket,
@@ -222,6 +226,11 @@ pub enum Event {
     PersonalDataPurged {
         before: NaiveDate,
     },
+    /// A change made on the admin page ("Quản trị"), and who made it.
+    ConfigChanged {
+        change: AdminChange,
+        by: Actor,
+    },
 }
 
 impl Event {
@@ -270,6 +279,7 @@ impl Event {
             Event::Alert(_) => EventKind::Alert,
             Event::AlertCleared { .. } => EventKind::AlertCleared,
             Event::PersonalDataPurged { .. } => EventKind::PersonalDataPurged,
+            Event::ConfigChanged { .. } => EventKind::ConfigChanged,
         }
     }
 }
@@ -296,11 +306,12 @@ pub enum EventKind {
     Alert,
     AlertCleared,
     PersonalDataPurged,
+    ConfigChanged,
 }
 
 impl EventKind {
     /// Every kind (to read a tag back; a kind missing here reads back as unknown).
-    pub const ALL: [EventKind; 19] = [
+    pub const ALL: [EventKind; 20] = [
         EventKind::DayStarted,
         EventKind::TicketIssued,
         EventKind::TicketCalled,
@@ -320,6 +331,7 @@ impl EventKind {
         EventKind::Alert,
         EventKind::AlertCleared,
         EventKind::PersonalDataPurged,
+        EventKind::ConfigChanged,
     ];
 
     /// The `type` tag of events of this kind in the journal and on the wire.
@@ -344,6 +356,7 @@ impl EventKind {
             EventKind::Alert => "alert",
             EventKind::AlertCleared => "alert_cleared",
             EventKind::PersonalDataPurged => "personal_data_purged",
+            EventKind::ConfigChanged => "config_changed",
         }
     }
 

@@ -2,6 +2,10 @@
 //! the decisions that change it. No I/O, no tokio, no clock: time comes in as an argument,
 //! so a whole simulated day runs through it in milliseconds.
 
+pub mod admin;
+pub mod admin_audit;
+pub mod admin_check;
+pub mod admin_roster;
 pub mod alerts;
 pub mod decide;
 pub mod device_alerts;
@@ -10,6 +14,7 @@ pub mod event;
 pub mod ids;
 pub mod next_up;
 pub mod personal;
+pub mod rules;
 pub mod scrub;
 pub mod select;
 pub mod service_time;
@@ -23,5 +28,7 @@ pub use error::DomainError;
 pub use event::{Envelope, Event};
 pub use state::State;
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 pub(crate) mod tests;

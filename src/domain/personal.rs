@@ -89,7 +89,9 @@ pub fn may_carry_personal_data(kind: EventKind) -> bool {
         | K::BookingCancelled
         | K::Alert
         | K::AlertCleared
-        | K::PersonalDataPurged => false,
+        | K::PersonalDataPurged
+        // Staff names and hashes, never a citizen's name or phone.
+        | K::ConfigChanged => false,
     }
 }
 
@@ -132,7 +134,8 @@ pub fn blank_event(event: &mut Event, day: NaiveDate, before: NaiveDate) -> bool
         | Event::BookingCancelled { .. }
         | Event::Alert(_)
         | Event::AlertCleared { .. }
-        | Event::PersonalDataPurged { .. } => false,
+        | Event::PersonalDataPurged { .. }
+        | Event::ConfigChanged { .. } => false,
     }
 }
 
@@ -211,6 +214,7 @@ mod tests {
             counters: Vec::new(),
             bookings: vec![booking(2), booking(4)],
             dossier: None,
+            overlay: Default::default(),
         };
         assert!(blank_event(&mut started, day, before));
         let Event::DayStarted { bookings, .. } = &started else {
@@ -308,6 +312,7 @@ mod tests {
                 counters: Vec::new(),
                 bookings: Vec::new(),
                 dossier: None,
+                overlay: Default::default(),
             },
             Event::TicketIssued {
                 ticket: t.clone(),
@@ -380,6 +385,16 @@ mod tests {
             }),
             Event::AlertCleared { key: "k".into() },
             Event::PersonalDataPurged { before: day },
+            Event::ConfigChanged {
+                change: crate::domain::admin::AdminChange::NoticeChanged {
+                    vi: Some("Thông báo".into()),
+                    en: None,
+                },
+                by: crate::domain::admin::Actor {
+                    id: "gs01".into(),
+                    name: "Giám sát".into(),
+                },
+            },
         ]
     }
 

@@ -7,9 +7,10 @@
 //! a remote ticket. Booking codes are capabilities (whoever holds one may cancel or check
 //! in the booking), so each is replaced by a tag derived from it (`h` + 11 hex digits of its
 //! SHA-256): the same code gives the same tag in every event, so the hub's read model still
-//! links a booking to its ticket, and the tag lets nobody act on the booking. Staff
-//! credentials (PIN hashes, device tokens) never enter an event; clerks' names do, as every
-//! lobby screen shows them.
+//! links a booking to its ticket, and the tag lets nobody act on the booking. Clerks' names
+//! go up, as every lobby screen shows them. The admin page's changes about who may sign in
+//! (staff, PIN hashes, device token hashes: `config_changed` of a roster kind) go up as their
+//! kind only, and `day_started` carries only the queue part of the admin overlay.
 //!
 //! Pure: the caller decides when (the uplink, just before a batch is encoded).
 
@@ -30,7 +31,19 @@ pub fn scrub(event: &Event) -> Event {
 /// not compile until it is decided here what of it may leave the lobby.
 pub fn scrub_in_place(event: &mut Event) {
     match event {
-        Event::DayStarted { bookings, .. } => bookings.iter_mut().for_each(scrub_booking),
+        Event::DayStarted {
+            bookings, overlay, ..
+        } => {
+            bookings.iter_mut().for_each(scrub_booking);
+            // The queue rules' part only: staff, devices, hashes and the audit stay here.
+            *overlay = overlay.public_part();
+        }
+        // Who may sign in stays in the lobby: the hub learns only that something changed.
+        Event::ConfigChanged { change, by } if change.is_roster() => {
+            *change = change.redacted();
+            by.name.clear();
+            by.id.clear();
+        }
         Event::TicketIssued {
             ticket,
             booking,
@@ -63,7 +76,9 @@ pub fn scrub_in_place(event: &mut Event) {
         | Event::DossierStats(_)
         | Event::Alert(_)
         | Event::AlertCleared { .. }
-        | Event::PersonalDataPurged { .. } => {}
+        | Event::PersonalDataPurged { .. }
+        // Counters, services and the notice line: the hub's read model applies them.
+        | Event::ConfigChanged { .. } => {}
     }
 }
 
@@ -149,6 +164,7 @@ mod tests {
                 counters: Vec::new(),
                 bookings: vec![booking()],
                 dossier: None,
+                overlay: Default::default(),
             },
             Event::BookingCreated { booking: booking() },
             Event::BookingCancelled {

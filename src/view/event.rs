@@ -9,12 +9,19 @@
 //! - Staff (clerks): everything but personal data (bookings' names and phones, a rating's
 //!   call-back number) and the per-phone client tag of a remote ticket.
 //! - Supervisor: everything but the client tag.
+//!
+//! An admin change (`config_changed`) never carries a PIN or token hash on any socket: the
+//! public and clerks see counter, service and notice changes whole but staff and device
+//! changes only as `{"change":"redacted","of":…}`, without who made them; supervisors see
+//! every change (hashes removed) and who made it. The journal's overlay carried by
+//! `day_started` is shown to nobody (screens get the effective spec in the snapshot).
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use super::ticket::{PublicTicket, StaffTicket};
 use super::Audience;
+use crate::domain::admin::{Actor, AdminChange};
 use crate::domain::event::{
     Alert, Booking, ClerkRef, CounterCarry, CounterStatus, DossierStats, Event, Rating,
     RatingSource,
@@ -87,6 +94,9 @@ pub enum PublicEvent<'a> {
     },
     PersonalDataPurged {
         before: NaiveDate,
+    },
+    ConfigChanged {
+        change: AdminChange,
     },
 }
 
@@ -173,6 +183,12 @@ pub enum InsideEvent<'a, B, R> {
     },
     PersonalDataPurged {
         before: NaiveDate,
+    },
+    ConfigChanged {
+        change: AdminChange,
+        /// Who made it: supervisors only.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        by: Option<&'a Actor>,
     },
 }
 
@@ -336,12 +352,25 @@ impl<'a> PublicEvent<'a> {
             Event::Alert(a) => P::Alert(a),
             Event::AlertCleared { key } => P::AlertCleared { key },
             Event::PersonalDataPurged { before } => P::PersonalDataPurged { before: *before },
+            Event::ConfigChanged { change, .. } => P::ConfigChanged {
+                change: outside_view(change),
+            },
         }
     }
 }
 
+/// An admin change as anyone but a supervisor sees it: who may sign in is redacted.
+fn outside_view(change: &AdminChange) -> AdminChange {
+    if change.is_roster() {
+        change.redacted()
+    } else {
+        change.without_secrets()
+    }
+}
+
 impl<'a, B: From<&'a Booking>, R: From<&'a Rating>> InsideEvent<'a, B, R> {
-    pub fn new(e: &'a Event) -> Self {
+    /// The view of `e` for clerks (`supervisor` false) or supervisors.
+    pub fn new(e: &'a Event, supervisor: bool) -> Self {
         use InsideEvent as I;
         let t = StaffTicket::new;
         match e {
@@ -350,6 +379,7 @@ impl<'a, B: From<&'a Booking>, R: From<&'a Rating>> InsideEvent<'a, B, R> {
                 counters,
                 bookings,
                 dossier,
+                overlay: _,
             } => I::DayStarted {
                 day: *day,
                 counters,
@@ -426,6 +456,14 @@ impl<'a, B: From<&'a Booking>, R: From<&'a Rating>> InsideEvent<'a, B, R> {
             Event::Alert(a) => I::Alert(a),
             Event::AlertCleared { key } => I::AlertCleared { key },
             Event::PersonalDataPurged { before } => I::PersonalDataPurged { before: *before },
+            Event::ConfigChanged { change, by } => I::ConfigChanged {
+                change: if supervisor {
+                    change.without_secrets()
+                } else {
+                    outside_view(change)
+                },
+                by: supervisor.then_some(by),
+            },
         }
     }
 }
@@ -443,8 +481,8 @@ impl<'a> EventView<'a> {
     pub fn of(e: &'a Event, audience: Audience) -> Self {
         match audience {
             Audience::Public => EventView::Public(PublicEvent::new(e)),
-            Audience::Staff => EventView::Staff(InsideEvent::new(e)),
-            Audience::Supervisor => EventView::Supervisor(InsideEvent::new(e)),
+            Audience::Staff => EventView::Staff(InsideEvent::new(e, false)),
+            Audience::Supervisor => EventView::Supervisor(InsideEvent::new(e, true)),
         }
     }
 }
