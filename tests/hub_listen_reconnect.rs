@@ -120,7 +120,8 @@ async fn the_second_hub_hears_the_first_again_after_postgres_restarts() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(pg_script("pg_start"), "PostgreSQL did not start again");
     assert!(
-        healthy(&hub_a, Duration::from_secs(30)).await && healthy(&hub_b, Duration::from_secs(30)).await,
+        healthy(&hub_a, Duration::from_secs(30)).await
+            && healthy(&hub_b, Duration::from_secs(30)).await,
         "a hub did not see the database again"
     );
     // What was pushed around the restart reaches hub A, then hub B (by NOTIFY or by the
@@ -161,5 +162,9 @@ async fn the_second_hub_hears_the_first_again_after_postgres_restarts() {
     }
     let (rows, max, distinct) = db_counts(&db, "tt-a").await;
     let (lines, jmax) = journal_counts(lobby.data_dir());
-    assert_eq!((rows, max, distinct), (lines, jmax, lines), "events vs journal");
+    assert_eq!(
+        (rows, max, distinct),
+        (lines, jmax, lines),
+        "events vs journal"
+    );
 }
