@@ -154,6 +154,9 @@ pub async fn level_with(
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let mem_sockets = daemon.mem();
 
+    if let Some(hook) = setup.before_calls.take() {
+        hook(&daemon).await?;
+    }
     let calls = ((seconds * rate).round() as usize).max(3);
     let (stop_tx, stop_rx) = watch::channel(false);
     let kiosk = {
@@ -174,9 +177,6 @@ pub async fn level_with(
             }
         })
     };
-    if let Some(hook) = setup.before_calls.take() {
-        hook(&daemon).await?;
-    }
     let started = now_ns();
     let mut sent: Vec<(u64, u64)> = Vec::with_capacity(calls);
     let mut rtt: Vec<u64> = Vec::with_capacity(calls);
