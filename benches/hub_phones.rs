@@ -156,9 +156,9 @@ async fn measure(db: &TempDb, o: &Opts, generated: Generated) -> Result<(), Stri
         fd_limit_of(hub.pid)
     ));
     let events = generated.events;
-    let took = push_all(&hub.url(), generated.bodies).await?;
+    let (took, retries) = push_all(&hub.url(), generated.bodies).await?;
     note(&format!(
-        "ingested {events} events in {:.1} s",
+        "ingested {events} events in {:.1} s ({retries} pushes retried)",
         took.as_secs_f64()
     ));
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -224,6 +224,7 @@ async fn measure(db: &TempDb, o: &Opts, generated: Generated) -> Result<(), Stri
     let (rss_phones, hwm_phones) = hub.mem_mib();
 
     // The clicks.
+    let (hub_cpu, own_cpu) = (cpu_secs(hub.pid), cpu_secs(std::process::id()));
     let mut sent: Vec<(u64, u64)> = Vec::with_capacity(o.clicks);
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / o.rate));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -242,6 +243,8 @@ async fn measure(db: &TempDb, o: &Opts, generated: Generated) -> Result<(), Stri
         )
         .await;
     let (rss_after, hwm_after) = hub.mem_mib();
+    let hub_cpu = cpu_secs(hub.pid) - hub_cpu;
+    let own_cpu = cpu_secs(std::process::id()) - own_cpu;
     let closed = phones.closed();
     let logs = phones.finish().await;
     drop(lobby);
@@ -252,6 +255,7 @@ async fn measure(db: &TempDb, o: &Opts, generated: Generated) -> Result<(), Stri
         .map(|(id, n)| (id.as_str(), n.as_str()))
         .collect();
     let (own, all) = phones::distributions(&sent, &logs, &ids, &number_of);
+    let first = phones::first_phone(&sent, &logs);
     let followers = o.sockets as f64 / ids.len() as f64;
     println!(
         "setup: hub with {} generated centres × {} tickets ({events} events ingested) + 1 real lobby; {} phone sockets on the hub's /ws?centre=lobby&ticket=…, ~{followers:.0} following each of the {} tickets called; {} clicks at {} /s at the lobby",
@@ -265,6 +269,23 @@ async fn measure(db: &TempDb, o: &Opts, generated: Generated) -> Result<(), Stri
         "click → every phone (the ticket_called event frame): p50 {} ms, p99 {} ms, max {} ms over {} phone×click pairs, {} missed",
         ms(all.p50), ms(all.p99), ms(all.max), all.pairs, all.missed
     );
+    println!(
+        "click → the first phone to read it (lobby → uplink → hub → one socket, before the fan-out): p50 {} ms, p99 {} ms, max {} ms",
+        ms(first.p50), ms(first.p99), ms(first.max)
+    );
+    println!(
+        "CPU during the clicks: hub {:.1} s ({:.0} ms per click), this bench's {} phone clients {:.1} s; 2 cores shared with other work (see the load average)",
+        hub_cpu,
+        hub_cpu * 1000.0 / sent.len().max(1) as f64,
+        o.sockets,
+        own_cpu
+    );
+    if own.missed > 0 {
+        println!(
+            "note: {} phones never read a ticket frame saying called: the hub computes a phone's ticket frame from its latest model when it sends, so a phone lagging past the next click at that counter sees its ticket already done",
+            own.missed
+        );
+    }
     if !waited || closed > 0 {
         println!("note: {closed} phone sockets were closed by the hub; not every frame arrived within 60 s: {}", !waited);
     }

@@ -57,6 +57,23 @@ fn dist(mut lat: Vec<u64>, pairs: usize) -> Dist {
     }
 }
 
+/// Per click, the first phone to read its `ticket_called` (the lobby → uplink → hub →
+/// socket path before the fan-out to the others).
+pub fn first_phone(sent: &[(u64, u64)], logs: &[PhoneLog]) -> Dist {
+    let mut first: HashMap<u64, u64> = HashMap::new();
+    for log in logs {
+        for (key, t) in &log.called {
+            let e = first.entry(*key).or_insert(*t);
+            *e = (*e).min(*t);
+        }
+    }
+    let lat = sent
+        .iter()
+        .filter_map(|(k, t0)| first.get(k).map(|t| t.saturating_sub(*t0) / 1000))
+        .collect();
+    dist(lat, sent.len())
+}
+
 /// (own ticket called, every `ticket_called`) from the clicks' (key, send time).
 pub fn distributions(
     sent: &[(u64, u64)],

@@ -3,6 +3,7 @@
 //! per push, as the uplink batches), and pushed with one sequential pusher per centre, all
 //! centres at once — the hub's cost is measured, not the generator's.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,9 @@ use xephang::domain::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId}
 use xephang::domain::spec::CentreSpec;
 use xephang::domain::{decide, Command as Cmd, Ctx, Envelope, State};
 use xephang::uplink::wire::{Push, MAX_EVENTS};
+
+/// Tries of one push before the bench gives up.
+pub const MAX_TRIES: usize = 50;
 
 /// One lobby's day through the real domain.
 pub fn day_of(spec: &CentreSpec, tickets: usize, seed: u64) -> Vec<Envelope> {
@@ -124,20 +128,24 @@ pub fn push_bodies(centres: usize, tickets: usize) -> Generated {
     Generated { bodies, events }
 }
 
-/// Pushes every centre's bodies to `hub` (one sequential pusher per centre, all at once);
-/// the time it took.
-pub async fn push_all(hub: &str, bodies: Vec<Vec<Vec<u8>>>) -> Result<Duration, String> {
+/// Pushes every centre's bodies to `hub` (one sequential pusher per centre, all at once),
+/// retrying like the uplink does what the hub could not take (a 503 when its database pool is
+/// exhausted, a connection it closed) at most [`MAX_TRIES`] times per push; the time it took
+/// and the number of retries.
+pub async fn push_all(hub: &str, bodies: Vec<Vec<Vec<u8>>>) -> Result<(Duration, usize), String> {
     let http = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(120))
         .build()
         .map_err(|e| e.to_string())?;
     let url = Arc::new(format!("{hub}/api/v1/uplink"));
+    let retries = Arc::new(AtomicUsize::new(0));
     let t = Instant::now();
     let mut tasks = Vec::new();
     for (c, pushes) in bodies.into_iter().enumerate() {
         let http = http.clone();
         let url = url.clone();
+        let retries = retries.clone();
         tasks.push(tokio::spawn(async move {
             for body in pushes {
                 let mut tries = 0;
@@ -149,8 +157,11 @@ pub async fn push_all(hub: &str, bodies: Vec<Vec<Vec<u8>>>) -> Result<Duration, 
                         .body(body.clone())
                         .send()
                         .await;
-                    match r {
+                    let why = match r {
                         Ok(r) if r.status().is_success() => break,
+                        Ok(r) if r.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE => {
+                            format!("503 {}", r.text().await.unwrap_or_default())
+                        }
                         Ok(r) => {
                             return Err(format!(
                                 "push refused: {} {}",
@@ -158,13 +169,14 @@ pub async fn push_all(hub: &str, bodies: Vec<Vec<Vec<u8>>>) -> Result<Duration, 
                                 r.text().await.unwrap_or_default()
                             ))
                         }
-                        Err(e) if tries < 20 => {
-                            tries += 1;
-                            eprintln!("push failed ({e}); retrying");
-                            tokio::time::sleep(Duration::from_millis(200)).await;
-                        }
-                        Err(e) => return Err(format!("push failed 20 times: {e}")),
+                        Err(e) => e.to_string(),
+                    };
+                    tries += 1;
+                    if tries >= MAX_TRIES {
+                        return Err(format!("push failed {MAX_TRIES} times: {why}"));
                     }
+                    retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(100 * tries.min(10) as u64)).await;
                 }
             }
             Ok(())
@@ -173,5 +185,5 @@ pub async fn push_all(hub: &str, bodies: Vec<Vec<Vec<u8>>>) -> Result<Duration, 
     for task in tasks {
         task.await.map_err(|e| e.to_string())??;
     }
-    Ok(t.elapsed())
+    Ok((t.elapsed(), retries.load(Ordering::Relaxed)))
 }
