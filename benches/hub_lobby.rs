@@ -1,6 +1,6 @@
 //! The lobby's own call → board latency with its province hub up, down and catching up —
 //! the uplink must not move it: `cargo bench --bench hub_lobby [-- --quick] [--sockets 100]
-//! [--seconds 10] [--rate CALLS_PER_S] [--backlog 100000]` with a PostgreSQL in
+//! [--seconds 10] [--rate CALLS_PER_S] [--backlog 200000]` with a PostgreSQL in
 //! `XEPHANG_DATABASE_URL` (`. tests/pg.sh && pg_up`).
 //!
 //! Each way runs the load tool's board-latency case (benches/load/latency.rs: two clerks
@@ -47,7 +47,7 @@ fn parse() -> Result<Opts, String> {
         sockets: 100,
         seconds: if quick { 5.0 } else { 10.0 },
         rate: None,
-        backlog: if quick { 30_000 } else { 100_000 },
+        backlog: if quick { 30_000 } else { 200_000 },
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -119,6 +119,12 @@ struct Run {
     /// What the hub held of the lobby's events: (when the calls began, when they ended, the
     /// lobby's seq at the end).
     hub: Option<(u64, u64, u64)>,
+    /// Catching up: seconds from the hub's start until it held the backlog (None: not
+    /// within the run).
+    caught_up_s: Option<f64>,
+    seconds: f64,
+    /// CPU seconds the lobby and the hub used during the calls.
+    cpu: (f64, f64),
 }
 
 async fn run(base: String, o: Opts) -> Result<(), String> {
@@ -159,21 +165,33 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
         runs.push((way, r));
     }
     println!(
-        "{:<16} | {:>9} | {:>9} | {:>9} | {:>6} | {:>7} | {:>17} | hub during the calls",
-        "way", "p50 ms", "p99 ms", "max ms", "missed", "calls/s", "next p50/p99 ms"
+        "{:<16} | {:>9} | {:>9} | {:>9} | {:>6} | {:>7} | {:>17} | {:>16} | hub during the calls",
+        "way",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "missed",
+        "calls/s",
+        "next p50/p99 ms",
+        "CPU s lobby/hub"
     );
     for (way, r) in &runs {
         let hub = match (way, r.hub) {
             (Way::Down, _) => "unreachable (connection refused)".to_string(),
             (_, Some((from, to, lobby))) => format!(
-                "held seq {from} → {to} of the lobby's {lobby} ({} events ingested during the calls)",
-                to.saturating_sub(from)
+                "held seq {from} → {to} of the lobby's {lobby} ({} events ingested during the calls){}",
+                to.saturating_sub(from),
+                match (way, r.caught_up_s) {
+                    (Way::CatchingUp, Some(s)) => format!("; the backlog was in {s:.1} s after the hub started (the calls lasted {:.0} s)", r.seconds),
+                    (Way::CatchingUp, None) => "; still catching up when the calls ended".to_string(),
+                    _ => String::new(),
+                }
             ),
             _ => "?".into(),
         };
         match &r.level {
             Ok(l) => println!(
-                "{:<16} | {:>9.2} | {:>9.2} | {:>9.2} | {:>6} | {:>7.1} | {:>8.1}/{:<8.1} | {hub}",
+                "{:<16} | {:>9.2} | {:>9.2} | {:>9.2} | {:>6} | {:>7.1} | {:>8.1}/{:<8.1} | {:>7.1}/{:<8.1} | {hub}",
                 way.label(),
                 l.daemon.p50_us as f64 / 1000.0,
                 l.daemon.p99_us as f64 / 1000.0,
@@ -182,6 +200,8 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
                 l.achieved_rate,
                 l.next_rtt_p50_us as f64 / 1000.0,
                 l.next_rtt_p99_us as f64 / 1000.0,
+                r.cpu.0,
+                r.cpu.1,
             ),
             Err(e) => println!("{:<16} | failed: {e}", way.label()),
         }
@@ -257,14 +277,21 @@ async fn one_way(
         *hub.lock().map_err(|e| e.to_string())? = Some(h);
     }
     let marks: Arc<Mutex<(u64, u64, u64)>> = Arc::new(Mutex::new((0, 0, 0)));
+    let caught_up: Arc<Mutex<Option<f64>>> = Arc::new(Mutex::new(None));
+    // CPU seconds of (the lobby, the hub) at the first call, then used during the calls.
+    let cpu: Arc<Mutex<[f64; 4]>> = Arc::new(Mutex::new([0.0; 4]));
+    let (stop_poll, stop_rx) = tokio::sync::watch::channel(false);
     let hub_url = format!("http://127.0.0.1:{port}");
     let before = {
         let (hub, http, hub_url, marks) =
             (hub.clone(), http.clone(), hub_url.clone(), marks.clone());
         let cfg = hub_cfg.clone();
         let db_url = db_url.clone();
+        let caught_up = caught_up.clone();
+        let cpu = cpu.clone();
         move |d: &load::daemon::Daemon| {
             let lobby = d.http();
+            let lobby_pid = d.pid;
             async move {
                 match way {
                     Way::Down => {}
@@ -295,11 +322,35 @@ async fn one_way(
                         .await
                         .map_err(|e| e.to_string())??;
                         *hub.lock().map_err(|e| e.to_string())? = Some(h);
+                        // When the hub holds the backlog (polled every 250 ms).
+                        let backlog = lobby_seq(&http, &lobby).await;
+                        let (http, hub_url) = (http.clone(), hub_url.clone());
+                        let mut stop = stop_rx;
+                        tokio::spawn(async move {
+                            let t = Instant::now();
+                            loop {
+                                if hub_seq(&http, &hub_url, "lobby").await >= backlog {
+                                    if let Ok(mut c) = caught_up.lock() {
+                                        *c = Some(t.elapsed().as_secs_f64());
+                                    }
+                                    return;
+                                }
+                                tokio::select! {
+                                    _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                                    _ = stop.changed() => return,
+                                }
+                            }
+                        });
                     }
                 }
                 let at = hub_seq(&http, &hub_url, "lobby").await;
                 if let Ok(mut m) = marks.lock() {
                     m.0 = at;
+                }
+                let hub_pid = hub.lock().ok().and_then(|h| h.as_ref().map(|h| h.pid));
+                if let Ok(mut c) = cpu.lock() {
+                    c[0] = cpu_secs(lobby_pid);
+                    c[1] = hub_pid.map_or(0.0, cpu_secs);
                 }
                 Ok(())
             }
@@ -308,8 +359,19 @@ async fn one_way(
     };
     let after = {
         let (http, hub_url, marks) = (http.clone(), hub_url.clone(), marks.clone());
+        let (cpu, hub) = (cpu.clone(), hub.clone());
         move |d: &load::daemon::Daemon| {
             let lobby = d.http();
+            let lobby_cpu = cpu_secs(d.pid);
+            let hub_cpu = hub
+                .lock()
+                .ok()
+                .and_then(|h| h.as_ref().map(|h| cpu_secs(h.pid)))
+                .unwrap_or(0.0);
+            if let Ok(mut c) = cpu.lock() {
+                c[2] = lobby_cpu - c[0];
+                c[3] = hub_cpu - c[1];
+            }
             async move {
                 let at = hub_seq(&http, &hub_url, "lobby").await;
                 let seq = lobby_seq(&http, &lobby).await;
@@ -339,6 +401,7 @@ async fn one_way(
         &load::FloorMode::Off,
     )
     .await;
+    let _ = stop_poll.send(true);
     if let Ok(mut h) = hub.lock() {
         h.take();
     }
@@ -349,5 +412,13 @@ async fn one_way(
         Way::Down => None,
         _ => marks.lock().ok().map(|m| *m),
     };
-    Ok(Run { level, hub })
+    let caught_up_s = caught_up.lock().ok().and_then(|c| *c);
+    let cpu = cpu.lock().map(|c| (c[2], c[3])).unwrap_or_default();
+    Ok(Run {
+        level,
+        cpu,
+        hub,
+        caught_up_s,
+        seconds: o.seconds,
+    })
 }
