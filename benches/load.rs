@@ -1,6 +1,10 @@
 //! The load tool: `cargo bench --bench load -- [--sockets 1,100,1000,10000] [--seconds N]
 //! [--rate CALLS_PER_S] [--kiosks 1,8,64] [--events 100000] [--quick] [--no-floor]
-//! [--rust-log info] [--bin PATH] [--write BENCHMARKS.md]`.
+//! [--rust-log info] [--bin PATH] [--config FILE] [--write BENCHMARKS.md]`.
+//!
+//! `--config FILE` runs every daemon with that centre (`xephang run --demo --config FILE`)
+//! instead of the embedded demo: the file must keep the demo centre's PINs and tokens (the
+//! load uses them), e.g. config/default.toml with an `[uplink]` section to a hub.
 //!
 //! Drives a release build of the daemon (the `xephang` binary cargo builds for this bench,
 //! `target/release/xephang`) on 127.0.0.1 from this separate process and prints a table;
@@ -54,6 +58,7 @@ fn parse(args: &[String]) -> Result<(Options, Option<PathBuf>), String> {
             }
             "--rust-log" => o.rust_log = val()?,
             "--bin" => o.bin = PathBuf::from(val()?),
+            "--config" => o.config = Some(PathBuf::from(val()?)),
             "--write" => write = Some(PathBuf::from(val()?)),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
@@ -83,7 +88,7 @@ fn main() -> ExitCode {
     let (opts, write) = match parse(&args) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("{e}\nusage: cargo bench --bench load -- [--sockets 1,100,1000,10000] [--seconds N] [--rate CALLS_PER_S] [--kiosks 1,8,64] [--events 100000] [--quick] [--no-floor] [--rust-log FILTER] [--bin PATH] [--write BENCHMARKS.md]");
+            eprintln!("{e}\nusage: cargo bench --bench load -- [--sockets 1,100,1000,10000] [--seconds N] [--rate CALLS_PER_S] [--kiosks 1,8,64] [--events 100000] [--quick] [--no-floor] [--rust-log FILTER] [--bin PATH] [--config FILE] [--write BENCHMARKS.md]");
             return ExitCode::from(2);
         }
     };

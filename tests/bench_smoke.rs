@@ -21,6 +21,7 @@ fn load_tool_produces_sane_numbers() {
         floor: load::FloorMode::InProcess,
         idle_logins: 1,
         rust_log: "info".into(),
+        config: None,
     };
     let report = load::run(&opts);
     let table = load::report::tables(&report);

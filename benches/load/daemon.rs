@@ -107,12 +107,28 @@ impl Daemon {
 
     /// Starts the daemon on `tmp/data` (which may already hold a journal).
     pub fn start_in(bin: &Path, rust_log: &str, tmp: tempfile::TempDir) -> Result<Daemon, String> {
+        Daemon::start_cfg(bin, rust_log, None, tmp)
+    }
+
+    /// Starts the daemon on `tmp/data` with `config` instead of the embedded demo centre
+    /// (`--demo --config FILE`: the file keeps the demo's PINs and tokens, which the load
+    /// uses; e.g. config/default.toml with an `[uplink]` section).
+    pub fn start_cfg(
+        bin: &Path,
+        rust_log: &str,
+        config: Option<&Path>,
+        tmp: tempfile::TempDir,
+    ) -> Result<Daemon, String> {
         let data = tmp.path().join("data");
         let log_path = tmp.path().join("daemon.log");
         let log = File::create(&log_path).map_err(|e| format!("log file: {e}"))?;
         let t0 = std::time::Instant::now();
-        let mut child = Command::new(bin)
-            .arg("run")
+        let mut cmd = Command::new(bin);
+        cmd.arg("run");
+        if let Some(config) = config {
+            cmd.arg("--demo").arg("--config").arg(config);
+        }
+        let mut child = cmd
             .arg("--data-dir")
             .arg(&data)
             .arg("--bind")

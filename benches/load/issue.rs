@@ -33,11 +33,12 @@ pub struct IssueRun {
 pub async fn run(
     bin: &std::path::Path,
     rust_log: &str,
+    config: Option<&std::path::Path>,
     kiosks: usize,
     seconds: f64,
     cap: usize,
 ) -> Result<IssueRun, String> {
-    let daemon = Daemon::start(bin, rust_log)?;
+    let daemon = Daemon::start_cfg(bin, rust_log, config, super::daemon::tempdir()?)?;
     let api = Api::new(&daemon.http());
     // Warm the connection pool: one keep-alive connection per kiosk.
     let warm: Vec<_> = (0..kiosks)

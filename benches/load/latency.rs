@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use tokio::sync::watch;
 
 use super::boards::{key_of, BoardLog, Boards};
@@ -52,6 +53,26 @@ pub struct Level {
     /// Client-side HTTP round trip of `next` (send → response), p50 and p99 in µs.
     pub next_rtt_p50_us: u64,
     pub next_rtt_p99_us: u64,
+    /// When the first call was sent and the last answered ([`now_ns`]).
+    pub calls_from_ns: u64,
+    pub calls_to_ns: u64,
+}
+
+/// A step of a latency run given the daemon (e.g. start a hub, wait for it, read it).
+pub type Hook = Box<dyn FnOnce(&Daemon) -> BoxFuture<'static, Result<(), String>> + Send>;
+
+/// How the daemon of a latency run starts and what happens around its calls (the default:
+/// the embedded demo on a fresh data dir, nothing around).
+#[derive(Default)]
+pub struct Setup {
+    /// `--config FILE` (with `--demo`: the load uses the demo's PINs and tokens).
+    pub config: Option<std::path::PathBuf>,
+    /// A temp dir whose `data/` already holds a journal (None: a fresh one).
+    pub tmp: Option<tempfile::TempDir>,
+    /// Run once the sockets are connected, just before the first call.
+    pub before_calls: Option<Hook>,
+    /// Run once the last call was answered, before the sockets are closed.
+    pub after_calls: Option<Hook>,
 }
 
 fn pct(sorted: &[u64], p: f64) -> u64 {
@@ -103,7 +124,24 @@ pub async fn level(
     seconds: f64,
     floor: &FloorMode,
 ) -> Result<Level, String> {
-    let daemon = Daemon::start(bin, rust_log)?;
+    level_with(bin, rust_log, Setup::default(), n, rate, seconds, floor).await
+}
+
+/// [`level`] with the daemon and the steps around the calls of `setup`.
+pub async fn level_with(
+    bin: &std::path::Path,
+    rust_log: &str,
+    mut setup: Setup,
+    n: usize,
+    rate: f64,
+    seconds: f64,
+    floor: &FloorMode,
+) -> Result<Level, String> {
+    let tmp = match setup.tmp.take() {
+        Some(t) => t,
+        None => super::daemon::tempdir()?,
+    };
+    let daemon = Daemon::start_cfg(bin, rust_log, setup.config.as_deref(), tmp)?;
     let api = Api::new(&daemon.http());
     let tokens = [api.login(1).await?, api.login(2).await?];
     // A queue to call from, kept topped up below.
@@ -116,6 +154,9 @@ pub async fn level(
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let mem_sockets = daemon.mem();
 
+    if let Some(hook) = setup.before_calls.take() {
+        hook(&daemon).await?;
+    }
     let calls = ((seconds * rate).round() as usize).max(3);
     let (stop_tx, stop_rx) = watch::channel(false);
     let kiosk = {
@@ -158,10 +199,16 @@ pub async fn level(
             }
         }
     }
+    let calls_to_ns = now_ns();
     let _ = stop_tx.send(true);
     let _ = kiosk.await;
     let expected = (sent.len() * n) as u64;
     boards.wait_for(expected, Duration::from_secs(30)).await;
+    if let Some(hook) = setup.after_calls.take() {
+        if let Err(e) = hook(&daemon).await {
+            failure = failure.or(Some(e));
+        }
+    }
     let dropped = boards.closed.load(std::sync::atomic::Ordering::Relaxed);
     let mem_after = daemon.mem();
     let logs = boards.finish().await;
@@ -203,6 +250,8 @@ pub async fn level(
         other_size,
         next_rtt_p50_us: pct(&rtt, 0.5),
         next_rtt_p99_us: pct(&rtt, 0.99),
+        calls_from_ns: started,
+        calls_to_ns,
     };
     drop(logs);
     let plan = FloorPlan {

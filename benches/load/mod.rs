@@ -41,6 +41,10 @@ pub struct Options {
     pub idle_logins: u32,
     /// RUST_LOG of the daemon (its default is `info`: one log line per command).
     pub rust_log: String,
+    /// `--config FILE`: the daemon runs this centre (`--demo --config FILE`) instead of the
+    /// embedded demo — the demo centre's PINs and tokens must stay (the load logs clerks in
+    /// and issues with them); e.g. config/default.toml plus an `[uplink]` section.
+    pub config: Option<PathBuf>,
 }
 
 impl Options {
@@ -57,6 +61,7 @@ impl Options {
             floor,
             idle_logins: 8,
             rust_log: "info".into(),
+            config: None,
         }
     }
 }
@@ -265,7 +270,10 @@ pub fn run(opts: &Options) -> Report {
         report.machine.load_before
     ));
 
-    match daemon::Daemon::start(&opts.bin, &opts.rust_log) {
+    let idle = daemon::tempdir().and_then(|tmp| {
+        daemon::Daemon::start_cfg(&opts.bin, &opts.rust_log, opts.config.as_deref(), tmp)
+    });
+    match idle {
         Ok(d) => {
             std::thread::sleep(Duration::from_millis(1000));
             report.idle = d.mem();
@@ -310,9 +318,14 @@ pub fn run(opts: &Options) -> Report {
                 "latency: {n} sockets, {rate} calls/s for {} s, then the floor",
                 opts.seconds
             ));
-            rt.block_on(latency::level(
+            let setup = latency::Setup {
+                config: opts.config.clone(),
+                ..Default::default()
+            };
+            rt.block_on(latency::level_with(
                 &opts.bin,
                 &opts.rust_log,
+                setup,
                 n,
                 rate,
                 opts.seconds,
@@ -344,6 +357,7 @@ pub fn run(opts: &Options) -> Report {
         let result = rt.block_on(issue::run(
             &opts.bin,
             &opts.rust_log,
+            opts.config.as_deref(),
             k,
             opts.seconds,
             opts.issue_cap,

@@ -18,7 +18,7 @@ use super::db::CHANNEL;
 pub async fn run(url: String, registry: Arc<Registry>, mut shutdown: watch::Receiver<bool>) {
     let mut failures: u32 = 0;
     loop {
-        match listen_once(&url, &registry, &mut shutdown).await {
+        match listen_once(&url, &registry, &mut shutdown, &mut failures).await {
             Ok(()) => return, // shutdown
             Err(e) => {
                 failures += 1;
@@ -37,6 +37,7 @@ async fn listen_once(
     url: &str,
     registry: &Registry,
     shutdown: &mut watch::Receiver<bool>,
+    failures: &mut u32,
 ) -> Result<(), String> {
     let (client, mut conn) = tokio_postgres::connect(url, NoTls)
         .await
@@ -69,6 +70,9 @@ async fn listen_once(
             return Err(e.to_string());
         }
         tracing::info!("listening for other hubs' events");
+        // Listening again: the next loss starts its backoff from the shortest wait (it kept
+        // growing over the process's life, up to 5 s after a few outages).
+        *failures = 0;
         loop {
             tokio::select! {
                 msg = rx.recv() => match msg {

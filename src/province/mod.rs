@@ -67,6 +67,7 @@ pub fn main(
             return ExitCode::FAILURE;
         }
     };
+    raise_fd_limit();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -81,6 +82,36 @@ pub fn main(
             ExitCode::FAILURE
         }
     }
+}
+
+/// Raises the soft open-file limit to the hard one: every phone on a ticket page is a
+/// socket, and a province's phones outnumber the usual soft limit (1,024) many times (the
+/// connection caps in `[limits]` stay the real bound). Logged by [`run`].
+fn raise_fd_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit on a struct we own; no other effect than the limit.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            let want = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &want);
+        }
+    }
+}
+
+/// The soft open-file limit in force (None if it cannot be read).
+fn fd_limit() -> Option<u64> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit fills a struct we own.
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0).then_some(lim.rlim_cur)
 }
 
 /// Migrates, rebuilds every centre from the database, listens, serves.
@@ -153,7 +184,7 @@ pub async fn run(
         use std::io::Write;
         let _ = std::io::stdout().flush();
     }
-    tracing::info!(%addr, name = %config.name, "hub listening");
+    tracing::info!(%addr, name = %config.name, open_files = ?fd_limit(), "hub listening");
     // The lobby's connection caps at their defaults (a province's IT puts a proxy in front).
     let conns = crate::conn_limit::ConnLimiter::new(&crate::config::Limits::default());
     crate::server::serve(

@@ -36,6 +36,9 @@ const BACKOFF_MIN: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 const REFUSED_WAIT: Duration = Duration::from_secs(60);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Batches up to this many events are encoded in place (a live call is a few events); larger
+/// ones — a read-back from the journal — on a blocking thread.
+const ENCODE_INLINE_MAX: usize = 64;
 
 pub struct Task {
     pub cfg: Uplink,
@@ -267,11 +270,22 @@ impl Task {
             info: with_spec.then(|| self.info.clone()),
             events,
         };
+        // A catch-up push is 2,000 events (~1 MB of JSON): encoded on a blocking thread, not
+        // on the async workers that serve the clerks and the boards.
+        let encoded = if body.events.len() > ENCODE_INLINE_MAX {
+            tokio::task::spawn_blocking(move || serde_json::to_vec(&body))
+                .await
+                .map_err(|e| PushError::Transport(format!("encoding the batch: {e}")))?
+        } else {
+            serde_json::to_vec(&body)
+        }
+        .map_err(|e| PushError::Transport(format!("encoding the batch: {e}")))?;
         let resp = client
             .post(format!("{}/api/v1/uplink", self.cfg.url))
             .bearer_auth(&self.cfg.token)
             .header("Accept-Language", "en")
-            .json(&body)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(encoded)
             .send()
             .await
             .map_err(|e| PushError::Transport(e.to_string()))?;

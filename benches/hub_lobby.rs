@@ -1,0 +1,424 @@
+//! The lobby's own call → board latency with its province hub up, down and catching up —
+//! the uplink must not move it: `cargo bench --bench hub_lobby [-- --quick] [--sockets 100]
+//! [--seconds 10] [--rate CALLS_PER_S] [--backlog 200000]` with a PostgreSQL in
+//! `XEPHANG_DATABASE_URL` (`. tests/pg.sh && pg_up`).
+//!
+//! Each way runs the load tool's board-latency case (benches/load/latency.rs: two clerks
+//! click next at `rate`, a kiosk issues at the same rate, the clock runs from the click to the
+//! `ticket_called` frame at each of `sockets` board sockets) against a release lobby daemon
+//! started with `--config` = the demo centre plus an `[uplink]`, on a copy of the same
+//! journal of `backlog` events (today's, made by the real domain), so the three differ only
+//! in the hub:
+//! - **up**: a release `xephang hub` on a fresh database; the calls start once it holds the
+//!   whole backlog;
+//! - **down**: the uplink's target port refuses connections (nobody listens);
+//! - **catching up**: the hub is started on that port just before the first call, so it
+//!   ingests the backlog while the calls are measured (how far it got is printed).
+//!
+//! Only 127.0.0.1; every daemon and hub is a child killed when its run ends (and on
+//! panic); every wait is bounded. `--quick`: 100 sockets, 5 s, a backlog of 30,000 events.
+
+#[path = "hubkit/mod.rs"]
+mod hubkit;
+#[path = "load/mod.rs"]
+mod load;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
+use hubkit::*;
+use load::latency::{level_with, Level, Setup};
+
+const LOBBY_TOKEN: &str = "bench-token-real-lobby-0001";
+
+struct Opts {
+    sockets: usize,
+    seconds: f64,
+    rate: Option<f64>,
+    backlog: usize,
+}
+
+fn parse() -> Result<Opts, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let mut o = Opts {
+        sockets: 100,
+        seconds: if quick { 5.0 } else { 10.0 },
+        rate: None,
+        backlog: if quick { 30_000 } else { 200_000 },
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut num = || -> Result<f64, String> {
+            it.next()
+                .ok_or(format!("{a} needs a value"))?
+                .replace('_', "")
+                .parse::<f64>()
+                .map_err(|e| format!("{a}: {e}"))
+        };
+        match a.as_str() {
+            "--bench" | "--quick" => {}
+            "--sockets" => o.sockets = num()? as usize,
+            "--seconds" => o.seconds = num()?.clamp(1.0, 600.0),
+            "--rate" => o.rate = Some(num()?.max(0.1)),
+            "--backlog" => o.backlog = num()? as usize,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(o)
+}
+
+fn main() {
+    let opts = match parse() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}\nusage: cargo bench --bench hub_lobby -- [--quick] [--sockets N] [--seconds N] [--rate CALLS_PER_S] [--backlog EVENTS]");
+            std::process::exit(2);
+        }
+    };
+    let Some(base) = database_url("hub_lobby bench") else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    if let Err(e) = rt.block_on(run(base, opts)) {
+        eprintln!("hub_lobby bench failed: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn note(s: &str) {
+    eprintln!("[hub_lobby] {s}");
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Way {
+    Up,
+    Down,
+    CatchingUp,
+}
+
+impl Way {
+    fn label(self) -> &'static str {
+        match self {
+            Way::Up => "hub up",
+            Way::Down => "hub down",
+            Way::CatchingUp => "hub catching up",
+        }
+    }
+}
+
+/// What one way measured.
+struct Run {
+    level: Result<Level, String>,
+    /// What the hub held of the lobby's events: (when the calls began, when they ended, the
+    /// lobby's seq at the end).
+    hub: Option<(u64, u64, u64)>,
+    /// Catching up: seconds from the hub's start until it held the backlog (None: not
+    /// within the run).
+    caught_up_s: Option<f64>,
+    seconds: f64,
+    /// CPU seconds the lobby and the hub used during the calls.
+    cpu: (f64, f64),
+}
+
+async fn run(base: String, o: Opts) -> Result<(), String> {
+    let fd = raise_fd_limit();
+    let rate = o.rate.unwrap_or_else(|| load::default_rate(o.sockets));
+    println!(
+        "== hub_lobby: the lobby's call → board latency, {} board sockets, {rate} calls/s for {} s, a journal of {} events, with its hub up / down / catching up (load average {})",
+        o.sockets, o.seconds, o.backlog, loadavg()
+    );
+    if o.sockets as u64 + 256 > fd {
+        return Err(format!(
+            "{} sockets need more than {fd} open files",
+            o.sockets
+        ));
+    }
+    let t = Instant::now();
+    let (day, journal, events) = load::startup::generate(o.backlog)?;
+    note(&format!(
+        "journal of {events} events ({} MiB) made in {:.1} s",
+        journal.len() >> 20,
+        t.elapsed().as_secs_f64()
+    ));
+    let mut runs = Vec::new();
+    for way in [Way::Up, Way::Down, Way::CatchingUp] {
+        note(&format!("{}: starting", way.label()));
+        let r = one_way(&base, &o, rate, way, day, &journal).await?;
+        match &r.level {
+            Ok(l) => note(&format!(
+                "{}: p50 {} µs, p99 {} µs, max {} µs, missed {}",
+                way.label(),
+                l.daemon.p50_us,
+                l.daemon.p99_us,
+                l.daemon.max_us,
+                l.daemon.missed
+            )),
+            Err(e) => note(&format!("{}: failed: {e}", way.label())),
+        }
+        runs.push((way, r));
+    }
+    println!(
+        "{:<16} | {:>9} | {:>9} | {:>9} | {:>6} | {:>7} | {:>17} | {:>16} | hub during the calls",
+        "way",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "missed",
+        "calls/s",
+        "next p50/p99 ms",
+        "CPU s lobby/hub"
+    );
+    for (way, r) in &runs {
+        let hub = match (way, r.hub) {
+            (Way::Down, _) => "unreachable (connection refused)".to_string(),
+            (_, Some((from, to, lobby))) => format!(
+                "held seq {from} → {to} of the lobby's {lobby} ({} events ingested during the calls){}",
+                to.saturating_sub(from),
+                match (way, r.caught_up_s) {
+                    (Way::CatchingUp, Some(s)) => format!("; the backlog was in {s:.1} s after the hub started (the calls lasted {:.0} s)", r.seconds),
+                    (Way::CatchingUp, None) => "; still catching up when the calls ended".to_string(),
+                    _ => String::new(),
+                }
+            ),
+            _ => "?".into(),
+        };
+        match &r.level {
+            Ok(l) => println!(
+                "{:<16} | {:>9.2} | {:>9.2} | {:>9.2} | {:>6} | {:>7.1} | {:>8.1}/{:<8.1} | {:>7.1}/{:<8.1} | {hub}",
+                way.label(),
+                l.daemon.p50_us as f64 / 1000.0,
+                l.daemon.p99_us as f64 / 1000.0,
+                l.daemon.max_us as f64 / 1000.0,
+                l.daemon.missed,
+                l.achieved_rate,
+                l.next_rtt_p50_us as f64 / 1000.0,
+                l.next_rtt_p99_us as f64 / 1000.0,
+                r.cpu.0,
+                r.cpu.1,
+            ),
+            Err(e) => println!("{:<16} | failed: {e}", way.label()),
+        }
+    }
+    println!("target: the three rows alike (the uplink must not move the lobby's latency)");
+    println!("load average after: {}", loadavg());
+    Ok(())
+}
+
+fn lobby_config(dir: &Path, hub_port: u16) -> Result<PathBuf, String> {
+    let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml"))
+        .map_err(|e| format!("config/default.toml: {e}"))?;
+    let path = dir.join("lobby.toml");
+    std::fs::write(
+        &path,
+        format!("{base}\n[uplink]\nurl = \"http://127.0.0.1:{hub_port}\"\ncentre = \"lobby\"\ntoken = \"{LOBBY_TOKEN}\"\n"),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(path)
+}
+
+async fn lobby_seq(http: &reqwest::Client, lobby: &str) -> u64 {
+    let r = http.get(format!("{lobby}/healthz")).send().await;
+    match r {
+        Ok(r) => r
+            .json::<serde_json::Value>()
+            .await
+            .ok()
+            .and_then(|v| v["seq"].as_u64())
+            .unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
+async fn one_way(
+    base: &str,
+    o: &Opts,
+    rate: f64,
+    way: Way,
+    day: chrono::NaiveDate,
+    journal: &[u8],
+) -> Result<Run, String> {
+    let tmp = load::daemon::tempdir()?;
+    let dir = tmp.path().join("data").join("journal");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(xephang::journal::day_path(&dir, day), journal).map_err(|e| e.to_string())?;
+    let conf = load::daemon::tempdir()?;
+    let hub_cfg = conf.path().join("hub.toml");
+    let lobby_centre = format!(
+        "[[centres]]\nid = \"lobby\"\nname = \"Trung tâm thật\"\ntoken = \"{LOBBY_TOKEN}\"\n"
+    );
+    std::fs::write(&hub_cfg, hub_toml(0, &lobby_centre)).map_err(|e| e.to_string())?;
+    let port = free_port()?;
+    let db = match way {
+        Way::Down => None,
+        _ => Some(TempDb::create(base, "xlobby").await?),
+    };
+    let db_url = db.as_ref().map(|d| d.url.clone()).unwrap_or_default();
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
+    // The hub of this way, kept until its calls end.
+    let hub: Arc<Mutex<Option<HubProc>>> = Arc::new(Mutex::new(None));
+    if way == Way::Up {
+        let h = HubProc::start(
+            &hub_cfg,
+            &db_url,
+            &format!("127.0.0.1:{port}"),
+            Duration::from_secs(60),
+        )?;
+        *hub.lock().map_err(|e| e.to_string())? = Some(h);
+    }
+    let marks: Arc<Mutex<(u64, u64, u64)>> = Arc::new(Mutex::new((0, 0, 0)));
+    let caught_up: Arc<Mutex<Option<f64>>> = Arc::new(Mutex::new(None));
+    // CPU seconds of (the lobby, the hub) at the first call, then used during the calls.
+    let cpu: Arc<Mutex<[f64; 4]>> = Arc::new(Mutex::new([0.0; 4]));
+    let (stop_poll, stop_rx) = tokio::sync::watch::channel(false);
+    let hub_url = format!("http://127.0.0.1:{port}");
+    let before = {
+        let (hub, http, hub_url, marks) =
+            (hub.clone(), http.clone(), hub_url.clone(), marks.clone());
+        let cfg = hub_cfg.clone();
+        let db_url = db_url.clone();
+        let caught_up = caught_up.clone();
+        let cpu = cpu.clone();
+        move |d: &load::daemon::Daemon| {
+            let lobby = d.http();
+            let lobby_pid = d.pid;
+            async move {
+                match way {
+                    Way::Down => {}
+                    Way::Up => {
+                        // The whole backlog at the hub before the calls.
+                        let want = lobby_seq(&http, &lobby).await;
+                        let t = Instant::now();
+                        while hub_seq(&http, &hub_url, "lobby").await < want {
+                            if t.elapsed() > Duration::from_secs(300) {
+                                return Err("the hub did not catch up within 300 s".to_string());
+                            }
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                        }
+                        note(&format!(
+                            "hub up: it holds the backlog ({want} events) after {:.1} s",
+                            t.elapsed().as_secs_f64()
+                        ));
+                    }
+                    Way::CatchingUp => {
+                        let h = tokio::task::spawn_blocking(move || {
+                            HubProc::start(
+                                &cfg,
+                                &db_url,
+                                &format!("127.0.0.1:{port}"),
+                                Duration::from_secs(60),
+                            )
+                        })
+                        .await
+                        .map_err(|e| e.to_string())??;
+                        *hub.lock().map_err(|e| e.to_string())? = Some(h);
+                        // When the hub holds the backlog (polled every 250 ms).
+                        let backlog = lobby_seq(&http, &lobby).await;
+                        let (http, hub_url) = (http.clone(), hub_url.clone());
+                        let mut stop = stop_rx;
+                        tokio::spawn(async move {
+                            let t = Instant::now();
+                            loop {
+                                if hub_seq(&http, &hub_url, "lobby").await >= backlog {
+                                    if let Ok(mut c) = caught_up.lock() {
+                                        *c = Some(t.elapsed().as_secs_f64());
+                                    }
+                                    return;
+                                }
+                                tokio::select! {
+                                    _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                                    _ = stop.changed() => return,
+                                }
+                            }
+                        });
+                    }
+                }
+                let at = hub_seq(&http, &hub_url, "lobby").await;
+                if let Ok(mut m) = marks.lock() {
+                    m.0 = at;
+                }
+                let hub_pid = hub.lock().ok().and_then(|h| h.as_ref().map(|h| h.pid));
+                if let Ok(mut c) = cpu.lock() {
+                    c[0] = cpu_secs(lobby_pid);
+                    c[1] = hub_pid.map_or(0.0, cpu_secs);
+                }
+                Ok(())
+            }
+            .boxed()
+        }
+    };
+    let after = {
+        let (http, hub_url, marks) = (http.clone(), hub_url.clone(), marks.clone());
+        let (cpu, hub) = (cpu.clone(), hub.clone());
+        move |d: &load::daemon::Daemon| {
+            let lobby = d.http();
+            let lobby_cpu = cpu_secs(d.pid);
+            let hub_cpu = hub
+                .lock()
+                .ok()
+                .and_then(|h| h.as_ref().map(|h| cpu_secs(h.pid)))
+                .unwrap_or(0.0);
+            if let Ok(mut c) = cpu.lock() {
+                c[2] = lobby_cpu - c[0];
+                c[3] = hub_cpu - c[1];
+            }
+            async move {
+                let at = hub_seq(&http, &hub_url, "lobby").await;
+                let seq = lobby_seq(&http, &lobby).await;
+                if let Ok(mut m) = marks.lock() {
+                    m.1 = at;
+                    m.2 = seq;
+                }
+                Ok(())
+            }
+            .boxed()
+        }
+    };
+    let setup = Setup {
+        config: Some(lobby_config(conf.path(), port)?),
+        tmp: Some(tmp),
+        before_calls: Some(Box::new(before)),
+        after_calls: Some(Box::new(after)),
+    };
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_xephang"));
+    let level = level_with(
+        &bin,
+        "warn",
+        setup,
+        o.sockets,
+        rate,
+        o.seconds,
+        &load::FloorMode::Off,
+    )
+    .await;
+    let _ = stop_poll.send(true);
+    if let Ok(mut h) = hub.lock() {
+        h.take();
+    }
+    if let Some(db) = db {
+        db.drop_db().await;
+    }
+    let hub = match way {
+        Way::Down => None,
+        _ => marks.lock().ok().map(|m| *m),
+    };
+    let caught_up_s = caught_up.lock().ok().and_then(|c| *c);
+    let cpu = cpu.lock().map(|c| (c[2], c[3])).unwrap_or_default();
+    Ok(Run {
+        level,
+        cpu,
+        hub,
+        caught_up_s,
+        seconds: o.seconds,
+    })
+}
