@@ -23,8 +23,9 @@ use tokio::time::{interval, Instant, MissedTickBehavior};
 use super::app::AppState;
 use super::command::audience;
 use super::error::ApiResult;
-use crate::broadcast::{Broadcaster, Start};
+use crate::broadcast::{Broadcaster, Frame, Start};
 use crate::domain::ids::TicketId;
+use crate::domain::ticket::{Status, Ticket};
 use crate::view::{self, Audience};
 
 pub const PING_EVERY: Duration = Duration::from_secs(20);
@@ -112,19 +113,52 @@ pub async fn upgrade(
         }))
 }
 
-/// A ticket's state as its phone last saw it.
-type Seen = Option<serde_json::Value>;
+/// A ticket's state as its phone last saw it, and as of which event (seq).
+#[derive(Default)]
+struct Seen {
+    seq: u64,
+    view: Option<serde_json::Value>,
+}
 
-fn ticket_frame(read: &Broadcaster, id: &TicketId, seen: &mut Seen) -> Option<Utf8Bytes> {
+/// The `ticket` frame a phone watching `id` gets after `frame` (None: at connect), if its
+/// ticket looks different. When the event is about this ticket, the ticket is taken as of
+/// that event — a phone that lags behind the lobby still sees its call before it sees the
+/// ticket done (the latest state would skip the call). Other tickets' events only move its
+/// place in line, so they update a ticket that still waits. Never older than what was shown.
+fn ticket_frame(
+    read: &Broadcaster,
+    id: &TicketId,
+    frame: Option<&Frame>,
+    seen: &mut Seen,
+) -> Option<Utf8Bytes> {
     let model = read.current();
-    let v = view::own_ticket(model.ticket(id)?);
-    if seen.as_ref() == Some(&v) {
+    let latest = model.ticket(id);
+    let about = frame.and_then(|f| {
+        let t = f.envelope.event.ticket().filter(|t| &t.id == id)?;
+        Some((f.seq, t))
+    });
+    let waiting = |t: &Ticket| t.status == Status::Waiting;
+    let (seq, ticket) = match (about, frame) {
+        // Its own event: as of then, with today's place in line if it still waits.
+        (Some((seq, t)), _) => match latest {
+            Some(now) if waiting(t) && waiting(now) => (seq, now),
+            _ => (seq, t),
+        },
+        // At connect: as it is now.
+        (None, None) => (model.seq(), latest?),
+        // Another ticket's event: a new place in line, while it waits.
+        (None, Some(f)) => (f.seq, latest.filter(|t| waiting(t))?),
+    };
+    if seq < seen.seq {
         return None;
     }
-    *seen = Some(v.clone());
-    Some(Utf8Bytes::from(
-        json!({"type": "ticket", "ticket": v}).to_string(),
-    ))
+    let v = view::own_ticket(ticket);
+    if seen.view.as_ref() == Some(&v) {
+        return None;
+    }
+    let text = json!({"type": "ticket", "ticket": &v}).to_string();
+    *seen = Seen { seq, view: Some(v) };
+    Some(Utf8Bytes::from(text))
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
@@ -204,9 +238,9 @@ pub async fn serve(
             last
         }
     };
-    let mut seen: Seen = None;
+    let mut seen = Seen::default();
     if let Some(id) = &ticket {
-        if let Some(msg) = ticket_frame(feed.read, id, &mut seen) {
+        if let Some(msg) = ticket_frame(feed.read, id, None, &mut seen) {
             if !send(&mut socket, Message::Text(msg)).await {
                 return "send failed";
             }
@@ -234,7 +268,7 @@ pub async fn serve(
                             last_seq = f.seq;
                             out.push(Message::Text(f.for_audience(aud).clone()));
                             if let Some(id) = &ticket {
-                                if let Some(msg) = ticket_frame(feed.read, id, &mut seen) {
+                                if let Some(msg) = ticket_frame(feed.read, id, Some(&f), &mut seen) {
                                     out.push(Message::Text(msg));
                                 }
                             }
