@@ -52,6 +52,9 @@ pub struct Level {
     /// Client-side HTTP round trip of `next` (send → response), p50 and p99 in µs.
     pub next_rtt_p50_us: u64,
     pub next_rtt_p99_us: u64,
+    /// The daemon's mean fsync during the run (its histogram's sum ÷ count), µs: the part of
+    /// a call's latency the disk takes, which the floor does not have.
+    pub fsync_mean_us: Option<u64>,
 }
 
 fn pct(sorted: &[u64], p: f64) -> u64 {
@@ -116,6 +119,7 @@ pub async fn level(
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let mem_sockets = daemon.mem();
 
+    let fsyncs_before = fsync_totals(&api).await;
     let calls = ((seconds * rate).round() as usize).max(3);
     let (stop_tx, stop_rx) = watch::channel(false);
     let kiosk = {
@@ -163,6 +167,12 @@ pub async fn level(
     let expected = (sent.len() * n) as u64;
     boards.wait_for(expected, Duration::from_secs(30)).await;
     let dropped = boards.closed.load(std::sync::atomic::Ordering::Relaxed);
+    let fsync_mean_us = match (fsyncs_before, fsync_totals(&api).await) {
+        (Some((c0, s0)), Some((c1, s1))) if c1 > c0 => {
+            Some(((s1 - s0) / (c1 - c0) * 1e6).round() as u64)
+        }
+        _ => None,
+    };
     let mem_after = daemon.mem();
     let logs = boards.finish().await;
     drop(daemon);
@@ -203,6 +213,7 @@ pub async fn level(
         other_size,
         next_rtt_p50_us: pct(&rtt, 0.5),
         next_rtt_p99_us: pct(&rtt, 0.99),
+        fsync_mean_us,
     };
     drop(logs);
     let plan = FloorPlan {
@@ -217,6 +228,13 @@ pub async fn level(
         Err(e) => level.floor_error = Some(e),
     }
     Ok(level)
+}
+
+/// The daemon's fsync count and total seconds so far.
+async fn fsync_totals(api: &Api) -> Option<(f64, f64)> {
+    let count = api.metric("xephang_journal_fsync_seconds_count").await.ok()?;
+    let sum = api.metric("xephang_journal_fsync_seconds_sum").await.ok()?;
+    Some((count, sum))
 }
 
 async fn run_floor(n: usize, plan: FloorPlan, mode: &FloorMode) -> Result<Option<Dist>, String> {
