@@ -37,19 +37,25 @@ impl Frame {
                 env.event,
                 Event::CounterStatus { .. } | Event::ClerkLogin { .. }
             );
+        // The queue in brief is written once and spliced into each audience's frame
+        // (cloning its JSON tree per audience cost more than the event itself).
+        let services = ticket_event.then(|| queue.to_string());
         let make = |a: Audience| {
-            let mut v = json!({
+            let v = json!({
                 "type": "event",
                 "seq": env.seq,
                 "at": env.at,
                 "event": view::event(&env.event, a),
             });
-            if ticket_event {
-                if let Value::Object(m) = &mut v {
-                    m.insert("services".into(), queue.clone());
-                }
+            let mut text = v.to_string();
+            if let Some(services) = &services {
+                // `text` is a JSON object: it ends with `}`.
+                text.pop();
+                text.push_str(",\"services\":");
+                text.push_str(services);
+                text.push('}');
             }
-            Utf8Bytes::from(v.to_string())
+            Utf8Bytes::from(text)
         };
         let staff = make(Audience::Staff);
         let supervisor = if view::has_personal_data(&env.event) {
