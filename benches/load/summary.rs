@@ -102,16 +102,3 @@ fn summary(n: usize, runs: &[&Level]) -> Option<Summary> {
         p99_ratios,
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::{median_f64, median_u64};
-
-    #[test]
-    fn medians() {
-        assert_eq!(median_u64(vec![3, 1, 2]), Some(2));
-        assert_eq!(median_u64(vec![4, 1, 2, 3]), Some(2));
-        assert_eq!(median_u64(vec![]), None);
-        assert_eq!(median_f64(vec![2.0, 9.0, 1.0]), Some(2.0));
-    }
-}
