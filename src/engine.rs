@@ -362,7 +362,11 @@ impl Engine {
                         Ok(r) => Ok(shared[r.clone()].to_vec()),
                         Err(e) => Err(EngineError::Domain(e.clone())),
                     };
-                    let Request { cmd, actor, reply: to } = req;
+                    let Request {
+                        cmd,
+                        actor,
+                        reply: to,
+                    } = req;
                     let _ = to.send(reply);
                     done.push((cmd, actor, outcome));
                 }

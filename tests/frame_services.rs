@@ -31,7 +31,11 @@ async fn ticket_frames_carry_the_queue_in_brief_for_every_audience() {
     }
     let last = api.seq().await;
     let mut seen = Vec::new();
-    for (name, c) in [("public", &public), ("display", &display), ("supervisor", &sup)] {
+    for (name, c) in [
+        ("public", &public),
+        ("display", &display),
+        ("supervisor", &sup),
+    ] {
         c.wait_seq(last, WAIT).await;
         let frames = c.frames();
         let events = assert_snapshot_then_gapless(&frames);

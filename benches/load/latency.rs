@@ -232,7 +232,10 @@ pub async fn level(
 
 /// The daemon's fsync count and total seconds so far.
 async fn fsync_totals(api: &Api) -> Option<(f64, f64)> {
-    let count = api.metric("xephang_journal_fsync_seconds_count").await.ok()?;
+    let count = api
+        .metric("xephang_journal_fsync_seconds_count")
+        .await
+        .ok()?;
     let sum = api.metric("xephang_journal_fsync_seconds_sum").await.ok()?;
     Some((count, sum))
 }
