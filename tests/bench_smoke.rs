@@ -61,6 +61,10 @@ fn load_tool_produces_sane_numbers() {
         level.fsync_mean_us.is_some_and(|us| us > 0),
         "no fsync read from /metrics during the run"
     );
+    assert!(
+        level.cpu_per_call_us.is_some_and(|us| us > 0),
+        "no daemon CPU read from /proc during the run"
+    );
     // The medians over the two runs, with the floor ratio of each run.
     let sums = load::summary::summaries(&report);
     assert_eq!(sums.len(), 1);

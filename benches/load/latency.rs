@@ -55,6 +55,10 @@ pub struct Level {
     /// The daemon's mean fsync during the run (its histogram's sum ÷ count), µs: the part of
     /// a call's latency the disk takes, which the floor does not have.
     pub fsync_mean_us: Option<u64>,
+    /// The daemon's CPU time (all threads, user + system) during the calls, per call, µs.
+    /// Each call comes with one kiosk issue, and both fan out to every socket. Unlike the
+    /// latencies this hardly depends on how busy the rest of the machine is.
+    pub cpu_per_call_us: Option<u64>,
 }
 
 fn pct(sorted: &[u64], p: f64) -> u64 {
@@ -120,6 +124,7 @@ pub async fn level(
     let mem_sockets = daemon.mem();
 
     let fsyncs_before = fsync_totals(&api).await;
+    let cpu_before = super::daemon::cpu_of(daemon.pid);
     let calls = ((seconds * rate).round() as usize).max(3);
     let (stop_tx, stop_rx) = watch::channel(false);
     let kiosk = {
@@ -167,6 +172,12 @@ pub async fn level(
     let expected = (sent.len() * n) as u64;
     boards.wait_for(expected, Duration::from_secs(30)).await;
     let dropped = boards.closed.load(std::sync::atomic::Ordering::Relaxed);
+    let cpu_per_call_us = match (cpu_before, super::daemon::cpu_of(daemon.pid)) {
+        (Some(a), Some(b)) if !sent.is_empty() => {
+            Some(((b - a).max(0.0) * 1e6 / sent.len() as f64).round() as u64)
+        }
+        _ => None,
+    };
     let fsync_mean_us = match (fsyncs_before, fsync_totals(&api).await) {
         (Some((c0, s0)), Some((c1, s1))) if c1 > c0 => {
             Some(((s1 - s0) / (c1 - c0) * 1e6).round() as u64)
@@ -214,6 +225,7 @@ pub async fn level(
         next_rtt_p50_us: pct(&rtt, 0.5),
         next_rtt_p99_us: pct(&rtt, 0.99),
         fsync_mean_us,
+        cpu_per_call_us,
     };
     drop(logs);
     let plan = FloorPlan {

@@ -333,7 +333,7 @@ pub fn run(opts: &Options) -> Report {
         };
         match &result {
             Ok(l) => note(&format!(
-                "  daemon p50 {} µs p99 {} µs max {} µs (missed {}); floor (p50, p99, max, missed) {:?}; p99 ÷ floor {}; mean fsync {:?} µs",
+                "  daemon p50 {} µs p99 {} µs max {} µs (missed {}); floor (p50, p99, max, missed) {:?}; p99 ÷ floor {}; mean fsync {:?} µs; daemon CPU per call {:?} µs",
                 l.daemon.p50_us,
                 l.daemon.p99_us,
                 l.daemon.max_us,
@@ -345,7 +345,8 @@ pub fn run(opts: &Options) -> Report {
                     .as_ref()
                     .map(|f| format!("{:.2}×", latency::ratio(l.daemon.p99_us, f.p99_us)))
                     .unwrap_or_else(|| "—".into()),
-                l.fsync_mean_us
+                l.fsync_mean_us,
+                l.cpu_per_call_us
             )),
             Err(e) => note(&format!("  failed: {e}")),
         }

@@ -253,8 +253,8 @@ fn medians(o: &mut String, r: &Report) {
         o,
         "\n#### Medians per N (targets of issue 13: p99 ≤ {P99_OVER_FLOOR}× the floor at 100 sockets and more; 1-socket p50 ≤ {ONE_SOCKET_P50_MS} ms)\n"
     );
-    let _ = writeln!(o, "| sockets | runs | p50 | p99 | floor p50 | floor p99 | p50 ÷ floor | p99 ÷ floor (each run) | target | mean fsync | p50 − floor p50 − fsync |");
-    let _ = writeln!(o, "|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|");
+    let _ = writeln!(o, "| sockets | runs | p50 | p99 | floor p50 | floor p99 | p50 ÷ floor | p99 ÷ floor (each run) | target | mean fsync | p50 − floor p50 − fsync | daemon CPU per call |");
+    let _ = writeln!(o, "|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|");
     for s in &all {
         let x = |v: Option<f64>| v.map(|v| format!("{v:.1}×")).unwrap_or_else(|| "—".into());
         let each: Vec<String> = s.p99_ratios.iter().map(|v| format!("{v:.1}")).collect();
@@ -265,7 +265,7 @@ fn medians(o: &mut String, r: &Report) {
         };
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} | {} | {} | {} | {} ({}) | {target} | {} | {rest} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} ({}) | {target} | {} | {rest} | {} |",
             s.sockets,
             s.runs,
             ms(s.p50_us),
@@ -276,11 +276,12 @@ fn medians(o: &mut String, r: &Report) {
             x(s.p99_ratio),
             each.join(", "),
             s.fsync_us.map(ms).unwrap_or_else(|| "?".into()),
+            s.cpu_per_call_us.map(ms).unwrap_or_else(|| "?".into()),
         );
     }
     let _ = writeln!(
         o,
-        "\nThe ratios are each run's daemon figure ÷ the floor of the same run (same N, call times and frame sizes, a few seconds apart), then the median over runs. *mean fsync* is the daemon's own (`xephang_journal_fsync_seconds` sum ÷ count during the run): every call waits for one before its frames go out, and the floor has none. The last column is what is left of the p50 for HTTP, the engine, encoding and the socket writes."
+        "\nThe ratios are each run's daemon figure ÷ the floor of the same run (same N, call times and frame sizes, a few seconds apart), then the median over runs. *mean fsync* is the daemon's own (`xephang_journal_fsync_seconds` sum ÷ count during the run): every call waits for one before its frames go out, and the floor has none. *p50 − floor p50 − fsync* is what is left of the p50 for HTTP, the engine, encoding and the socket writes. *daemon CPU per call* is the daemon's user + system time (all threads, `/proc/PID/stat`) during the calls ÷ calls, each call with its kiosk issue and both fanned out to every socket: the steadiest figure on a busy machine."
     );
 }
 

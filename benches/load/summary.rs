@@ -20,6 +20,8 @@ pub struct Summary {
     pub p50_ratio: Option<f64>,
     pub p99_ratio: Option<f64>,
     pub fsync_us: Option<u64>,
+    /// The daemon's CPU per call (see `Level::cpu_per_call_us`).
+    pub cpu_per_call_us: Option<u64>,
     /// Each run's p99 ÷ floor, in run order (shows the spread).
     pub p99_ratios: Vec<f64>,
 }
@@ -99,6 +101,7 @@ fn summary(n: usize, runs: &[&Level]) -> Option<Summary> {
         ),
         p99_ratio: median_f64(p99_ratios.clone()),
         fsync_us: median_u64(runs.iter().filter_map(|l| l.fsync_mean_us).collect()),
+        cpu_per_call_us: median_u64(runs.iter().filter_map(|l| l.cpu_per_call_us).collect()),
         p99_ratios,
     })
 }
