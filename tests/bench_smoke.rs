@@ -61,8 +61,9 @@ fn load_tool_produces_sane_numbers() {
         level.fsync_mean_us.is_some_and(|us| us > 0),
         "no fsync read from /metrics during the run"
     );
+    // (The kernel counts CPU in ticks of 10 ms: a short debug run may round to 0.)
     assert!(
-        level.cpu_per_call_us.is_some_and(|us| us > 0),
+        level.cpu_per_call_us.is_some(),
         "no daemon CPU read from /proc during the run"
     );
     // The medians over the two runs, with the floor ratio of each run.

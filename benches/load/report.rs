@@ -254,7 +254,10 @@ fn medians(o: &mut String, r: &Report) {
         "\n#### Medians per N (targets of issue 13: p99 ≤ {P99_OVER_FLOOR}× the floor at 100 sockets and more; 1-socket p50 ≤ {ONE_SOCKET_P50_MS} ms)\n"
     );
     let _ = writeln!(o, "| sockets | runs | p50 | p99 | floor p50 | floor p99 | p50 ÷ floor | p99 ÷ floor (each run) | target | mean fsync | p50 − floor p50 − fsync | daemon CPU per call |");
-    let _ = writeln!(o, "|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|");
+    let _ = writeln!(
+        o,
+        "|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|"
+    );
     for s in &all {
         let x = |v: Option<f64>| v.map(|v| format!("{v:.1}×")).unwrap_or_else(|| "—".into());
         let each: Vec<String> = s.p99_ratios.iter().map(|v| format!("{v:.1}")).collect();
