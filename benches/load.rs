@@ -1,4 +1,4 @@
-//! The load tool: `cargo bench --bench load -- [--sockets 1,100,1000,10000] [--seconds N]
+//! The load tool: `cargo bench --bench load -- [--sockets 1,100,1000,10000] [--repeat K] [--seconds N]
 //! [--rate CALLS_PER_S] [--kiosks 1,8,64] [--events 100000] [--quick] [--no-floor]
 //! [--rust-log info] [--bin PATH] [--config FILE] [--write BENCHMARKS.md]`.
 //!
@@ -48,6 +48,12 @@ fn parse(args: &[String]) -> Result<(Options, Option<PathBuf>), String> {
             "--no-floor" => o.floor = FloorMode::Off,
             "--sockets" => o.sockets = list(&val()?)?,
             "--kiosks" => o.kiosks = list(&val()?)?,
+            "--repeat" => {
+                o.repeat = val()?
+                    .parse::<usize>()
+                    .map_err(|e| format!("--repeat: {e}"))?
+                    .max(1)
+            }
             "--seconds" => o.seconds = val()?.parse().map_err(|e| format!("--seconds: {e}"))?,
             "--rate" => o.rate = Some(val()?.parse().map_err(|e| format!("--rate: {e}"))?),
             "--events" => {
@@ -72,6 +78,9 @@ fn parse(args: &[String]) -> Result<(Options, Option<PathBuf>), String> {
         if !explicit.contains("--seconds") {
             o.seconds = 3.0;
         }
+        if !explicit.contains("--repeat") {
+            o.repeat = 3;
+        }
         o.startup_runs = 1;
     }
     Ok((o, write))
@@ -88,7 +97,7 @@ fn main() -> ExitCode {
     let (opts, write) = match parse(&args) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("{e}\nusage: cargo bench --bench load -- [--sockets 1,100,1000,10000] [--seconds N] [--rate CALLS_PER_S] [--kiosks 1,8,64] [--events 100000] [--quick] [--no-floor] [--rust-log FILTER] [--bin PATH] [--config FILE] [--write BENCHMARKS.md]");
+            eprintln!("{e}\nusage: cargo bench --bench load -- [--sockets 1,100,1000,10000] [--repeat K] [--seconds N] [--rate CALLS_PER_S] [--kiosks 1,8,64] [--events 100000] [--quick] [--no-floor] [--rust-log FILTER] [--bin PATH] [--config FILE] [--write BENCHMARKS.md]");
             return ExitCode::from(2);
         }
     };

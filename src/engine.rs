@@ -371,12 +371,24 @@ impl Engine {
                 if !shared.is_empty() {
                     self.read.publish(&shared, now);
                 }
+                // Every caller is answered before any log line is formatted and written
+                // (a blocking write to stderr): the log is not on the callers' path.
+                let mut done = Vec::with_capacity(results.len());
                 for (req, outcome) in results {
-                    log_command(&req, &outcome, &shared);
-                    let reply = outcome
-                        .map(|r| shared[r].to_vec())
-                        .map_err(EngineError::from);
-                    let _ = req.reply.send(reply);
+                    let reply = match &outcome {
+                        Ok(r) => Ok(shared[r.clone()].to_vec()),
+                        Err(e) => Err(EngineError::Domain(e.clone())),
+                    };
+                    let Request {
+                        cmd,
+                        actor,
+                        reply: to,
+                    } = req;
+                    let _ = to.send(reply);
+                    done.push((cmd, actor, outcome));
+                }
+                for (cmd, actor, outcome) in &done {
+                    log_command(cmd, actor, outcome, &shared);
                 }
             }
             Err(e) => {
@@ -593,7 +605,8 @@ fn describe(cmd: &Command) -> String {
 }
 
 fn log_command(
-    req: &Request,
+    cmd: &Command,
+    actor: &Actor,
     outcome: &Result<std::ops::Range<usize>, DomainError>,
     envs: &[Arc<Envelope>],
 ) {
@@ -601,10 +614,10 @@ fn log_command(
         Ok(r) => {
             let kinds: Vec<&str> = envs[r.clone()].iter().map(|e| e.event.kind()).collect();
             let seq = envs[r.clone()].last().map(|e| e.seq);
-            tracing::info!(who = %req.actor.0, cmd = %describe(&req.cmd), events = ?kinds, seq, "command done");
+            tracing::info!(who = %actor.0, cmd = %describe(cmd), events = ?kinds, seq, "command done");
         }
         Err(e) => {
-            tracing::info!(who = %req.actor.0, cmd = %describe(&req.cmd), refused = e.code(), "command refused")
+            tracing::info!(who = %actor.0, cmd = %describe(cmd), refused = e.code(), "command refused")
         }
     }
 }

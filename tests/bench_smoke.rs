@@ -12,6 +12,7 @@ fn load_tool_produces_sane_numbers() {
     let opts = load::Options {
         bin: PathBuf::from(env!("CARGO_BIN_EXE_xephang")),
         sockets: vec![5],
+        repeat: 2,
         seconds: 2.0,
         rate: Some(10.0),
         kiosks: vec![1, 8],
@@ -31,6 +32,7 @@ fn load_tool_produces_sane_numbers() {
     );
 
     assert!(report.idle.rss > 0, "no RSS read for the idle daemon");
+    assert_eq!(report.levels.len(), 2, "two runs of the one level");
     let (n, level) = &report.levels[0];
     let level = level
         .as_ref()
@@ -56,6 +58,22 @@ fn load_tool_produces_sane_numbers() {
         .unwrap_or_else(|| panic!("floor: {:?}", level.floor_error));
     assert_eq!(floor.missed, 0, "the floor lost frames: {floor:?}");
     assert!(floor.calls == level.daemon.calls || floor.calls >= 10);
+    assert!(
+        level.fsync_mean_us.is_some_and(|us| us > 0),
+        "no fsync read from /metrics during the run"
+    );
+    // (The kernel counts CPU in ticks of 10 ms: a short debug run may round to 0.)
+    assert!(
+        level.cpu_per_call_us.is_some(),
+        "no daemon CPU read from /proc during the run"
+    );
+    // The medians over the two runs, with the floor ratio of each run.
+    let sums = load::summary::summaries(&report);
+    assert_eq!(sums.len(), 1);
+    assert_eq!((sums[0].sockets, sums[0].runs), (5, 2));
+    assert_eq!(sums[0].p99_ratios.len(), 2);
+    assert!(sums[0].p99_ratio.is_some_and(|r| r > 0.0));
+    assert!(table.contains("#### Medians per N") && table.contains("| 5 | 2 |"));
 
     for (k, run) in &report.issues {
         let run = run

@@ -53,6 +53,13 @@ pub struct Level {
     /// Client-side HTTP round trip of `next` (send → response), p50 and p99 in µs.
     pub next_rtt_p50_us: u64,
     pub next_rtt_p99_us: u64,
+    /// The daemon's mean fsync during the run (its histogram's sum ÷ count), µs: the part of
+    /// a call's latency the disk takes, which the floor does not have.
+    pub fsync_mean_us: Option<u64>,
+    /// The daemon's CPU time (all threads, user + system) during the calls, per call, µs.
+    /// Each call comes with one kiosk issue, and both fan out to every socket. Unlike the
+    /// latencies this hardly depends on how busy the rest of the machine is.
+    pub cpu_per_call_us: Option<u64>,
     /// When the first call was sent and the last answered ([`now_ns`]).
     pub calls_from_ns: u64,
     pub calls_to_ns: u64,
@@ -157,6 +164,8 @@ pub async fn level_with(
     if let Some(hook) = setup.before_calls.take() {
         hook(&daemon).await?;
     }
+    let fsyncs_before = fsync_totals(&api).await;
+    let cpu_before = super::daemon::cpu_of(daemon.pid);
     let calls = ((seconds * rate).round() as usize).max(3);
     let (stop_tx, stop_rx) = watch::channel(false);
     let kiosk = {
@@ -210,6 +219,18 @@ pub async fn level_with(
         }
     }
     let dropped = boards.closed.load(std::sync::atomic::Ordering::Relaxed);
+    let cpu_per_call_us = match (cpu_before, super::daemon::cpu_of(daemon.pid)) {
+        (Some(a), Some(b)) if !sent.is_empty() => {
+            Some(((b - a).max(0.0) * 1e6 / sent.len() as f64).round() as u64)
+        }
+        _ => None,
+    };
+    let fsync_mean_us = match (fsyncs_before, fsync_totals(&api).await) {
+        (Some((c0, s0)), Some((c1, s1))) if c1 > c0 => {
+            Some(((s1 - s0) / (c1 - c0) * 1e6).round() as u64)
+        }
+        _ => None,
+    };
     let mem_after = daemon.mem();
     let logs = boards.finish().await;
     drop(daemon);
@@ -252,6 +273,8 @@ pub async fn level_with(
         next_rtt_p99_us: pct(&rtt, 0.99),
         calls_from_ns: started,
         calls_to_ns,
+        fsync_mean_us,
+        cpu_per_call_us,
     };
     drop(logs);
     let plan = FloorPlan {
@@ -266,6 +289,16 @@ pub async fn level_with(
         Err(e) => level.floor_error = Some(e),
     }
     Ok(level)
+}
+
+/// The daemon's fsync count and total seconds so far.
+async fn fsync_totals(api: &Api) -> Option<(f64, f64)> {
+    let count = api
+        .metric("xephang_journal_fsync_seconds_count")
+        .await
+        .ok()?;
+    let sum = api.metric("xephang_journal_fsync_seconds_sum").await.ok()?;
+    Some((count, sum))
 }
 
 async fn run_floor(n: usize, plan: FloorPlan, mode: &FloorMode) -> Result<Option<Dist>, String> {

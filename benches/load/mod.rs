@@ -11,6 +11,7 @@ pub mod issue;
 pub mod latency;
 pub mod report;
 pub mod startup;
+pub mod summary;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -24,6 +25,9 @@ pub struct Options {
     pub bin: PathBuf,
     /// Board sockets per latency level.
     pub sockets: Vec<usize>,
+    /// Times each latency level is run (interleaved: every N once, then again); the
+    /// targets are judged on each N's median over these runs.
+    pub repeat: usize,
     /// Length of each latency run (daemon, then floor) and of each issue run.
     pub seconds: f64,
     /// Calls per second during a latency run (the kiosk issues at the same rate); None:
@@ -52,6 +56,7 @@ impl Options {
         Options {
             bin,
             sockets: vec![1, 100, 1000, 10000],
+            repeat: 1,
             seconds: 10.0,
             rate: None,
             kiosks: vec![1, 8, 64],
@@ -233,6 +238,7 @@ pub struct Report {
     pub idle_logins: u32,
     /// How busy the machine was with other work during each phase.
     pub phases: Vec<Phase>,
+    /// Every latency run, in the order run (`repeat` rounds over `sockets`).
     pub levels: Vec<(usize, Result<latency::Level, String>)>,
     pub issues: Vec<(usize, Result<issue::IssueRun, String>)>,
     pub startup: Option<Result<startup::Startup, String>>,
@@ -304,7 +310,8 @@ pub fn run(opts: &Options) -> Report {
         Err(e) => note(&format!("idle daemon: {e}")),
     }
 
-    for &n in &opts.sockets {
+    let rounds = opts.repeat.max(1);
+    for (round, &n) in (1..=rounds).flat_map(|r| opts.sockets.iter().map(move |n| (r, n))) {
         let need = n as u64 + 256;
         let daemon_limit = report.machine.daemon_fd_limit.unwrap_or(fd_limit);
         let result = if need > fd_limit || need > daemon_limit {
@@ -313,10 +320,15 @@ pub fn run(opts: &Options) -> Report {
             ))
         } else {
             let rate = opts.rate.unwrap_or_else(|| default_rate(n));
-            phases.begin(format!("{n} sockets"));
+            phases.begin(if rounds > 1 {
+                format!("{n} sockets (run {round})")
+            } else {
+                format!("{n} sockets")
+            });
             note(&format!(
-                "latency: {n} sockets, {rate} calls/s for {} s, then the floor",
-                opts.seconds
+                "latency (run {round} of {rounds}): {n} sockets, {rate} calls/s for {} s, then the floor; load {}",
+                opts.seconds,
+                loadavg()
             ));
             let setup = latency::Setup {
                 config: opts.config.clone(),
@@ -334,14 +346,20 @@ pub fn run(opts: &Options) -> Report {
         };
         match &result {
             Ok(l) => note(&format!(
-                "  daemon p50 {} µs p99 {} µs max {} µs (missed {}); floor {:?}",
+                "  daemon p50 {} µs p99 {} µs max {} µs (missed {}); floor (p50, p99, max, missed) {:?}; p99 ÷ floor {}; mean fsync {:?} µs; daemon CPU per call {:?} µs",
                 l.daemon.p50_us,
                 l.daemon.p99_us,
                 l.daemon.max_us,
                 l.daemon.missed,
                 l.floor
                     .as_ref()
-                    .map(|f| (f.p50_us, f.p99_us, f.max_us, f.missed))
+                    .map(|f| (f.p50_us, f.p99_us, f.max_us, f.missed)),
+                l.floor
+                    .as_ref()
+                    .map(|f| format!("{:.2}×", latency::ratio(l.daemon.p99_us, f.p99_us)))
+                    .unwrap_or_else(|| "—".into()),
+                l.fsync_mean_us,
+                l.cpu_per_call_us
             )),
             Err(e) => note(&format!("  failed: {e}")),
         }

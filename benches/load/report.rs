@@ -5,7 +5,13 @@
 use std::fmt::Write;
 
 use super::latency::{ratio, Level};
+use super::summary::{summaries, Summary};
 use super::Report;
+
+/// Issue 13: call → board p99 within this multiple of the floor (100, 1,000, 10,000 sockets).
+pub const P99_OVER_FLOOR: f64 = 2.0;
+/// Issue 13: call → board p50 with one socket, ms.
+pub const ONE_SOCKET_P50_MS: f64 = 1.0;
 
 pub const BEGIN: &str =
     "<!-- load:begin (written by `cargo bench --bench load -- --write BENCHMARKS.md`) -->";
@@ -108,7 +114,36 @@ pub fn targets(r: &Report) -> Vec<Target> {
         .as_ref()
         .and_then(|s| s.as_ref().ok())
         .map(|s| s.median.as_secs_f64());
-    vec![
+    let all = summaries(r);
+    let med = |n: usize| all.iter().find(|s| s.sockets == n);
+    let runs = |n: usize| med(n).map_or(0, |s| s.runs);
+    let mut out = Vec::new();
+    for n in [100, 1000, 10000] {
+        out.push(judge(
+            &format!(
+                "call → board p99 ≤ {P99_OVER_FLOOR}× the floor at {} sockets (median of {} runs)",
+                thousands(n),
+                runs(n)
+            ),
+            med(n).and_then(|s| s.p99_ratio),
+            P99_OVER_FLOOR,
+            "×",
+            false,
+            two,
+        ));
+    }
+    out.push(judge(
+        &format!(
+            "call → board p50 with 1 socket ≤ {ONE_SOCKET_P50_MS} ms (median of {} runs)",
+            runs(1)
+        ),
+        med(1).map(|s| s.p50_us as f64 / 1000.0),
+        ONE_SOCKET_P50_MS,
+        "ms",
+        false,
+        two,
+    ));
+    out.extend([
         judge(
             "call → board p99 at 1,000 sockets ≤ 5 ms",
             p99(1000),
@@ -192,7 +227,84 @@ pub fn targets(r: &Report) -> Vec<Target> {
             false,
             |v| format!("{v:.3}"),
         ),
-    ]
+    ]);
+    out
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut o = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            o.push(',');
+        }
+        o.push(c);
+    }
+    o
+}
+
+/// Each N's medians over its runs, with the targets of issue 13 next to them.
+fn medians(o: &mut String, r: &Report) {
+    let all = summaries(r);
+    if all.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n#### Medians per N (targets of issue 13: p99 ≤ {P99_OVER_FLOOR}× the floor at 100 sockets and more; 1-socket p50 ≤ {ONE_SOCKET_P50_MS} ms)\n"
+    );
+    let _ = writeln!(o, "| sockets | runs | p50 | p99 | floor p50 | floor p99 | p50 ÷ floor | p99 ÷ floor (each run) | target | mean fsync | p50 − floor p50 − fsync | daemon CPU per call |");
+    let _ = writeln!(
+        o,
+        "|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|"
+    );
+    for s in &all {
+        let x = |v: Option<f64>| v.map(|v| format!("{v:.1}×")).unwrap_or_else(|| "—".into());
+        let each: Vec<String> = s.p99_ratios.iter().map(|v| format!("{v:.1}")).collect();
+        let target = target_of(s);
+        let rest = match (s.floor_p50_us, s.fsync_us) {
+            (Some(f), Some(y)) => ms(s.p50_us.saturating_sub(f + y)),
+            _ => "—".into(),
+        };
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {} | {} ({}) | {target} | {} | {rest} | {} |",
+            s.sockets,
+            s.runs,
+            ms(s.p50_us),
+            ms(s.p99_us),
+            s.floor_p50_us.map(ms).unwrap_or_else(|| "—".into()),
+            s.floor_p99_us.map(ms).unwrap_or_else(|| "—".into()),
+            x(s.p50_ratio),
+            x(s.p99_ratio),
+            each.join(", "),
+            s.fsync_us.map(ms).unwrap_or_else(|| "?".into()),
+            s.cpu_per_call_us.map(ms).unwrap_or_else(|| "?".into()),
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nThe ratios are each run's daemon figure ÷ the floor of the same run (same N, call times and frame sizes, a few seconds apart), then the median over runs. *mean fsync* is the daemon's own (`xephang_journal_fsync_seconds` sum ÷ count during the run): every call waits for one before its frames go out, and the floor has none. *p50 − floor p50 − fsync* is what is left of the p50 for HTTP, the engine, encoding and the socket writes. *daemon CPU per call* is the daemon's user + system time (all threads, `/proc/PID/stat`) during the calls ÷ calls, each call with its kiosk issue and both fanned out to every socket: the steadiest figure on a busy machine."
+    );
+}
+
+/// The issue-13 target of one N, met or not.
+fn target_of(s: &Summary) -> String {
+    let verdict = |ok: bool| if ok { "met" } else { "**missed**" };
+    if s.sockets == 1 {
+        let p50 = s.p50_us as f64 / 1000.0;
+        format!(
+            "p50 ≤ {ONE_SOCKET_P50_MS} ms: {}",
+            verdict(p50 <= ONE_SOCKET_P50_MS)
+        )
+    } else if s.sockets >= 100 {
+        match s.p99_ratio {
+            Some(x) => format!("p99 ≤ {P99_OVER_FLOOR}×: {}", verdict(x <= P99_OVER_FLOOR)),
+            None => "no floor".into(),
+        }
+    } else {
+        "—".into()
+    }
 }
 
 /// The tables, in Markdown.
@@ -202,12 +314,18 @@ pub fn tables(r: &Report) -> String {
         o,
         "### Call → board latency (ms; every socket × every call)\n"
     );
-    let _ = writeln!(o, "| sockets | calls/s (achieved) | calls | pairs | missed | p50 | p99 | max | floor p50 | floor p99 | floor max | p50 ÷ floor | p99 ÷ floor | next RTT p50 | dropped |");
+    let _ = writeln!(o, "| sockets | run | calls/s (achieved) | calls | pairs | missed | p50 | p99 | max | floor p50 | floor p99 | floor max | p50 ÷ floor | p99 ÷ floor | next RTT p50 | mean fsync | dropped |");
     let _ = writeln!(
         o,
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
+    let mut run_of: std::collections::HashMap<usize, usize> = Default::default();
     for (n, l) in &r.levels {
+        let run = {
+            let k = run_of.entry(*n).or_default();
+            *k += 1;
+            *k
+        };
         match l {
             Ok(l) => {
                 let (fp50, fp99, fmax, r50, r99) = match &l.floor {
@@ -225,16 +343,18 @@ pub fn tables(r: &Report) -> String {
                 };
                 let _ = writeln!(
                     o,
-                    "| {n} | {} ({:.1}) | {} | {} | {} | {} | {} | {} | {fp50} | {fp99} | {fmax} | {r50} | {r99} | {} | {} |",
+                    "| {n} | {run} | {} ({:.1}) | {} | {} | {} | {} | {} | {} | {fp50} | {fp99} | {fmax} | {r50} | {r99} | {} | {} | {} |",
                     l.rate, l.achieved_rate, l.daemon.calls, l.daemon.pairs, l.daemon.missed,
                     ms(l.daemon.p50_us), ms(l.daemon.p99_us), ms(l.daemon.max_us),
-                    ms(l.next_rtt_p50_us), l.dropped
+                    ms(l.next_rtt_p50_us),
+                    l.fsync_mean_us.map(ms).unwrap_or_else(|| "?".into()),
+                    l.dropped
                 );
             }
             Err(e) => {
                 let _ = writeln!(
                     o,
-                    "| {n} | failed: {} |||||||||||||| ",
+                    "| {n} | {run} | failed: {} |||||||||||||| ",
                     e.replace('|', "/").replace('\n', " ")
                 );
             }
@@ -247,6 +367,7 @@ pub fn tables(r: &Report) -> String {
             l.frames_per_call, l.called_size, l.other_size
         );
     }
+    medians(&mut o, r);
 
     let _ = writeln!(o, "\n### Durable ticket issues over HTTP (fsync on)\n");
     let _ = writeln!(o, "| kiosks | issued | seconds | issues/s | fsyncs/s | issues per fsync | mean fsync ms | request p50 ms | request p99 ms | failed |");
@@ -301,8 +422,10 @@ pub fn tables(r: &Report) -> String {
             let _ = writeln!(o, "| idle after clerk logins | failed: {e} | | |");
         }
     }
+    let mut shown = Vec::new();
     for (n, l) in &r.levels {
-        if let Ok(l) = l {
+        if let (Ok(l), false) = (l, shown.contains(n)) {
+            shown.push(*n);
             let _ = writeln!(
                 o,
                 "| {n} idle sockets (before: {} MiB) | {} | {} | {} KiB |",
@@ -353,7 +476,7 @@ pub fn tables(r: &Report) -> String {
         }
     }
 
-    let _ = writeln!(o, "\n### Targets (issue 6)\n");
+    let _ = writeln!(o, "\n### Targets (issues 6 and 13)\n");
     let _ = writeln!(o, "| target | measured | result |");
     let _ = writeln!(o, "|---|---:|---|");
     for t in targets(r) {

@@ -228,12 +228,16 @@ pub async fn serve(
             snap.seq()
         }
         Start::Replay(frames) => {
-            let mut last = since.unwrap_or(0);
-            for f in frames {
-                if !send(&mut socket, Message::Text(f.for_audience(aud).clone())).await {
+            // The missed frames go out [`WRITE_BATCH`] at a time, each batch in one flush.
+            let last = frames.last().map_or(since.unwrap_or(0), |f| f.seq);
+            for chunk in frames.chunks(WRITE_BATCH) {
+                let msgs = chunk
+                    .iter()
+                    .map(|f| Message::Text(f.for_audience(aud).clone()))
+                    .collect();
+                if !send_all(&mut socket, msgs).await {
                     return "send failed";
                 }
-                last = f.seq;
             }
             last
         }
