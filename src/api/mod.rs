@@ -34,6 +34,7 @@ pub mod reports;
 pub mod revocation;
 pub mod secret;
 pub mod session;
+pub mod ticket_feed;
 pub mod tickets;
 pub mod uplink;
 pub mod views;

@@ -16,17 +16,16 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use futures_util::SinkExt;
 use serde::Deserialize;
-use serde_json::json;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::{interval, Instant, MissedTickBehavior};
 
 use super::app::AppState;
 use super::command::audience;
 use super::error::ApiResult;
-use crate::broadcast::{Broadcaster, Frame, Start};
+use super::ticket_feed::{ticket_frame, Seen};
+use crate::broadcast::{Broadcaster, Start};
 use crate::domain::ids::TicketId;
-use crate::domain::ticket::{Status, Ticket};
-use crate::view::{self, Audience};
+use crate::view::Audience;
 
 pub const PING_EVERY: Duration = Duration::from_secs(20);
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(60);
@@ -111,54 +110,6 @@ pub async fn upgrade(
             app.metrics.ws_clients.fetch_sub(1, Ordering::Relaxed);
             tracing::info!(who = %label, why, "websocket closed");
         }))
-}
-
-/// A ticket's state as its phone last saw it, and as of which event (seq).
-#[derive(Default)]
-struct Seen {
-    seq: u64,
-    view: Option<serde_json::Value>,
-}
-
-/// The `ticket` frame a phone watching `id` gets after `frame` (None: at connect), if its
-/// ticket looks different. When the event is about this ticket, the ticket is taken as of
-/// that event — a phone that lags behind the lobby still sees its call before it sees the
-/// ticket done (the latest state would skip the call). Other tickets' events only move its
-/// place in line, so they update a ticket that still waits. Never older than what was shown.
-fn ticket_frame(
-    read: &Broadcaster,
-    id: &TicketId,
-    frame: Option<&Frame>,
-    seen: &mut Seen,
-) -> Option<Utf8Bytes> {
-    let model = read.current();
-    let latest = model.ticket(id);
-    let about = frame.and_then(|f| {
-        let t = f.envelope.event.ticket().filter(|t| &t.id == id)?;
-        Some((f.seq, t))
-    });
-    let waiting = |t: &Ticket| t.status == Status::Waiting;
-    let (seq, ticket) = match (about, frame) {
-        // Its own event: as of then, with today's place in line if it still waits.
-        (Some((seq, t)), _) => match latest {
-            Some(now) if waiting(t) && waiting(now) => (seq, now),
-            _ => (seq, t),
-        },
-        // At connect: as it is now.
-        (None, None) => (model.seq(), latest?),
-        // Another ticket's event: a new place in line, while it waits.
-        (None, Some(f)) => (f.seq, latest.filter(|t| waiting(t))?),
-    };
-    if seq < seen.seq {
-        return None;
-    }
-    let v = view::own_ticket(ticket);
-    if seen.view.as_ref() == Some(&v) {
-        return None;
-    }
-    let text = json!({"type": "ticket", "ticket": &v}).to_string();
-    *seen = Seen { seq, view: Some(v) };
-    Some(Utf8Bytes::from(text))
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
