@@ -2,7 +2,7 @@
 // (GET /api/v1/admin/staff), adding a member (POST → a one-time PIN shown large, once), locking
 // and unlocking (PATCH {disabled}), resetting a PIN after a confirmation (POST …/reset-pin → a
 // one-time PIN, once) and uploading a photo (PUT …/photo, JPEG or PNG up to 512 KiB).
-import { esc, L, $ } from '/assets/client.js';
+import { esc, L, avatar, $ } from '/assets/client.js';
 import { api, putBytes, submit, saved, dialog, confirm, onceLine, showError } from '/assets/admin-forms.js';
 
 const PHOTO_MAX = 512 * 1024;
@@ -23,12 +23,13 @@ export function staffSection() {
     if (!list) return;
     const head = `<caption class="sr-only">${esc(L('Danh sách cán bộ', 'Staff list'))}</caption><tr><th>${esc(L('Mã', 'ID'))}</th><th>${esc(L('Họ và tên', 'Name'))}</th>
       <th>${esc(L('Vai trò', 'Role'))}</th><th>${esc(L('Trạng thái', 'Status'))}</th><th>${esc(L('Thao tác', 'Actions'))}</th></tr>`;
+    const stamp = Date.now();
     box.innerHTML = head + list.map((s) => {
       const state = s.disabled
         ? `<span class="pill closed">${esc(L('Đã khóa', 'Locked'))}</span>`
         : `<span class="pill open">${esc(L('Đang làm việc', 'Active'))}</span>`;
       const pin = s.must_change_pin ? ` <span class="pill wait">${esc(L('Chờ đặt PIN mới', 'Must choose a PIN'))}</span>` : '';
-      const photo = s.has_photo ? `<img class="thumb" src="/photos/${encodeURIComponent(s.id)}?v=${Date.now()}" alt="">` : '<span class="thumb none" aria-hidden="true"></span>';
+      const photo = avatar({ id: s.id, name: s.name, photo: s.has_photo ? `/photos/${encodeURIComponent(s.id)}?v=${stamp}` : null });
       return `<tr data-staff="${esc(s.id)}"${s.disabled ? ' class="off"' : ''}>
         <td class="mono">${esc(s.id)}</td>
         <td><span class="who">${photo}<span>${esc(s.name)}${s.source === 'config' ? `<small class="muted src">${esc(L('từ tệp cấu hình', 'from the config file'))}</small>` : ''}</span></span></td>
@@ -63,7 +64,10 @@ export function staffSection() {
       const r = await api('POST', '/api/v1/admin/staff', body);
       form.reset();
       saved(form, `Đã thêm ${r.name}.`, `${r.name} added.`);
-      await load();
+      return r;
+    }).then(async (r) => {
+      if (!r) return;
+      load().catch(() => {});
       await showPin(L('Đã thêm cán bộ', 'Staff added'), r, r.pin);
     });
   });
