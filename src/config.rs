@@ -28,7 +28,6 @@ use std::path::{Path, PathBuf};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use serde::{Deserialize, Serialize};
 
 use crate::audio::settings::AudioSettings;
 use crate::domain::ids::{CounterId, StaffId};
@@ -95,15 +94,8 @@ pub struct StaffSpec {
     pub photo: Option<String>,
 }
 
-/// What a device token allows (see the roles in docs/API.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceRole {
-    Display,
-    Kiosk,
-    Rating,
-    Supervisor,
-}
+/// What a device token allows (defined with the admin page's changes, which add devices).
+pub use crate::domain::admin::DeviceRole;
 
 /// A screen or tablet that authenticates with a fixed token from the config.
 #[derive(Clone, PartialEq, Eq)]
@@ -130,6 +122,14 @@ impl fmt::Debug for StaffSpec {
             .field("supervisor", &self.supervisor)
             .field("photo", &self.photo)
             .finish()
+    }
+}
+
+impl DeviceSpec {
+    /// SHA-256 hex of the token: how the daemon recognises the device.
+    pub fn token_hash(&self) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(self.token.as_bytes()))
     }
 }
 

@@ -157,7 +157,12 @@ impl EngineHandle {
 
 /// Everything the writer thread owns.
 pub struct Engine {
+    /// The effective spec: the config file's ([`Engine::base`]) with the admin page's
+    /// changes (`state.overlay`), recomputed when the overlay moves.
     spec: Arc<CentreSpec>,
+    base: Arc<CentreSpec>,
+    /// The overlay version [`Engine::spec`] was computed from.
+    spec_version: Option<u64>,
     state: State,
     journal: Journal,
     journal_dir: PathBuf,
@@ -210,7 +215,9 @@ impl Engine {
         tracing::info!(file = %journal.path().display(), events = events.len(), seq = state.seq, "journal replayed");
         read.reset(read.current().rebuilt(day, &events, now));
         let mut engine = Engine {
-            spec,
+            spec: spec.clone(),
+            base: spec,
+            spec_version: None,
             state,
             journal,
             journal_dir,
@@ -224,6 +231,7 @@ impl Engine {
             printers: None,
             devices: None,
         };
+        engine.sync_spec();
         if events.is_empty() {
             let first = start_of_day(&engine.state, day);
             engine.commit_now(vec![first], now)?;
@@ -232,6 +240,14 @@ impl Engine {
         engine.check_purge();
         engine.read.refresh(now);
         Ok(engine)
+    }
+
+    /// Recomputes the effective spec when the admin overlay has moved since.
+    fn sync_spec(&mut self) {
+        if self.spec_version != Some(self.state.overlay.version) {
+            self.spec = Arc::new(self.state.overlay.effective(&self.base));
+            self.spec_version = Some(self.state.overlay.version);
+        }
     }
 
     pub fn state(&self) -> &State {
@@ -337,10 +353,11 @@ impl Engine {
             let outcome = decision.map(|events| {
                 let start = envs.len();
                 for event in events {
-                    envs.push(self.state.commit(&self.spec, event, now));
+                    envs.push(self.state.commit(&self.base, event, now));
                 }
                 start..envs.len()
             });
+            self.sync_spec();
             results.push((req, outcome));
         }
         let committed = if envs.is_empty() {
@@ -448,7 +465,8 @@ impl Engine {
     fn reload(&mut self) -> bool {
         match self.durable_events() {
             Ok((day, events)) => {
-                self.state = State::replay(&self.spec, day, &events);
+                self.state = State::replay(&self.base, day, &events);
+                self.sync_spec();
                 if self.stale {
                     tracing::info!(
                         seq = self.state.seq,
@@ -498,8 +516,9 @@ impl Engine {
         }
         self.append(&envs)?;
         for env in &envs {
-            self.state.apply(&self.spec, env);
+            self.state.apply(&self.base, env);
         }
+        self.sync_spec();
         let shared: Vec<Arc<Envelope>> = envs.into_iter().map(Arc::new).collect();
         self.read.publish(&shared, now);
         Ok(())
@@ -567,6 +586,8 @@ fn describe(cmd: &Command) -> String {
         } => format!(
             "Rate {{ ticket: {ticket:?}, counter: {counter:?}, score: {score}, source: {source:?} }}"
         ),
+        // Admin changes carry PIN and token hashes: their kind and author only.
+        Command::Admin { change, by, .. } => format!("Admin {{ {} by {} }}", change.kind(), by.id),
         other => format!("{other:?}"),
     }
 }

@@ -96,7 +96,7 @@ pub fn build_app(
         source,
     })?;
     let lock = DataLock::acquire(&data_dir, "run")?;
-    let keys = api::auth::Keys::load(&data_dir, &config.devices)?;
+    let keys = api::auth::Keys::load(&data_dir, &config)?;
     let config = Arc::new(config);
     let spec = Arc::new(config.spec.clone());
     let announcer = Announcer::new(&config.audio)?;
@@ -153,7 +153,6 @@ pub fn build_app(
     let app = Arc::new(App {
         keys,
         config,
-        spec,
         engine: handle,
         read,
         logins: Default::default(),
@@ -364,7 +363,7 @@ pub async fn run(
 fn start_printers(app: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     app.printers.start(
         |_| {
-            let (spec, clock) = (app.spec.clone(), app.clock.clone());
+            let (spec, clock) = (app.spec().clone(), app.clock.clone());
             let engine = app.engine.clone();
             crate::print::queue::Env {
                 now: Box::new(move || crate::engine::local_now(&spec, &clock)),

@@ -76,6 +76,23 @@ pub fn event(e: &Event, audience: Audience) -> Value {
     }
     // A remote ticket's phone tag exists for the journal's per-phone count only.
     m.remove("client");
+    // The admin overlay (with PIN and token hashes) stays in the journal: screens get the
+    // effective spec in the snapshot.
+    m.remove("overlay");
+    if let Event::ConfigChanged { change, by } = e {
+        // Hashes never leave; who may sign in is the supervisors' business only.
+        let change = if audience == Audience::Supervisor || !change.is_roster() {
+            change.without_secrets()
+        } else {
+            change.redacted()
+        };
+        m.insert("change".into(), serde_json::to_value(change).unwrap_or(Value::Null));
+        if audience != Audience::Supervisor {
+            m.remove("by");
+        } else {
+            m.insert("by".into(), json!(by));
+        }
+    }
     match audience {
         Audience::Public => redact(e, m),
         Audience::Staff => redact_personal(e, m),
@@ -92,6 +109,7 @@ pub fn has_personal_data(e: &Event) -> bool {
             .iter()
             .any(|b| b.name.is_some() || b.phone.is_some()),
         Event::Rating(r) => r.phone.is_some(),
+        Event::ConfigChanged { .. } => true,
         _ => false,
     }
 }

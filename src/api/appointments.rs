@@ -68,7 +68,7 @@ struct DayData {
 /// `personal_data_purged` and what the config says today (in case the timer has not run yet).
 fn purge_horizon(app: &AppState, today: NaiveDate) -> NaiveDate {
     let event = app.read.current().purged_before();
-    let configured = horizon(today, app.spec.personal_data_days);
+    let configured = horizon(today, app.spec().personal_data_days);
     event.map_or(configured, |e| e.max(configured))
 }
 
@@ -147,7 +147,7 @@ pub async fn list(
         .iter()
         .map(|b| {
             let len = app
-                .spec
+                .spec()
                 .service(&b.service)
                 .and_then(|s| s.appointments.as_ref())
                 .map_or(0, |a| a.slot_min);
@@ -258,7 +258,7 @@ pub async fn allowance(
     let used = app.read.current().remote_count(&tag);
     let cap = app.config.remote_per_client;
     let services: Vec<Value> = app
-        .spec
+        .spec()
         .services
         .iter()
         .filter(|s| s.remote)
@@ -338,7 +338,7 @@ fn callbacks(app: &AppState, data: &DayData) -> String {
             _ => ("", ""),
         };
         let service = app
-            .spec
+            .spec()
             .service(&t.service)
             .map_or(t.service.0.clone(), |s| s.name.clone());
         let clerk = t.clerk.as_ref().map_or(String::new(), |id| {

@@ -6,7 +6,6 @@
 //! session storage. A token only works while its clerk is still the one on duty at its
 //! counter: a newer login at that counter ends it.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -20,7 +19,7 @@ use sha2::Sha256;
 
 use super::error::ApiError;
 use super::AppState;
-use crate::config::{DeviceRole, DeviceSpec};
+use crate::config::DeviceRole;
 use crate::domain::ids::{CounterId, StaffId};
 
 /// How long a login lasts.
@@ -107,7 +106,8 @@ impl Principal {
 /// Signs and checks session tokens; knows device tokens.
 pub struct Keys {
     secret: Vec<u8>,
-    devices: HashMap<String, (DeviceRole, Option<CounterId>)>,
+    /// Who may sign in now (config file + admin page), swapped on each admin change.
+    pub directory: super::directory::DirectoryCell,
 }
 
 impl Keys {
@@ -115,15 +115,12 @@ impl Keys {
     /// (secret.rs: an unreadable or short file is an error, never replaced).
     pub fn load(
         data_dir: &Path,
-        devices: &[DeviceSpec],
+        config: &crate::config::Config,
     ) -> Result<Keys, super::secret::SecretError> {
         let secret = super::secret::load_or_create(data_dir)?;
         Ok(Keys {
             secret,
-            devices: devices
-                .iter()
-                .map(|d| (d.token.clone(), (d.role, d.counter)))
-                .collect(),
+            directory: super::directory::DirectoryCell::new(config),
         })
     }
 
@@ -174,12 +171,15 @@ impl Keys {
     }
 
     /// Resolves a token to a principal, or None when it is unknown, forged or expired.
+    /// A revoked device's token and a disabled staff member's session resolve to None; so
+    /// does a supervisor session of someone no longer a supervisor.
     pub fn resolve(&self, token: &str, now_unix: i64) -> Option<Principal> {
-        if let Some((role, counter)) = self.devices.get(token) {
-            return match role {
+        let dir = self.directory.get();
+        if let Some(d) = dir.device_by_token(token) {
+            return match d.role {
                 DeviceRole::Display => Some(Principal::Display),
                 DeviceRole::Kiosk => Some(Principal::Kiosk),
-                DeviceRole::Rating => counter.map(Principal::Rating),
+                DeviceRole::Rating => d.counter.map(Principal::Rating),
                 DeviceRole::Supervisor => Some(Principal::Supervisor { staff: None }),
             };
         }
@@ -202,9 +202,10 @@ impl Keys {
         if expiry.parse::<i64>().ok()? < now_unix {
             return None;
         }
+        let entry = dir.active_staff(staff)?;
         let staff = StaffId(staff.to_string());
         match kind {
-            "s" => Some(Principal::Supervisor { staff: Some(staff) }),
+            "s" if entry.supervisor => Some(Principal::Supervisor { staff: Some(staff) }),
             "c" => Some(Principal::Clerk {
                 staff,
                 counter: CounterId(counter.parse().ok()?),
@@ -250,10 +251,39 @@ impl FromRequestParts<AppState> for Principal {
             return Ok(Principal::Public);
         };
         let now = chrono::Utc::now().timestamp();
-        app.keys
+        app.sync_directory();
+        let who = app
+            .keys
             .resolve(&token, now)
-            .ok_or_else(ApiError::unauthorized)
+            .ok_or_else(ApiError::unauthorized)?;
+        // A clerk given a one-time PIN chooses their own before anything else.
+        if let Principal::Clerk { staff, .. } | Principal::Supervisor { staff: Some(staff) } = &who
+        {
+            let must = app
+                .keys
+                .directory
+                .get()
+                .staff(staff)
+                .is_some_and(|s| s.must_change_pin);
+            if must && !PIN_CHANGE_ALLOWS.contains(&parts.uri.path()) {
+                return Err(pin_change_required());
+            }
+        }
+        Ok(who)
     }
+}
+
+/// What a session whose PIN must be changed may still use.
+const PIN_CHANGE_ALLOWS: [&str; 4] = ["/api/v1/me/pin", "/api/v1/me", "/api/v1/logout", "/ws"];
+
+/// 403 `pin_change_required`.
+pub fn pin_change_required() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "pin_change_required",
+        "Bạn đang dùng mã PIN tạm thời: hãy đặt mã PIN mới trước khi làm việc.",
+        "You signed in with a one-time PIN: choose a new PIN first.",
+    )
 }
 
 /// Failures older than this are forgotten (and their entries dropped by the sweep).

@@ -20,7 +20,7 @@ use crate::view::{self, Audience};
 /// May `who` operate counter `n`? A clerk only at their own counter while on duty there.
 fn authorize(app: &AppState, who: &Principal, n: u32) -> ApiResult<CounterId> {
     let counter = CounterId(n);
-    if app.spec.counter(counter).is_none() {
+    if app.spec().counter(counter).is_none() {
         return Err(DomainError::UnknownCounter(n).into());
     }
     match who {
@@ -289,12 +289,9 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Json<Value>> {
     let ip = peer.ip();
-    let staff = app
-        .config
-        .staff
-        .iter()
-        .find(|s| s.id.0 == body.staff)
-        .cloned();
+    // The config file's staff with the admin page's changes; disabled ones cannot sign in.
+    app.sync_directory();
+    let staff = app.keys.directory.get().active_staff(&body.staff).cloned();
     let known = staff.as_ref().map(|s| s.id.0.clone());
     // Counts against the id's lockout while the check runs (auth.rs, LoginGuard::begin).
     let attempt = app.logins.begin(&body.staff, known.as_deref(), ip)?;
@@ -347,12 +344,13 @@ pub async fn login(
         return Ok(Json(json!({
             "token": token, "role": "supervisor", "counter": null,
             "staff": {"id": staff.id, "name": staff.name},
+            "must_change_pin": staff.must_change_pin,
         })));
     };
     let clerk = ClerkRef {
         id: staff.id.clone(),
         name: staff.name.clone(),
-        photo: photo_url(&app, &staff.id, staff.photo.is_some()),
+        photo: super::admin_staff::photo_of(&app, &staff),
     };
     super::desk::check_takeover(&app, &staff.id, counter, body.force)?;
     let who = Principal::Clerk {
@@ -364,6 +362,7 @@ pub async fn login(
     Ok(Json(json!({
         "token": token, "role": "clerk", "counter": counter,
         "staff": {"id": staff.id, "name": staff.name},
+        "must_change_pin": staff.must_change_pin,
     })))
 }
 

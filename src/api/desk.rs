@@ -32,7 +32,7 @@ fn services_of(app: &AppState, who: &Principal) -> ApiResult<Option<Vec<ServiceI
     match who {
         Principal::Supervisor { .. } => Ok(None),
         Principal::Clerk { counter, .. } => Ok(Some(
-            app.spec
+            app.spec()
                 .counter(*counter)
                 .map(|c| c.services.clone())
                 .unwrap_or_default(),
@@ -94,12 +94,12 @@ pub async fn queue(
         Principal::Clerk { counter: own, .. } if *own == counter => {}
         other => return Err(other.refusal()),
     }
-    if app.spec.counter(counter).is_none() {
+    if app.spec().counter(counter).is_none() {
         return Err(DomainError::UnknownCounter(n).into());
     }
     let model = app.read.current();
     let now = app.now();
-    let tickets: Vec<Value> = counter_order(&app.spec, model.lobby(), counter, now)
+    let tickets: Vec<Value> = counter_order(&app.spec(), model.lobby(), counter, now)
         .into_iter()
         .map(|t| {
             // The line's own copy carries the place and estimate.
@@ -233,7 +233,7 @@ pub fn explain_check_in(app: &AppState, code: &str, err: ApiError) -> ApiError {
     let Some(b) = model.booking(&BookingCode(code.to_string())) else {
         return err;
     };
-    let start = b.start.with_timezone(&app.spec.timezone);
+    let start = b.start.with_timezone(&app.spec().timezone);
     if start.date_naive() == app.now().date_naive() {
         return err;
     }

@@ -21,11 +21,13 @@ pub struct ApiError {
     pub code: &'static str,
     pub vi: String,
     pub en: String,
+    /// The request field the error is about (admin forms show it there): `error.field`.
+    pub field: Option<&'static str>,
 }
 
 /// The English message, kept beside a response so the middleware can swap it in.
 #[derive(Clone)]
-struct English(String, StatusCode, &'static str);
+struct English(String, StatusCode, &'static str, Option<&'static str>);
 
 impl ApiError {
     pub fn new(
@@ -39,7 +41,14 @@ impl ApiError {
             code,
             vi: vi.into(),
             en: en.into(),
+            field: None,
         }
+    }
+
+    /// The same error about request field `field`.
+    pub fn on_field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
     }
 
     pub fn bad_request(en: impl Into<String>) -> Self {
@@ -123,7 +132,10 @@ impl From<DomainError> for ApiError {
             Refusal::Conflict => StatusCode::CONFLICT,
             Refusal::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         };
-        ApiError::new(status, e.code(), e.message(false), e.message(true))
+        let field = e.field();
+        let mut err = ApiError::new(status, e.code(), e.message(false), e.message(true));
+        err.field = field;
+        err
     }
 }
 
@@ -138,11 +150,19 @@ impl From<EngineError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.vi}});
+        let body = error_body(self.code, &self.vi, self.field);
         let mut resp = (self.status, Json(body)).into_response();
         resp.extensions_mut()
-            .insert(English(self.en, self.status, self.code));
+            .insert(English(self.en, self.status, self.code, self.field));
         resp
+    }
+}
+
+/// `{"error": {"code", "message"[, "field"]}}`.
+fn error_body(code: &str, message: &str, field: Option<&str>) -> serde_json::Value {
+    match field {
+        Some(f) => json!({"error": {"code": code, "message": message, "field": f}}),
+        None => json!({"error": {"code": code, "message": message}}),
     }
 }
 
@@ -162,9 +182,8 @@ pub async fn localize(req: Request, next: Next) -> Response {
         return resp;
     }
     match resp.extensions().get::<English>().cloned() {
-        Some(English(en, status, code)) => {
-            let body = json!({"error": {"code": code, "message": en}});
-            (status, Json(body)).into_response()
+        Some(English(en, status, code, field)) => {
+            (status, Json(error_body(code, &en, field))).into_response()
         }
         None => resp,
     }

@@ -46,6 +46,11 @@ impl Links {
         }
     }
 
+    /// `path` (with its query) at this base.
+    pub fn page(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
     /// The phone page of a ticket (what its QR code encodes).
     pub fn ticket(&self, id: &TicketId) -> String {
         format!("{}/t/{id}", self.base)

@@ -1,10 +1,14 @@
 //! The HTTP and WebSocket face of the daemon (axum). Handlers authenticate, turn requests into
 //! engine commands or read the hub, and answer in the contract's JSON (docs/API.md).
 
+pub mod admin;
+pub mod admin_devices;
+pub mod admin_staff;
 pub mod appointments;
 pub mod auth;
 pub mod counters;
 pub mod desk;
+pub mod directory;
 pub mod devices;
 pub mod error;
 pub mod limits;
@@ -42,7 +46,6 @@ pub const MAX_BODY: usize = 16 * 1024;
 /// Everything a handler may need, shared.
 pub struct App {
     pub config: Arc<Config>,
-    pub spec: Arc<CentreSpec>,
     pub engine: EngineHandle,
     /// The read side: the latest read model, and the event frames for sockets.
     pub read: Arc<Broadcaster>,
@@ -66,9 +69,21 @@ pub struct App {
 }
 
 impl App {
+    /// The effective centre spec (config file + admin page changes) of the latest read
+    /// model.
+    pub fn spec(&self) -> Arc<CentreSpec> {
+        self.read.current().spec_arc()
+    }
+
+    /// Brings the sign-in directory up to the journal's admin overlay (cheap when unchanged).
+    pub fn sync_directory(&self) {
+        let model = self.read.current();
+        self.keys.directory.sync(&model.lobby().overlay);
+    }
+
     /// Now, by the engine's clock, in the centre's timezone.
     pub fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
-        crate::engine::local_now(&self.spec, &self.clock)
+        crate::engine::local_now(&self.spec(), &self.clock)
     }
 }
 
@@ -118,6 +133,7 @@ pub fn router(app: AppState) -> Router {
         .merge(desk::routes())
         .merge(report_range::routes())
         .merge(uplink::routes())
+        .merge(admin::routes())
         .fallback(reads::api_not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -32,6 +32,8 @@ pub struct ErrorDetail {
     pub code: String,
     /// Vietnamese, or English with `Accept-Language: en`.
     pub message: String,
+    /// The request field the error is about, where there is one (admin forms).
+    pub field: Option<String>,
 }
 
 #[derive(ToSchema)]
@@ -372,6 +374,11 @@ pub struct VoiceRecorded {
         desk::no_shows, desk::queue, desk::ratings_today, desk::booking_lookup,
         super::report_range::range_xlsx,
         super::uplink::uplink,
+        super::admin::counter, super::admin::service, super::admin::notice, super::admin::audit,
+        super::admin_staff::list, super::admin_staff::add, super::admin_staff::update,
+        super::admin_staff::reset_pin, super::admin_staff::photo, super::admin_staff::change_pin,
+        super::admin_devices::list, super::admin_devices::add, super::admin_devices::rename,
+        super::admin_devices::revoke,
     ),
     modifiers(&CommonErrors)
 )]
@@ -416,11 +423,12 @@ impl Modify for CommonErrors {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
         for item in doc.paths.paths.values_mut() {
-            let ops: [(HttpMethod, &mut Option<Operation>); 4] = [
+            let ops: [(HttpMethod, &mut Option<Operation>); 5] = [
                 (HttpMethod::Get, &mut item.get),
                 (HttpMethod::Post, &mut item.post),
                 (HttpMethod::Put, &mut item.put),
                 (HttpMethod::Delete, &mut item.delete),
+                (HttpMethod::Patch, &mut item.patch),
             ];
             for (method, op) in ops {
                 let Some(op) = op.as_mut() else { continue };
@@ -472,6 +480,9 @@ mod tests {
             (include_str!("desk.rs"), "pub fn routes"),
             (include_str!("report_range.rs"), "pub fn routes"),
             (include_str!("uplink.rs"), "pub fn routes"),
+            (include_str!("admin.rs"), "pub fn routes"),
+            (include_str!("admin_staff.rs"), "pub fn routes"),
+            (include_str!("admin_devices.rs"), "pub fn routes"),
         ];
         let mut out = Vec::new();
         for (src, start) in sources {
@@ -495,7 +506,7 @@ mod tests {
             } else {
                 format!("/api/v1{path}")
             };
-            for m in ["get", "post", "put", "delete"] {
+            for m in ["get", "post", "put", "delete", "patch"] {
                 if call.contains(&format!("{m}(")) {
                     out.push((m.to_string(), full.clone()));
                 }

@@ -150,15 +150,26 @@ async fn sound(
 }
 
 async fn photo(State(app): State<AppState>, UrlPath(staff): UrlPath<String>) -> Response {
+    app.sync_directory();
+    let entry = app
+        .keys
+        .directory
+        .get()
+        .staff(&crate::domain::ids::StaffId(staff))
+        .cloned();
+    // A photo uploaded on the admin page (`<data-dir>/photos/`) wins over the file's.
+    if let Some(up) = entry.as_ref().and_then(|s| s.uploaded_photo.as_deref()) {
+        if let Some(rel) = safe_relative(up) {
+            return match tokio::fs::read(app.data_dir.join("photos").join(&rel)).await {
+                Ok(bytes) => file_response(&rel.to_string_lossy(), Cow::Owned(bytes)),
+                Err(_) => not_found(),
+            };
+        }
+    }
     let Some(dir) = &app.config.photos_dir else {
         return not_found();
     };
-    let file = app
-        .config
-        .staff
-        .iter()
-        .find(|s| s.id.0 == staff)
-        .and_then(|s| s.photo.clone());
+    let file = entry.and_then(|s| s.photo);
     match file.as_deref().and_then(safe_relative) {
         Some(rel) => match tokio::fs::read(dir.join(&rel)).await {
             Ok(bytes) => file_response(&rel.to_string_lossy(), Cow::Owned(bytes)),

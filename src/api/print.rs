@@ -59,7 +59,7 @@ fn lobby_ticket(app: &AppState, id: &TicketId) -> Option<(Ticket, Lobby)> {
 fn content_of(app: &AppState, id: &TicketId, url: &str) -> Option<TicketContent> {
     let (ticket, lobby) = lobby_ticket(app, id)?;
     let footer = &app.config.ticket_footer;
-    Some(ticket_content(&app.spec, footer, &ticket, lobby, url))
+    Some(ticket_content(&app.spec(), footer, &ticket, lobby, url))
 }
 
 /// `print` of an answer: `{"by":"daemon","printer","state":"queued"|"failed","reason"}`.

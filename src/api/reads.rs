@@ -91,8 +91,11 @@ pub async fn me(State(app): State<AppState>, who: Principal) -> ApiResult<Json<V
     };
     let name = staff
         .as_ref()
-        .and_then(|s| app.config.staff.iter().find(|k| &k.id == s))
-        .map(|k| k.name.clone());
+        .and_then(|s| app.keys.directory.get().staff(s).map(|k| k.name.clone()));
+    let must_change_pin = staff
+        .as_ref()
+        .and_then(|s| app.keys.directory.get().staff(s).map(|k| k.must_change_pin))
+        .unwrap_or(false);
     let model = app.read.current();
     // Today's figures of this clerk (the day's stats count each finished ticket once).
     let (served, total_s) = staff
@@ -110,6 +113,7 @@ pub async fn me(State(app): State<AppState>, who: Principal) -> ApiResult<Json<V
     Ok(Json(json!({
         "role": who.role(),
         "staff": staff.map(|id| json!({"id": id, "name": name})),
+        "must_change_pin": must_change_pin,
         "counter": counter,
         "served_today": served,
         "avg_service_s": (served > 0).then(|| total_s / i64::from(served)),
@@ -142,10 +146,10 @@ fn day_stats(app: &AppState, day: Option<NaiveDate>) -> ApiResult<Value> {
             *e = (*e).max(wait);
         }
     }
-    let mut doc = model.stats().to_json(&app.spec, &longest);
+    let mut doc = model.stats().to_json(&app.spec(), &longest);
     crate::report::add_names(
         &mut doc,
-        &app.spec,
+        &app.spec(),
         app.config
             .staff
             .iter()
@@ -252,7 +256,7 @@ pub async fn daily_xlsx(
     let (day, bytes) = tokio::task::spawn_blocking(move || {
         let doc = day_stats(&app2, q.day)?;
         let day = doc["day"].as_str().unwrap_or("day").to_string();
-        crate::report::to_xlsx(&doc, &app2.spec.name)
+        crate::report::to_xlsx(&doc, &app2.spec().name)
             .map(|b| (day, b))
             .map_err(|e| ApiError::unavailable(&e.to_string()))
     })

@@ -60,19 +60,19 @@ pub async fn range_xlsx(
     let bytes = tokio::task::spawn_blocking(move || {
         let dir = app2.data_dir.join("journal");
         let mut doc =
-            crate::report::from_journal(&app2.spec, &dir, q.from, q.to).map_err(|e| match e {
+            crate::report::from_journal(&app2.spec(), &dir, q.from, q.to).map_err(|e| match e {
                 crate::report::ReportError::NoJournal(..) => ApiError::not_found(),
                 other => ApiError::unavailable(&other.to_string()),
             })?;
         crate::report::add_names(
             &mut doc,
-            &app2.spec,
+            &app2.spec(),
             app2.config
                 .staff
                 .iter()
                 .map(|s| (s.id.0.as_str(), s.name.as_str())),
         );
-        crate::report::to_xlsx(&doc, &app2.spec.name)
+        crate::report::to_xlsx(&doc, &app2.spec().name)
             .map_err(|e| ApiError::unavailable(&e.to_string()))
     })
     .await

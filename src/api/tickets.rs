@@ -301,7 +301,7 @@ pub async fn slots(
     Query(q): Query<SlotsQuery>,
 ) -> ApiResult<Json<Value>> {
     let service = ServiceId(q.service);
-    if app.spec.service(&service).is_none() {
+    if app.spec().service(&service).is_none() {
         return Err(crate::domain::DomainError::UnknownService(service.0).into());
     }
     let model = app.read.current();
@@ -312,7 +312,7 @@ pub async fn slots(
             .filter(|b| b.service == service && b.start == start)
             .count() as u32
     };
-    Ok(Json(json!(slots_of(&app.spec, &service, day, &taken))))
+    Ok(Json(json!(slots_of(&app.spec(), &service, day, &taken))))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -80,8 +80,10 @@ pub async fn upgrade(
     slot: Option<axum::Extension<std::sync::Arc<super::limits::WsSlot>>>,
     kiosk: super::print::KioskDevice,
     device: super::devices::DeviceSocket,
+    token: super::directory::SessionToken,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
+    let revoked = token.0.map(|t| super::directory::watch_token(&app, t));
     let ticket = q.ticket.as_deref().and_then(|t| t.parse::<TicketId>().ok());
     // A kiosk whose printer the daemon drives hears how each of its tickets printed.
     let prints = kiosk.0.and_then(|k| app.printers.subscribe(&k));
@@ -104,6 +106,7 @@ pub async fn upgrade(
                 now: &now,
                 dropped_slow: &app.metrics.ws_dropped_slow,
                 shutdown: app.shutdown.clone(),
+                revoked,
             };
             let why = serve(feed, socket, aud, q.since, ticket, prints, link.as_ref()).await;
             app.metrics.ws_clients.fetch_sub(1, Ordering::Relaxed);
@@ -147,6 +150,24 @@ pub struct Feed<'a> {
     pub dropped_slow: &'a AtomicU64,
     /// Turns true when the server shuts down.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Turns true when the socket's token stops working (a revoked device, a disabled
+    /// clerk): the socket gets `{"type":"revoked"}` and closes with 4001 `revoked`.
+    pub revoked: Option<tokio::sync::watch::Receiver<bool>>,
+}
+
+/// The close code of a socket whose token was revoked.
+pub const CLOSE_REVOKED: u16 = 4001;
+
+/// Resolves when `revoked` turns true (never without one).
+async fn wait_revoked(revoked: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+    match revoked {
+        Some(rx) => {
+            if rx.wait_for(|v| *v).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending::<()>().await,
+    }
 }
 
 /// Serves one upgraded socket until it closes; returns why it closed (for the log).
@@ -193,6 +214,7 @@ pub async fn serve(
             }
         }
     }
+    let mut revoked = feed.revoked;
     let mut shutdown = feed.shutdown;
     // One waiter on the shutdown signal for the socket's life (a fresh `changed()` in every
     // round of the loop registered and removed a waiter under the channel's lock per frame).
@@ -290,6 +312,11 @@ pub async fn serve(
                 if !send(&mut socket, Message::Ping(Default::default())).await {
                     return "send failed";
                 }
+            }
+            _ = wait_revoked(&mut revoked) => {
+                let _ = send(&mut socket, Message::Text(Utf8Bytes::from_static("{\"type\":\"revoked\"}"))).await;
+                close(&mut socket, CLOSE_REVOKED, "revoked").await;
+                return "revoked";
             }
             _ = &mut stopping => {
                 close(&mut socket, close_code::AWAY, "server stopping").await;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::ops::Range;
 
-use chrono::{NaiveTime, Weekday};
+use chrono::Weekday;
 
 use super::locate::{key_line, line_of};
 use super::raw::S;
@@ -176,16 +176,7 @@ impl<'a> Ctx<'a> {
                 self.report(Some(w.span()), field, msg);
                 continue;
             };
-            if window.start >= window.end {
-                let msg = format!("window \"{}\" must end after it starts", w.get_ref());
-                self.report(Some(w.span()), field, msg);
-                continue;
-            }
-            if let Some(other) = out
-                .iter()
-                .find(|o| o.start < window.end && window.start < o.end)
-            {
-                let msg = format!("window \"{}\" overlaps {}", w.get_ref(), fmt_window(other));
+            if let Some(msg) = crate::domain::rules::window_problem(&window, w.get_ref(), &out) {
                 self.report(Some(w.span()), field, msg);
                 continue;
             }
@@ -196,20 +187,7 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn parse_window(s: &str) -> Option<TimeWindow> {
-    let (a, b) = s.split_once('-')?;
-    let t = |x: &str| {
-        let x = x.trim();
-        // chrono accepts "7:30"; insist on the documented HH:MM.
-        (x.len() == 5)
-            .then(|| NaiveTime::parse_from_str(x, "%H:%M").ok())
-            .flatten()
-    };
-    Some(TimeWindow {
-        start: t(a)?,
-        end: t(b)?,
-    })
-}
+use crate::domain::rules::parse_window;
 
 pub(super) fn fmt_window(w: &TimeWindow) -> String {
     format!("{}-{}", w.start.format("%H:%M"), w.end.format("%H:%M"))

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 
 use super::access::{devices, staff};
-use super::fields::{fmt_window, list_or_none, Ctx, WORK_DAYS};
+use super::fields::{fmt_window, Ctx, WORK_DAYS};
 use super::raw::{RawAppointments, RawCentre, RawConfig, RawCounter, RawService, S};
 use super::Config;
 use crate::domain::ids::{CounterId, ServiceId};
@@ -388,19 +388,13 @@ fn counters(
             Some(l) if l.get_ref().is_empty() => ctx.report(
                 Some(l.span()),
                 &f("services"),
-                "must list at least one service",
+                crate::domain::rules::EMPTY_COUNTER,
             ),
             Some(l) => {
                 for s in l.get_ref() {
                     let sid = s.get_ref().as_str();
-                    let msg = if list.iter().any(|x| x.as_str() == sid) {
-                        format!("service \"{sid}\" is listed twice")
-                    } else if !known.contains(&sid) {
-                        format!(
-                            "unknown service \"{sid}\" (known: {})",
-                            list_or_none(&known)
-                        )
-                    } else {
+                    let Some(msg) = crate::domain::rules::counter_service_problem(sid, &list, &known)
+                    else {
                         list.push(ServiceId::new(sid));
                         continue;
                     };

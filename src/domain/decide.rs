@@ -5,6 +5,8 @@
 
 use chrono::{DateTime, Datelike, FixedOffset};
 
+use super::admin::{Actor, AdminChange};
+use super::admin_roster::{BaseRoster, Roster};
 use super::error::{DomainError, Names, Reason};
 use super::event::{ClerkRef, ClientTag, CounterStatus, DossierStats, Event, Rating, RatingSource};
 use super::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
@@ -109,6 +111,13 @@ pub enum Command {
         staff: StaffId,
         command: Box<Command>,
     },
+    /// A change made on the admin page (or a clerk's own new PIN), checked against the
+    /// effective spec, the day and the roster (`base`: the config file's staff and devices).
+    Admin {
+        change: AdminChange,
+        by: Actor,
+        base: std::sync::Arc<BaseRoster>,
+    },
 }
 
 impl Command {
@@ -142,6 +151,14 @@ pub type Decision = Result<Vec<Event>, DomainError>;
 /// Decides the events that follow `cmd` in `state` at `ctx.now`.
 pub fn decide(spec: &CentreSpec, state: &State, cmd: &Command, ctx: &Ctx) -> Decision {
     match cmd {
+        Command::Admin { change, by, base } => {
+            let roster = Roster::of(base, &state.overlay);
+            super::admin_check::check(change, spec, state, &roster)?;
+            Ok(vec![Event::ConfigChanged {
+                change: change.clone(),
+                by: by.clone(),
+            }])
+        }
         Command::Issue {
             service,
             priority,
@@ -565,5 +582,6 @@ pub fn start_of_day(state: &State, day: chrono::NaiveDate) -> Event {
             .filter(|b| b.start.date_naive() >= day)
             .collect(),
         dossier: state.dossier.clone(),
+        overlay: (*state.overlay).clone(),
     }
 }

@@ -55,6 +55,9 @@ pub enum DomainError {
     BadPhone,
     #[error("name too long or with control characters")]
     BadName,
+    /// An admin page change refused (`admin_check.rs`): its own code and field.
+    #[error("{}", .0.en)]
+    Admin(Box<super::admin_check::AdminRefusal>),
 }
 
 /// A service's name in Vietnamese and English, for messages.
@@ -151,6 +154,11 @@ impl DomainError {
             | DomainError::BadPhone
             | DomainError::BadName => Refusal::BadRequest,
             DomainError::NotThisCounter => Refusal::Forbidden,
+            DomainError::Admin(a) => match a.kind {
+                super::admin_check::Kind::BadRequest => Refusal::BadRequest,
+                super::admin_check::Kind::NotFound => Refusal::NotFound,
+                super::admin_check::Kind::Conflict => Refusal::Conflict,
+            },
             DomainError::UnknownService(_)
             | DomainError::UnknownCounter(_)
             | DomainError::UnknownBooking
@@ -197,6 +205,17 @@ impl DomainError {
             DomainError::NotThisCounter => "forbidden",
             DomainError::NotOnDuty(_) => "not_on_duty",
             DomainError::RemoteCapReached(_) | DomainError::ClientCapReached(_) => "rate_limited",
+            DomainError::Admin(a) => a.code,
+        }
+    }
+
+    /// The request field the refusal is about (admin changes), for the page to show it on.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            DomainError::Admin(a) => Some(a.field),
+            DomainError::UnknownService(_) => Some("service"),
+            DomainError::UnknownCounter(_) => Some("counter"),
+            _ => None,
         }
     }
 
@@ -311,6 +330,7 @@ impl DomainError {
                 "Họ tên quá dài (tối đa 80 ký tự) hoặc có ký tự không hợp lệ.".into(),
                 "The name is too long (80 characters at most) or has invalid characters.".into(),
             ),
+            DomainError::Admin(a) => (a.vi.clone(), a.en.clone()),
         };
         if en {
             en_text

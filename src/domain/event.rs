@@ -4,6 +4,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::admin::{Actor, AdminChange, Overlay};
 use super::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
 use super::ticket::Ticket;
 
@@ -153,6 +154,9 @@ pub enum Event {
         bookings: Vec<Booking>,
         #[serde(default)]
         dossier: Option<DossierStats>,
+        /// The admin page's changes so far (`domain::admin`): they outlive the day.
+        #[serde(default, skip_serializing_if = "Overlay::is_empty")]
+        overlay: Overlay,
     },
     TicketIssued {
         ticket: Ticket,
@@ -222,6 +226,8 @@ pub enum Event {
     PersonalDataPurged {
         before: NaiveDate,
     },
+    /// A change made on the admin page ("Quản trị"), and who made it.
+    ConfigChanged { change: AdminChange, by: Actor },
 }
 
 impl Event {
@@ -263,6 +269,7 @@ impl Event {
             Event::Alert(_) => "alert",
             Event::AlertCleared { .. } => "alert_cleared",
             Event::PersonalDataPurged { .. } => "personal_data_purged",
+            Event::ConfigChanged { .. } => "config_changed",
         }
     }
 }

@@ -173,6 +173,7 @@ mod tests {
             counters: Vec::new(),
             bookings: vec![booking(2), booking(4)],
             dossier: None,
+            overlay: Default::default(),
         };
         assert!(blank_event(&mut started, day, before));
         let Event::DayStarted { bookings, .. } = &started else {

@@ -33,7 +33,19 @@ pub fn scrub_in_place(event: &mut Event) {
         }
     }
     match event {
-        Event::DayStarted { bookings, .. } => bookings.iter_mut().for_each(scrub_booking),
+        Event::DayStarted {
+            bookings, overlay, ..
+        } => {
+            bookings.iter_mut().for_each(scrub_booking);
+            // The queue rules' part only: staff, devices, hashes and the audit stay here.
+            *overlay = overlay.public_part();
+        }
+        // Who may sign in stays in the lobby: the hub learns only that something changed.
+        Event::ConfigChanged { change, by } if change.is_roster() => {
+            *change = change.redacted();
+            by.name.clear();
+            by.id.clear();
+        }
         Event::TicketIssued {
             booking, client, ..
         } => {
@@ -142,6 +154,7 @@ mod tests {
                 counters: Vec::new(),
                 bookings: vec![booking()],
                 dossier: None,
+                overlay: Default::default(),
             },
             Event::BookingCreated { booking: booking() },
             Event::BookingCancelled {

@@ -14,6 +14,7 @@ use super::event::{
     Alert, Booking, ClerkRef, ClientTag, CounterCarry, CounterStatus, DossierStats, Envelope,
     Event, Rating,
 };
+use super::admin::Overlay;
 use super::ids::{BookingCode, CounterId, ServiceId, TicketId};
 use super::service_time::ServiceTime;
 use super::spec::CentreSpec;
@@ -82,6 +83,9 @@ pub struct State {
     pub remote_by_client: PMap<ClientTag, u32>,
     /// Personal data of visits before this day has been erased (`personal_data_purged`).
     pub purged_before: Option<NaiveDate>,
+    /// The admin page's changes (`config_changed`, carried by `day_started`). Shared: a
+    /// clone of the state (one per published batch) does not copy it.
+    pub overlay: std::sync::Arc<Overlay>,
 }
 
 impl State {
@@ -127,6 +131,7 @@ impl State {
             remote_issued: HashMap::new(),
             remote_by_client: PMap::new(),
             purged_before: None,
+            overlay: Default::default(),
         }
     }
 
@@ -226,6 +231,7 @@ impl State {
                 counters,
                 bookings,
                 dossier,
+                overlay,
             } => {
                 let seq = self.seq;
                 *self = State::new(spec, *day);
@@ -240,6 +246,7 @@ impl State {
                     self.bookings.insert(b.code.clone(), b.clone());
                 }
                 self.dossier = dossier.clone();
+                self.overlay = std::sync::Arc::new(overlay.clone());
             }
             Event::TicketIssued {
                 ticket,
@@ -366,6 +373,9 @@ impl State {
                 self.alerts.remove(key);
             }
             Event::PersonalDataPurged { before } => self.purge(*before),
+            Event::ConfigChanged { change, by } => {
+                std::sync::Arc::make_mut(&mut self.overlay).apply(change, by, env.seq, env.at);
+            }
         }
     }
 

@@ -228,6 +228,7 @@ mod compaction {
                         booking("LATER1", 30, 9, NAME_LATER, Some(PHONE_LATER)),
                     ],
                     dossier: None,
+                    overlay: Default::default(),
                 },
                 Event::ClerkLogin {
                     counter: CounterId(1),

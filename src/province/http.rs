@@ -344,6 +344,7 @@ async fn centre_socket(
                 now: &now,
                 dropped_slow: &hub.ws_dropped_slow,
                 shutdown: hub.shutdown.clone(),
+                revoked: None,
             };
             let why = ws::serve(feed, socket, Audience::Public, q.since, ticket, None, None).await;
             hub.ws_clients.fetch_sub(1, Ordering::Relaxed);

@@ -40,8 +40,13 @@ pub use snapshot::{CentreInfo, CounterView, ServiceSummary, Snapshot};
 /// The lobby at one seq (see the module documentation).
 #[derive(Clone)]
 pub struct ReadModel {
+    /// The effective spec: [`ReadModel::base`] with the admin page's changes (the lobby
+    /// state's overlay), recomputed when the overlay moves; likewise the centre's facts.
     spec: Arc<CentreSpec>,
     centre: Arc<CentreInfo>,
+    base: Arc<CentreSpec>,
+    base_centre: Arc<CentreInfo>,
+    overlay_version: u64,
     lobby: State,
     stats: Arc<DayStats>,
     lines: Lines,
@@ -62,8 +67,11 @@ impl ReadModel {
             day_start(&spec, day),
         ));
         ReadModel {
-            spec,
-            centre,
+            spec: spec.clone(),
+            centre: centre.clone(),
+            base: spec,
+            base_centre: centre,
+            overlay_version: 0,
             lobby,
             stats: Arc::new(DayStats::default()),
             lines: Lines::default(),
@@ -96,7 +104,7 @@ impl ReadModel {
         events: impl IntoIterator<Item = &'a Envelope>,
         now: DateTime<FixedOffset>,
     ) -> ReadModel {
-        ReadModel::replay(self.spec.clone(), self.centre.clone(), day, events, now)
+        ReadModel::replay(self.base.clone(), self.base_centre.clone(), day, events, now)
     }
 
     /// A copy with the names and phone numbers of visits before `before` erased (what
@@ -127,7 +135,18 @@ impl ReadModel {
 
     /// One event into every projection that folds events.
     fn fold(&mut self, env: &Envelope) {
-        self.lobby.apply(&self.spec, env);
+        self.lobby.apply(&self.base, env);
+        if self.lobby.overlay.version != self.overlay_version {
+            let overlay = &self.lobby.overlay;
+            self.overlay_version = overlay.version;
+            self.spec = Arc::new(overlay.effective(&self.base));
+            let mut centre = (*self.base_centre).clone();
+            if let Some(n) = &overlay.notice {
+                centre.notice = n.vi.clone().filter(|s| !s.is_empty());
+                centre.notice_en = n.en.clone().filter(|s| !s.is_empty());
+            }
+            self.centre = Arc::new(centre);
+        }
         Arc::make_mut(&mut self.stats).apply(&self.spec, env);
         if let Event::PersonalDataPurged { before } = &env.event {
             self.purged_before = self.purged_before.max(Some(*before));
@@ -150,6 +169,16 @@ impl ReadModel {
 
     pub fn spec(&self) -> &CentreSpec {
         &self.spec
+    }
+
+    /// The effective spec, shared (`App::spec`).
+    pub fn spec_arc(&self) -> Arc<CentreSpec> {
+        self.spec.clone()
+    }
+
+    /// The effective centre facts (name, logo, notice line).
+    pub fn centre(&self) -> &CentreInfo {
+        &self.centre
     }
 
     /// The day's lobby state (what the domain's selection rules read).

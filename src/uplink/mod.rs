@@ -30,10 +30,11 @@ pub async fn start(app: &AppState) -> std::io::Result<()> {
     let task = task::Task {
         cfg,
         identity,
-        spec: app.spec.clone(),
+        // The file's spec: the hub folds the admin page's changes from the events itself.
+        spec: std::sync::Arc::new(app.config.spec.clone()),
         info: CentreInfo {
-            name: app.spec.name.clone(),
-            name_en: app.spec.name_en.clone(),
+            name: app.config.spec.name.clone(),
+            name_en: app.config.spec.name_en.clone(),
             logo: app.config.logo.clone(),
             notice: app.config.notice.clone(),
             notice_en: app.config.notice_en.clone(),

@@ -81,6 +81,7 @@ mod tests {
                     counters: Vec::new(),
                     bookings: Vec::new(),
                     dossier: None,
+                    overlay: Default::default(),
                 }
             } else {
                 Event::AlertCleared {

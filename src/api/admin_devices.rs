@@ -1,0 +1,231 @@
+//! Devices on the admin page: list, add (the daemon makes a random token, shown once with
+//! the screen's URL), rename, revoke. Only the token's SHA-256 is journalled. A revoked
+//! device's token stops working at the next request and its open sockets close within a
+//! second (`api::ws` watches the sign-in directory).
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::admin::{apply, field_error};
+use super::auth::Principal;
+use super::directory::token_hash;
+use super::error::{ApiError, ApiJson, ApiResult};
+use super::AppState;
+use crate::config::DeviceRole;
+use crate::domain::admin::AdminChange;
+use crate::domain::admin_roster::DeviceEntry;
+use crate::domain::ids::CounterId;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/devices", get(list).post(add))
+        .route("/admin/devices/{name}", patch(rename).delete(revoke))
+}
+
+/// A device as the admin page lists it (never its token).
+#[derive(Serialize, ToSchema)]
+pub struct DeviceRow {
+    pub name: String,
+    /// `display`, `kiosk`, `rating` or `supervisor`.
+    pub role: String,
+    pub counter: Option<u32>,
+    /// `config` or `admin`.
+    pub source: String,
+    /// A socket of it is open now (devices of the config file; added ones: false).
+    pub connected: bool,
+}
+
+fn row(app: &AppState, d: &DeviceEntry) -> DeviceRow {
+    let connected = app
+        .devices
+        .list()
+        .iter()
+        .any(|v| v.name == d.origin && v.connected);
+    DeviceRow {
+        name: d.name.clone(),
+        role: d.role.as_str().to_string(),
+        counter: d.counter.map(|c| c.0),
+        source: d.source.as_str().to_string(),
+        connected,
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/devices",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<DeviceRow>),
+        (status = 403, description = "`forbidden`: not a supervisor", body = super::openapi::ErrorBody),
+    ),
+)]
+pub async fn list(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Vec<DeviceRow>>> {
+    who.require_supervisor()?;
+    app.sync_directory();
+    let dir = app.keys.directory.get();
+    let rows = dir
+        .roster
+        .devices
+        .iter()
+        .filter(|d| !d.revoked)
+        .map(|d| row(&app, d))
+        .collect();
+    Ok(Json(rows))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDevice {
+    name: String,
+    /// `display`, `kiosk`, `rating` or `supervisor`.
+    role: String,
+    /// The counter of a rating tablet (rating only).
+    counter: Option<u32>,
+}
+
+/// A new device's token (shown once) and the URL that opens its screen with it.
+#[derive(Serialize, ToSchema)]
+pub struct NewDeviceAnswer {
+    pub name: String,
+    pub role: String,
+    pub token: String,
+    pub url: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/devices",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = NewDevice,
+    responses(
+        (status = 201, body = NewDeviceAnswer),
+        (status = 400, description = "`invalid_field` (`field`: `name`, `role`, `counter`)", body = super::openapi::ErrorBody),
+        (status = 403, description = "`forbidden`: not a supervisor", body = super::openapi::ErrorBody),
+        (status = 409, description = "`duplicate` (`field`: `name`)", body = super::openapi::ErrorBody),
+    ),
+)]
+pub async fn add(
+    State(app): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewDevice>,
+) -> ApiResult<(StatusCode, Json<NewDeviceAnswer>)> {
+    who.require_supervisor()?;
+    let role = match body.role.as_str() {
+        "display" => DeviceRole::Display,
+        "kiosk" => DeviceRole::Kiosk,
+        "rating" => DeviceRole::Rating,
+        "supervisor" => DeviceRole::Supervisor,
+        _ => {
+            return Err(field_error(
+                "role",
+                "Loại thiết bị phải là display, kiosk, rating hoặc supervisor.",
+                "The role must be display, kiosk, rating or supervisor.",
+            ))
+        }
+    };
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let name = body.name.trim().to_string();
+    let change = AdminChange::DeviceAdded {
+        name: name.clone(),
+        role,
+        counter: body.counter.map(CounterId),
+        token_hash: token_hash(&token),
+    };
+    apply(&app, &who, change).await?;
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let links = super::links::Links::new(app.config.public_url.as_deref(), host);
+    let first = app.spec().counters.first().map_or(1, |c| c.id.0);
+    let page = match role {
+        DeviceRole::Display => "/board".to_string(),
+        DeviceRole::Kiosk => "/kiosk".to_string(),
+        DeviceRole::Rating => format!("/rating/{}", body.counter.unwrap_or(first)),
+        DeviceRole::Supervisor => "/supervisor".to_string(),
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(NewDeviceAnswer {
+            url: links.page(&format!("{page}?token={token}")),
+            name,
+            role: role.as_str().to_string(),
+            token,
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rename {
+    name: String,
+}
+
+fn device_row(app: &AppState, name: &str) -> ApiResult<Json<DeviceRow>> {
+    let dir = app.keys.directory.get();
+    dir.roster
+        .device(name)
+        .map(|d| Json(row(app, d)))
+        .ok_or_else(ApiError::not_found)
+}
+
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/devices/{name}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("name" = String, Path, description = "Device name")),
+    request_body = Rename,
+    responses(
+        (status = 200, body = DeviceRow),
+        (status = 400, description = "`invalid_field` (`field`: `name`)", body = super::openapi::ErrorBody),
+        (status = 403, description = "`forbidden`: not a supervisor", body = super::openapi::ErrorBody),
+        (status = 404, description = "`unknown_device`", body = super::openapi::ErrorBody),
+        (status = 409, description = "`duplicate` (`field`: `name`)", body = super::openapi::ErrorBody),
+    ),
+)]
+pub async fn rename(
+    State(app): State<AppState>,
+    who: Principal,
+    UrlPath(name): UrlPath<String>,
+    ApiJson(body): ApiJson<Rename>,
+) -> ApiResult<Json<DeviceRow>> {
+    who.require_supervisor()?;
+    let to = body.name.trim().to_string();
+    let change = AdminChange::DeviceRenamed {
+        name,
+        to: to.clone(),
+    };
+    apply(&app, &who, change).await?;
+    device_row(&app, &to)
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/devices/{name}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("name" = String, Path, description = "Device name")),
+    responses(
+        (status = 204, description = "Revoked: its token no longer works, its sockets close"),
+        (status = 403, description = "`forbidden`: not a supervisor", body = super::openapi::ErrorBody),
+        (status = 404, description = "`unknown_device`", body = super::openapi::ErrorBody),
+        (status = 409, description = "`last_supervisor`: the last supervisor device with no enabled supervisor staff", body = super::openapi::ErrorBody),
+    ),
+)]
+pub async fn revoke(
+    State(app): State<AppState>,
+    who: Principal,
+    UrlPath(name): UrlPath<String>,
+) -> ApiResult<StatusCode> {
+    who.require_supervisor()?;
+    apply(&app, &who, AdminChange::DeviceRevoked { name }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,342 @@
+//! The checks of an admin change before it is journalled: the rules `check-config` applies
+//! to the file (shared through `domain::rules`), plus what only a running lobby knows — a
+//! service with live tickets cannot lose its last counter, the last enabled supervisor
+//! cannot be disabled or revoked. A refused change journals nothing, so nothing is ever
+//! half-applied. Each refusal names the `field` the page shows it on.
+
+use super::admin::{AdminChange, DeviceRole};
+use super::admin_roster::Roster;
+use super::error::DomainError;
+use super::ids::ServiceId;
+use super::rules;
+use super::spec::CentreSpec;
+use super::state::State;
+
+/// Longest staff, device and service name accepted, in characters.
+pub const MAX_NAME: usize = 80;
+/// Longest notice line, in characters.
+pub const MAX_NOTICE: usize = 300;
+
+/// What kind of refusal (its HTTP status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    BadRequest,
+    NotFound,
+    Conflict,
+}
+
+/// Why an admin change is refused: a code, the field it is about and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminRefusal {
+    pub kind: Kind,
+    pub code: &'static str,
+    pub field: &'static str,
+    pub vi: String,
+    pub en: String,
+}
+
+fn bad(field: &'static str, vi: impl Into<String>, en: impl Into<String>) -> DomainError {
+    refuse(Kind::BadRequest, "invalid_field", field, vi, en)
+}
+
+fn refuse(
+    kind: Kind,
+    code: &'static str,
+    field: &'static str,
+    vi: impl Into<String>,
+    en: impl Into<String>,
+) -> DomainError {
+    DomainError::Admin(Box::new(AdminRefusal {
+        kind,
+        code,
+        field,
+        vi: vi.into(),
+        en: en.into(),
+    }))
+}
+
+fn name(field: &'static str, v: &str) -> Result<(), DomainError> {
+    match rules::name_problem(v, MAX_NAME) {
+        Some(p) => Err(bad(
+            field,
+            format!("Tên không hợp lệ (trống, quá {MAX_NAME} ký tự hoặc có ký tự điều khiển)."),
+            format!("Invalid name: {p}."),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn unknown_staff() -> DomainError {
+    refuse(
+        Kind::NotFound,
+        "unknown_staff",
+        "id",
+        "Không có cán bộ này.",
+        "There is no such staff member.",
+    )
+}
+
+fn unknown_device() -> DomainError {
+    refuse(
+        Kind::NotFound,
+        "unknown_device",
+        "name",
+        "Không có thiết bị này (hoặc đã bị thu hồi).",
+        "There is no such device (or it was revoked).",
+    )
+}
+
+fn last_supervisor() -> DomainError {
+    refuse(
+        Kind::Conflict,
+        "last_supervisor",
+        "disabled",
+        "Không thể khóa hoặc thu hồi giám sát viên cuối cùng: hãy thêm một giám sát viên khác trước.",
+        "The last enabled supervisor cannot be disabled or revoked: add another one first.",
+    )
+}
+
+/// A staff id: 1–32 of `A-Z a-z 0-9 - _ .`.
+pub fn staff_id_ok(id: &str) -> bool {
+    (1..=32).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// Checks `change` against the effective `spec`, the day's `state` and the `roster`.
+pub fn check(
+    change: &AdminChange,
+    spec: &CentreSpec,
+    state: &State,
+    roster: &Roster,
+) -> Result<(), DomainError> {
+    match change {
+        AdminChange::StaffAdded { id, name: n, pin_hash, .. } => {
+            if !staff_id_ok(&id.0) {
+                return Err(bad(
+                    "id",
+                    "Mã cán bộ gồm 1–32 chữ cái không dấu, chữ số, '-', '_' hoặc '.'.",
+                    "A staff id is 1 to 32 of A-Z a-z 0-9 - _ .",
+                ));
+            }
+            if roster.staff(id).is_some() {
+                return Err(refuse(
+                    Kind::Conflict,
+                    "duplicate",
+                    "id",
+                    format!("Mã cán bộ \"{id}\" đã có."),
+                    format!("Staff id \"{id}\" is already taken."),
+                ));
+            }
+            name("name", n)?;
+            if pin_hash.is_empty() {
+                return Err(bad("pin", "Thiếu mã PIN.", "The PIN is missing."));
+            }
+        }
+        AdminChange::StaffUpdated {
+            id, name: n, disabled, ..
+        } => {
+            let s = roster.staff(id).ok_or_else(unknown_staff)?;
+            if let Some(n) = n {
+                name("name", n)?;
+            }
+            if *disabled == Some(true) && s.supervisor && !s.disabled && roster.supervisors() <= 1 {
+                return Err(last_supervisor());
+            }
+        }
+        AdminChange::PinReset { id, .. } | AdminChange::PinChanged { id, .. } => {
+            roster.staff(id).ok_or_else(unknown_staff)?;
+        }
+        AdminChange::DeviceAdded {
+            name: n,
+            role,
+            counter,
+            token_hash,
+        } => {
+            name("name", n)?;
+            if roster.device(n).is_some() {
+                return Err(refuse(
+                    Kind::Conflict,
+                    "duplicate",
+                    "name",
+                    format!("Đã có thiết bị tên \"{n}\"."),
+                    format!("A device is already called \"{n}\"."),
+                ));
+            }
+            match (role, counter) {
+                (DeviceRole::Rating, None) => {
+                    return Err(bad(
+                        "counter",
+                        "Máy đánh giá cần số quầy.",
+                        "A rating tablet needs its counter.",
+                    ))
+                }
+                (DeviceRole::Display | DeviceRole::Kiosk | DeviceRole::Supervisor, Some(_)) => {
+                    return Err(bad(
+                        "counter",
+                        "Chỉ máy đánh giá mới gắn với một quầy.",
+                        "Only rating tablets belong to a counter.",
+                    ))
+                }
+                (_, Some(c)) if spec.counter(*c).is_none() => {
+                    return Err(bad(
+                        "counter",
+                        format!("Không có quầy số {c}."),
+                        format!("There is no counter {c}."),
+                    ))
+                }
+                _ => {}
+            }
+            if token_hash.len() != 64 || roster.devices.iter().any(|d| &d.token_hash == token_hash) {
+                return Err(bad("token", "Mã thiết bị không hợp lệ.", "Invalid device token."));
+            }
+        }
+        AdminChange::DeviceRenamed { name: from, to } => {
+            roster.device(from).ok_or_else(unknown_device)?;
+            name("name", to)?;
+            if from != to && roster.device(to).is_some() {
+                return Err(refuse(
+                    Kind::Conflict,
+                    "duplicate",
+                    "name",
+                    format!("Đã có thiết bị tên \"{to}\"."),
+                    format!("A device is already called \"{to}\"."),
+                ));
+            }
+        }
+        AdminChange::DeviceRevoked { name: n } => {
+            let d = roster.device(n).ok_or_else(unknown_device)?;
+            if d.role == DeviceRole::Supervisor && roster.supervisors() <= 1 {
+                return Err(last_supervisor());
+            }
+        }
+        AdminChange::CounterChanged {
+            counter, services, ..
+        } => {
+            let Some(old) = spec.counter(*counter) else {
+                return Err(DomainError::UnknownCounter(counter.0));
+            };
+            if services.is_empty() {
+                return Err(bad(
+                    "services",
+                    "Quầy phải phục vụ ít nhất một lĩnh vực.",
+                    format!("A counter {}.", rules::EMPTY_COUNTER),
+                ));
+            }
+            let known: Vec<&str> = spec.services.iter().map(|s| s.id.as_str()).collect();
+            let mut so_far: Vec<ServiceId> = Vec::new();
+            for s in services {
+                if let Some(p) = rules::counter_service_problem(s.as_str(), &so_far, &known) {
+                    return Err(bad(
+                        "services",
+                        format!("Danh sách lĩnh vực không hợp lệ: {p}."),
+                        format!("Invalid services: {p}."),
+                    ));
+                }
+                so_far.push(s.clone());
+            }
+            for dropped in old.services.iter().filter(|s| !services.contains(s)) {
+                let elsewhere = spec
+                    .counters
+                    .iter()
+                    .any(|c| c.id != *counter && c.services.contains(dropped));
+                if !elsewhere && has_live_tickets(state, dropped) {
+                    return Err(refuse(
+                        Kind::Conflict,
+                        "service_has_tickets",
+                        "services",
+                        format!(
+                            "Lĩnh vực \"{dropped}\" còn số đang chờ hoặc đang phục vụ và không quầy nào khác phục vụ: \
+                             hãy ngừng cấp số lĩnh vực này thay vì bỏ khỏi quầy."
+                        ),
+                        format!(
+                            "Service \"{dropped}\" has live tickets and no other counter serves it: \
+                             close it (stop issuing) instead of removing it."
+                        ),
+                    ));
+                }
+            }
+        }
+        AdminChange::ServiceChanged {
+            id,
+            name: n,
+            name_en,
+            hours,
+            target_wait_s,
+            appointments,
+            ..
+        } => {
+            if spec.service(id).is_none() {
+                return Err(DomainError::UnknownService(id.to_string()));
+            }
+            if let Some(n) = n {
+                name("name", n)?;
+            }
+            if let Some(n) = name_en {
+                name("name_en", n)?;
+            }
+            if let Some(windows) = hours {
+                let mut accepted = Vec::new();
+                for w in windows {
+                    let text = rules::fmt_window(w);
+                    if let Some(p) = rules::window_problem(w, &text, &accepted) {
+                        return Err(bad(
+                            "hours",
+                            format!("Giờ làm việc không hợp lệ: {text} (giờ bắt đầu phải trước giờ kết thúc, không chồng nhau)."),
+                            format!("Invalid hours: {p}."),
+                        ));
+                    }
+                    accepted.push(*w);
+                }
+            }
+            if let Some(t) = target_wait_s {
+                if !(60..=86_400).contains(t) {
+                    return Err(bad(
+                        "target_wait_s",
+                        "Thời gian chờ mục tiêu phải từ 1 phút đến 24 giờ.",
+                        "The target wait must be 1 minute to 24 hours.",
+                    ));
+                }
+            }
+            if let Some(a) = appointments {
+                let short = a
+                    .hours
+                    .windows
+                    .iter()
+                    .any(|w| (w.end - w.start).num_minutes() < i64::from(a.slot_min));
+                if a.slot_min == 0 || a.capacity == 0 || a.hours.windows.is_empty() || short {
+                    return Err(bad(
+                        "appointments",
+                        "Lịch hẹn không hợp lệ (cần khung giờ dài hơn một lượt, sức chứa ≥ 1).",
+                        "Invalid appointments (windows at least one slot long, capacity ≥ 1).",
+                    ));
+                }
+            }
+        }
+        AdminChange::Redacted { .. } => {
+            return Err(bad("change", "Thay đổi không hợp lệ.", "Not a change."));
+        }
+        AdminChange::NoticeChanged { vi, en } => {
+            for (field, v) in [("vi", vi), ("en", en)] {
+                let Some(v) = v else { continue };
+                if v.chars().count() > MAX_NOTICE || v.chars().any(char::is_control) {
+                    return Err(bad(
+                        field,
+                        format!("Dòng thông báo tối đa {MAX_NOTICE} ký tự, không xuống dòng."),
+                        format!("The notice is {MAX_NOTICE} characters at most, on one line."),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the service has a ticket waiting, called or being served.
+pub fn has_live_tickets(state: &State, service: &ServiceId) -> bool {
+    state
+        .tickets
+        .values()
+        .any(|t| &t.service == service && t.status.is_live())
+}
