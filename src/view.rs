@@ -86,7 +86,10 @@ pub fn event(e: &Event, audience: Audience) -> Value {
         } else {
             change.redacted()
         };
-        m.insert("change".into(), serde_json::to_value(change).unwrap_or(Value::Null));
+        m.insert(
+            "change".into(),
+            serde_json::to_value(change).unwrap_or(Value::Null),
+        );
         if audience != Audience::Supervisor {
             m.remove("by");
         } else {

@@ -100,7 +100,16 @@ fn staff_row(app: &AppState, id: &StaffId) -> ApiResult<Json<StaffRow>> {
 pub async fn list(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Vec<StaffRow>>> {
     who.require_supervisor()?;
     app.sync_directory();
-    Ok(Json(app.keys.directory.get().roster.staff.iter().map(row).collect()))
+    Ok(Json(
+        app.keys
+            .directory
+            .get()
+            .roster
+            .staff
+            .iter()
+            .map(row)
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -265,7 +265,12 @@ impl FromRequestParts<AppState> for Principal {
                 .get()
                 .staff(staff)
                 .is_some_and(|s| s.must_change_pin);
-            if must && !PIN_CHANGE_ALLOWS.contains(&parts.uri.path()) {
+            // Inside the `/api/v1` nest the URI is stripped of its prefix: the original one.
+            let path = parts
+                .extensions
+                .get::<axum::extract::OriginalUri>()
+                .map_or_else(|| parts.uri.path().to_string(), |u| u.0.path().to_string());
+            if must && !PIN_CHANGE_ALLOWS.contains(&path.as_str()) {
                 return Err(pin_change_required());
             }
         }

@@ -12,7 +12,9 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::domain::admin::Overlay;
-use crate::domain::admin_roster::{BaseDevice, BaseRoster, BaseStaff, DeviceEntry, Roster, StaffEntry};
+use crate::domain::admin_roster::{
+    BaseDevice, BaseRoster, BaseStaff, DeviceEntry, Roster, StaffEntry,
+};
 use crate::domain::ids::StaffId;
 
 /// SHA-256 hex of a device token: what the journal and the export keep of it.

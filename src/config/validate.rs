@@ -393,7 +393,8 @@ fn counters(
             Some(l) => {
                 for s in l.get_ref() {
                     let sid = s.get_ref().as_str();
-                    let Some(msg) = crate::domain::rules::counter_service_problem(sid, &list, &known)
+                    let Some(msg) =
+                        crate::domain::rules::counter_service_problem(sid, &list, &known)
                     else {
                         list.push(ServiceId::new(sid));
                         continue;

@@ -74,9 +74,15 @@ pub enum AdminChange {
         photo: Option<String>,
     },
     /// A supervisor gave the clerk a one-time PIN: it must be changed at the next login.
-    PinReset { id: StaffId, pin_hash: String },
+    PinReset {
+        id: StaffId,
+        pin_hash: String,
+    },
     /// The clerk chose their own PIN.
-    PinChanged { id: StaffId, pin_hash: String },
+    PinChanged {
+        id: StaffId,
+        pin_hash: String,
+    },
     DeviceAdded {
         name: String,
         role: DeviceRole,
@@ -85,8 +91,13 @@ pub enum AdminChange {
         /// SHA-256 hex of the device's token.
         token_hash: String,
     },
-    DeviceRenamed { name: String, to: String },
-    DeviceRevoked { name: String },
+    DeviceRenamed {
+        name: String,
+        to: String,
+    },
+    DeviceRevoked {
+        name: String,
+    },
     CounterChanged {
         counter: CounterId,
         services: Vec<ServiceId>,
@@ -117,7 +128,9 @@ pub enum AdminChange {
     },
     /// A change about who may sign in, as it leaves the lobby (uplink) or reaches a
     /// non-supervisor screen: only its kind (`of`). Folding it changes nothing.
-    Redacted { of: String },
+    Redacted {
+        of: String,
+    },
 }
 
 impl AdminChange {
@@ -441,7 +454,11 @@ impl Overlay {
 
     /// The patch of the device now called `name` (a file's device gets one on first change).
     fn device_mut(&mut self, name: &str) -> &mut DevicePatch {
-        if let Some(i) = self.devices.iter().position(|d| d.name == name && !d.revoked) {
+        if let Some(i) = self
+            .devices
+            .iter()
+            .position(|d| d.name == name && !d.revoked)
+        {
             return &mut self.devices[i];
         }
         self.devices.push(DevicePatch {

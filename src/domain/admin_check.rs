@@ -112,7 +112,12 @@ pub fn check(
     roster: &Roster,
 ) -> Result<(), DomainError> {
     match change {
-        AdminChange::StaffAdded { id, name: n, pin_hash, .. } => {
+        AdminChange::StaffAdded {
+            id,
+            name: n,
+            pin_hash,
+            ..
+        } => {
             if !staff_id_ok(&id.0) {
                 return Err(bad(
                     "id",
@@ -135,7 +140,10 @@ pub fn check(
             }
         }
         AdminChange::StaffUpdated {
-            id, name: n, disabled, ..
+            id,
+            name: n,
+            disabled,
+            ..
         } => {
             let s = roster.staff(id).ok_or_else(unknown_staff)?;
             if let Some(n) = n {
@@ -188,8 +196,13 @@ pub fn check(
                 }
                 _ => {}
             }
-            if token_hash.len() != 64 || roster.devices.iter().any(|d| &d.token_hash == token_hash) {
-                return Err(bad("token", "Mã thiết bị không hợp lệ.", "Invalid device token."));
+            if token_hash.len() != 64 || roster.devices.iter().any(|d| &d.token_hash == token_hash)
+            {
+                return Err(bad(
+                    "token",
+                    "Mã thiết bị không hợp lệ.",
+                    "Invalid device token.",
+                ));
             }
         }
         AdminChange::DeviceRenamed { name: from, to } => {

@@ -227,7 +227,10 @@ pub enum Event {
         before: NaiveDate,
     },
     /// A change made on the admin page ("Quản trị"), and who made it.
-    ConfigChanged { change: AdminChange, by: Actor },
+    ConfigChanged {
+        change: AdminChange,
+        by: Actor,
+    },
 }
 
 impl Event {

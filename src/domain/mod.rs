@@ -2,6 +2,10 @@
 //! the decisions that change it. No I/O, no tokio, no clock: time comes in as an argument,
 //! so a whole simulated day runs through it in milliseconds.
 
+pub mod admin;
+pub mod admin_audit;
+pub mod admin_check;
+pub mod admin_roster;
 pub mod alerts;
 pub mod decide;
 pub mod device_alerts;
@@ -10,12 +14,8 @@ pub mod event;
 pub mod ids;
 pub mod next_up;
 pub mod personal;
-pub mod scrub;
-pub mod admin;
-pub mod admin_audit;
-pub mod admin_check;
-pub mod admin_roster;
 pub mod rules;
+pub mod scrub;
 pub mod select;
 pub mod service_time;
 pub mod slots;

@@ -47,7 +47,10 @@ pub fn counter_service_problem(sid: &str, so_far: &[ServiceId], known: &[&str]) 
     if so_far.iter().any(|x| x.as_str() == sid) {
         Some(format!("service \"{sid}\" is listed twice"))
     } else if !known.contains(&sid) {
-        Some(format!("unknown service \"{sid}\" (known: {})", list_or_none(known)))
+        Some(format!(
+            "unknown service \"{sid}\" (known: {})",
+            list_or_none(known)
+        ))
     } else {
         None
     }

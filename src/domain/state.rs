@@ -10,11 +10,11 @@ use imbl::{HashMap as PMap, HashSet as PSet, OrdMap};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
+use super::admin::Overlay;
 use super::event::{
     Alert, Booking, ClerkRef, ClientTag, CounterCarry, CounterStatus, DossierStats, Envelope,
     Event, Rating,
 };
-use super::admin::Overlay;
 use super::ids::{BookingCode, CounterId, ServiceId, TicketId};
 use super::service_time::ServiceTime;
 use super::spec::CentreSpec;

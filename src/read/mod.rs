@@ -104,7 +104,13 @@ impl ReadModel {
         events: impl IntoIterator<Item = &'a Envelope>,
         now: DateTime<FixedOffset>,
     ) -> ReadModel {
-        ReadModel::replay(self.base.clone(), self.base_centre.clone(), day, events, now)
+        ReadModel::replay(
+            self.base.clone(),
+            self.base_centre.clone(),
+            day,
+            events,
+            now,
+        )
     }
 
     /// A copy with the names and phone numbers of visits before `before` erased (what
