@@ -103,7 +103,11 @@ pub struct DeviceSpec {
     pub name: String,
     pub role: DeviceRole,
     /// At least 16 characters of `A-Z a-z 0-9 - _ . ~` (URL-safe), unique across devices.
+    /// Empty when the file gives `token_sha256` instead.
     pub token: String,
+    /// `token_sha256`: the token's SHA-256 hex, when the file does not hold the token
+    /// itself (devices added on the admin page, exported by `xephang config export`).
+    pub token_sha256: Option<String>,
     /// The counter of a rating device; `None` for every other role.
     pub counter: Option<CounterId>,
     /// The ticket printer of a kiosk that the daemon prints to (`printer`, `paper_mm`);
@@ -129,7 +133,10 @@ impl DeviceSpec {
     /// SHA-256 hex of the token: how the daemon recognises the device.
     pub fn token_hash(&self) -> String {
         use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(self.token.as_bytes()))
+        match &self.token_sha256 {
+            Some(h) => h.clone(),
+            None => hex::encode(sha2::Sha256::digest(self.token.as_bytes())),
+        }
     }
 }
 

@@ -141,6 +141,8 @@ impl Presence {
             by_token: devices
                 .iter()
                 .enumerate()
+                // A device known by its token's hash only has no token to match here.
+                .filter(|(_, d)| !d.token.is_empty())
                 .map(|(i, d)| (d.token.clone(), i))
                 .collect(),
             spec,
@@ -375,6 +377,7 @@ mod tests {
                 name: "TV".into(),
                 role: DeviceRole::Display,
                 token: "tv-token-0000000001".into(),
+                token_sha256: None,
                 counter: None,
                 printer: None,
             },
@@ -382,6 +385,7 @@ mod tests {
                 name: "Tablet 1".into(),
                 role: DeviceRole::Rating,
                 token: "rating-token-000001".into(),
+                token_sha256: None,
                 counter: Some(CounterId(1)),
                 printer: None,
             },

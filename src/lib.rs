@@ -6,6 +6,7 @@
 //! is acknowledged, the read model ([`read`]) published by the broadcaster ([`broadcast`])
 //! serves everyone else without waiting for it.
 
+pub mod admin_export;
 pub mod api;
 pub mod audio;
 pub mod banner;

@@ -23,6 +23,21 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum ConfigCmd {
+    /// Write the effective configuration (config file + admin page changes) as TOML.
+    Export {
+        /// Centre config (TOML); default: the embedded demo centre.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Cmd {
     /// Run the daemon (the default): with no flags, the embedded demo centre on 127.0.0.1:8080.
     Run {
@@ -45,6 +60,12 @@ enum Cmd {
     },
     /// Validate a config file: exit 0, or print `file:line: field: problem` lines and exit 1.
     CheckConfig { file: PathBuf },
+    /// The configuration: `config export` writes the effective one (the file with the admin
+    /// page's changes from the journal) as TOML.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCmd,
+    },
     /// Read a PIN from standard input and print an argon2id hash for `pin_hash`.
     HashPin,
     /// Write the daily report of a day (or a range, with --to) from the journal files.
@@ -251,6 +272,20 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::Config {
+            action:
+                ConfigCmd::Export {
+                    config,
+                    data_dir,
+                    out,
+                },
+        } => match xephang::admin_export::run(config.as_deref(), &data_dir, out.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xephang config export: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Cmd::CheckConfig { file } => match config::load(&file) {
             Ok(c) => {
                 println!(

@@ -52,7 +52,7 @@ pub fn actor(app: &AppState, who: &Principal) -> Actor {
 /// Decides and journals one change as `who`, then swaps the sign-in directory.
 pub async fn apply(app: &AppState, who: &Principal, change: AdminChange) -> ApiResult<()> {
     let cmd = Command::Admin {
-        change,
+        change: Box::new(change),
         by: actor(app, who),
         base: app.keys.directory.base(),
     };

@@ -12,9 +12,7 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::domain::admin::Overlay;
-use crate::domain::admin_roster::{
-    BaseDevice, BaseRoster, BaseStaff, DeviceEntry, Roster, StaffEntry,
-};
+use crate::domain::admin_roster::{BaseRoster, DeviceEntry, Roster, StaffEntry};
 use crate::domain::ids::StaffId;
 
 /// SHA-256 hex of a device token: what the journal and the export keep of it.
@@ -76,29 +74,7 @@ pub struct DirectoryCell {
 impl DirectoryCell {
     /// The config file's roster, before any journalled change is known.
     pub fn new(config: &Config) -> DirectoryCell {
-        let base = BaseRoster {
-            staff: config
-                .staff
-                .iter()
-                .map(|s| BaseStaff {
-                    id: s.id.clone(),
-                    name: s.name.clone(),
-                    supervisor: s.supervisor,
-                    pin_hash: s.pin_hash.clone(),
-                    photo: s.photo.clone(),
-                })
-                .collect(),
-            devices: config
-                .devices
-                .iter()
-                .map(|d| BaseDevice {
-                    name: d.name.clone(),
-                    role: d.role,
-                    counter: d.counter,
-                    token_hash: d.token_hash(),
-                })
-                .collect(),
-        };
+        let base = crate::admin_export::base_roster(config);
         let dir = Directory::build(&base, &Overlay::default());
         DirectoryCell {
             base: Arc::new(base),
@@ -138,17 +114,24 @@ impl DirectoryCell {
     }
 }
 
-/// The bearer token of a request, as sent (for a socket to re-check it later).
-pub struct SessionToken(pub Option<String>);
+/// Who asks, and the bearer token as sent (for a socket to re-check it later).
+pub struct Authed {
+    pub who: super::auth::Principal,
+    pub token: Option<String>,
+}
 
-impl axum::extract::FromRequestParts<super::AppState> for SessionToken {
-    type Rejection = std::convert::Infallible;
+impl axum::extract::FromRequestParts<super::AppState> for Authed {
+    type Rejection = super::error::ApiError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _app: &super::AppState,
+        app: &super::AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(SessionToken(super::auth::token_of(parts)))
+        let who = super::auth::Principal::from_request_parts(parts, app).await?;
+        Ok(Authed {
+            who,
+            token: super::auth::token_of(parts),
+        })
     }
 }
 

@@ -20,7 +20,6 @@ use serde_json::json;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::{interval, Instant, MissedTickBehavior};
 
-use super::auth::Principal;
 use super::error::ApiResult;
 use super::reads::audience;
 use super::AppState;
@@ -75,15 +74,14 @@ pub struct WsQuery {
 
 pub async fn upgrade(
     State(app): State<AppState>,
-    who: Principal,
+    super::directory::Authed { who, token }: super::directory::Authed,
     Query(q): Query<WsQuery>,
     slot: Option<axum::Extension<std::sync::Arc<super::limits::WsSlot>>>,
     kiosk: super::print::KioskDevice,
     device: super::devices::DeviceSocket,
-    token: super::directory::SessionToken,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    let revoked = token.0.map(|t| super::directory::watch_token(&app, t));
+    let revoked = token.map(|t| super::directory::watch_token(&app, t));
     let ticket = q.ticket.as_deref().and_then(|t| t.parse::<TicketId>().ok());
     // A kiosk whose printer the daemon drives hears how each of its tickets printed.
     let prints = kiosk.0.and_then(|k| app.printers.subscribe(&k));

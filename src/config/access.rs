@@ -102,7 +102,28 @@ pub(super) fn devices(
             }
         };
         // The token itself never goes into a message: messages end up in logs.
+        let token_sha256 = match (&d.token, &d.token_sha256) {
+            (Some(_), Some(h)) => {
+                let msg = "give either token or token_sha256, not both";
+                ctx.report(Some(h.span()), &f("token_sha256"), msg);
+                None
+            }
+            (None, Some(h)) => {
+                let v = h.get_ref();
+                if v.len() != 64
+                    || !v
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                {
+                    let msg = "must be 64 lowercase hexadecimal digits (the token's SHA-256)";
+                    ctx.report(Some(h.span()), &f("token_sha256"), msg);
+                }
+                Some(v.clone())
+            }
+            _ => None,
+        };
         let token = match &d.token {
+            None if token_sha256.is_some() => String::new(),
             None => {
                 ctx.report(Some(span.clone()), &f("token"), "required key is missing");
                 String::new()
@@ -161,6 +182,7 @@ pub(super) fn devices(
             name,
             role: role.unwrap_or(DeviceRole::Display),
             token,
+            token_sha256,
             counter,
             printer,
         });

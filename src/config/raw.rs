@@ -118,6 +118,9 @@ pub(super) struct RawDevice {
     pub name: Option<S<String>>,
     pub role: Option<S<String>>,
     pub token: Option<S<String>>,
+    /// SHA-256 hex of the token instead of the token (what `xephang config export` writes
+    /// for devices added on the admin page, whose token the daemon never kept).
+    pub token_sha256: Option<S<String>>,
     pub counter: Option<S<i64>>,
     pub printer: Option<S<String>>,
     pub paper_mm: Option<S<i64>>,

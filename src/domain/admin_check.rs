@@ -304,11 +304,11 @@ pub fn check(
                 }
             }
             if let Some(t) = target_wait_s {
-                if !(60..=86_400).contains(t) {
+                if !(60..=86_400).contains(t) || t % 60 != 0 {
                     return Err(bad(
                         "target_wait_s",
-                        "Thời gian chờ mục tiêu phải từ 1 phút đến 24 giờ.",
-                        "The target wait must be 1 minute to 24 hours.",
+                        "Thời gian chờ mục tiêu phải là số phút tròn, từ 1 phút đến 24 giờ.",
+                        "The target wait must be whole minutes, 1 minute to 24 hours.",
                     ));
                 }
             }

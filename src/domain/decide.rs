@@ -114,7 +114,7 @@ pub enum Command {
     /// A change made on the admin page (or a clerk's own new PIN), checked against the
     /// effective spec, the day and the roster (`base`: the config file's staff and devices).
     Admin {
-        change: AdminChange,
+        change: Box<AdminChange>,
         by: Actor,
         base: std::sync::Arc<BaseRoster>,
     },
@@ -155,7 +155,7 @@ pub fn decide(spec: &CentreSpec, state: &State, cmd: &Command, ctx: &Ctx) -> Dec
             let roster = Roster::of(base, &state.overlay);
             super::admin_check::check(change, spec, state, &roster)?;
             Ok(vec![Event::ConfigChanged {
-                change: change.clone(),
+                change: (**change).clone(),
                 by: by.clone(),
             }])
         }

@@ -29,4 +29,6 @@ pub use event::{Envelope, Event};
 pub use state::State;
 
 #[cfg(test)]
+mod admin_tests;
+#[cfg(test)]
 pub(crate) mod tests;

@@ -135,7 +135,9 @@ impl Printers {
         let mut printers = BTreeMap::new();
         let mut tokens = HashMap::new();
         for d in kiosks {
-            tokens.insert(d.token.clone(), d.name.clone());
+            if !d.token.is_empty() {
+                tokens.insert(d.token.clone(), d.name.clone());
+            }
             if let Some(spec) = &d.printer {
                 let p = Printer::new(d.name.clone(), spec.clone());
                 printers.insert(d.name.clone(), Arc::new(p));

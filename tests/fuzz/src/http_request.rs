@@ -183,7 +183,7 @@ impl Harness {
     }
 
     fn now(&self) -> DateTime<FixedOffset> {
-        xephang::engine::local_now(&self.app.spec, &self.app.clock)
+        xephang::engine::local_now(&self.app.spec(), &self.app.clock)
     }
 
     async fn run(&self, reqs: &[Req]) {
