@@ -194,9 +194,15 @@ test('add a display device: its address and QR code once; the board opens with i
   board.on('websocket', (ws) => opened.push(Date.now()));
   await board.goto(url);
   await until(board, () => document.querySelector('.svc[data-service="hotich"]'), undefined, 10000);
-  // The list shows it connected (fetched every 10 s; a reload of the section at once).
+  // The list shows each device's connection as the daemon reports it (a reload of the section
+  // fetches it at once; it is fetched again every 10 s).
   await section('staff');
-  await section('devices', () => document.querySelector('#device-list tr[data-device="TV tầng 2"] .pill.open'));
+  await section('devices', () => document.querySelector('#device-list tr[data-device="TV tầng 2"]'));
+  const rows = (await sup('GET', '/api/v1/admin/devices')).data;
+  for (const d of rows) {
+    const pill = await admin.getAttribute(`#device-list tr[data-device="${d.name}"] .pill`, 'class');
+    assert.match(pill, d.connected ? /open/ : /closed/, `${d.name}: connected ${d.connected}`);
+  }
 
   await admin.click('#device-list tr[data-device="TV tầng 2"] [data-act="revoke"]');
   await until(admin, () => !document.querySelector('#dlg').hidden);
