@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/counters/{n}", patch(counter))
         .route("/admin/services/{id}", patch(service))
+        .route("/admin/services", get(services))
         .route("/admin/notice", patch(notice))
         .route("/admin/audit", get(audit))
         .merge(super::admin_staff::routes())
@@ -338,4 +339,27 @@ pub async fn audit(State(app): State<AppState>, who: Principal) -> ApiResult<Jso
         })
         .collect();
     Ok(Json(rows))
+}
+
+/// Every service as the admin page edits it (hours, slots and `closed`, which `/state` does not
+/// carry), in the config's order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/services",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<ServiceRow>),
+        (status = 403, description = "`forbidden`: not a supervisor", body = super::openapi::ErrorBody),
+    ),
+)]
+pub async fn services(
+    State(app): State<AppState>,
+    who: Principal,
+) -> ApiResult<Json<Vec<ServiceRow>>> {
+    who.require_supervisor()?;
+    let ids: Vec<ServiceId> = app.spec().services.iter().map(|s| s.id.clone()).collect();
+    Ok(Json(
+        ids.iter().filter_map(|id| service_row(&app, id)).collect(),
+    ))
 }
