@@ -5,7 +5,7 @@
 // it at the clerk's next call, never to the citizen being served; a service with citizens
 // waiting cannot leave every counter (the server's refusal shows on the list).
 import { esc, L, $ } from '/assets/client.js';
-import { api, submit, saved, showError } from '/assets/admin-forms.js';
+import { api, submit, saved, showError, restoreErrors } from '/assets/admin-forms.js';
 
 const MODES = {
   fifo: ['Người chờ lâu nhất được gọi trước (FIFO)', 'Longest-waiting citizen first (FIFO)'],
@@ -42,7 +42,7 @@ export function countersSection(ctx) {
       <button type="button" class="icon del" data-act="remove" aria-label="${esc(L(`Bỏ ${nameOf(sid)} khỏi quầy`, `Remove ${nameOf(sid)} from the counter`))}">✕</button></li>`).join('');
     const modes = Object.entries(MODES).map(([k, v]) => `<label class="radio"><input type="radio" name="mode-${c.id}" value="${k}"${d.mode === k ? ' checked' : ''}><span>${esc(L(...v))}</span></label>`).join('');
     const isDirty = dirty(c.id);
-    return `<form class="card ctr${isDirty ? ' dirty' : ''}" data-counter="${c.id}" novalidate>
+    return `<form class="card ctr${isDirty ? ' dirty' : ''}" data-counter="${c.id}" data-key="counter:${c.id}" novalidate>
       <h2>${esc(c.name)}${isDirty ? ` <small class="unsaved">${esc(L('chưa lưu', 'not saved'))}</small>` : ''}</h2>
       <div data-field="services"><div class="lbl" id="svl-${c.id}">${esc(L('Lĩnh vực, theo thứ tự ưu tiên', 'Services, in order of preference'))}</div>
         <ol class="svc-order" aria-labelledby="svl-${c.id}">${items || `<li class="empty">${esc(L('Chưa có lĩnh vực nào.', 'No service yet.'))}</li>`}</ol>
@@ -59,6 +59,7 @@ export function countersSection(ctx) {
     if (!ctx.state) return;
     const focus = document.activeElement?.closest('#counter-list form') ? keyOf(document.activeElement) : null;
     box.innerHTML = (ctx.state.counters || []).filter((c) => drafts.has(c.id)).map(card).join('');
+    restoreErrors(box, (f) => f.dataset.key);
     if (focus) restore(focus);
   }
 
@@ -115,7 +116,7 @@ export function countersSection(ctx) {
       const again = box.querySelector(`form[data-counter="${id}"]`);
       saved(again, `Đã lưu ${c.name}. Có hiệu lực từ lần gọi số tiếp theo tại quầy.`, `${c.name} saved. It takes effect at the counter's next call.`);
       again.querySelector('button[type="submit"]').focus();
-    });
+    }, `counter:${id}`);
   });
 
   return { load, render, showError: (x) => showError(box, x) };

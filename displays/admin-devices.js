@@ -44,10 +44,9 @@ export function devicesSection(ctx) {
     const role = f('role').value || 'display';
     f('role').innerHTML = Object.entries(ROLES).map(([k, v]) => `<option value="${k}"${k === role ? ' selected' : ''}>${esc(L(...v))}</option>`).join('');
     const counter = f('counter').value;
-    const none = role === 'rating' ? '' : `<option value="">${esc(L('— Bảng chung của sảnh —', '— The lobby board —'))}</option>`;
-    f('counter').innerHTML = none + (ctx.state?.counters || []).map((c) => `<option value="${c.id}"${String(c.id) === counter ? ' selected' : ''}>${esc(c.name)}</option>`).join('');
-    // A counter matters for a rating tablet (its counter) and a display (one counter's screen).
-    form.querySelector('.dev-counter').hidden = !(role === 'rating' || role === 'display');
+    f('counter').innerHTML = (ctx.state?.counters || []).map((c) => `<option value="${c.id}"${String(c.id) === counter ? ' selected' : ''}>${esc(c.name)}</option>`).join('');
+    // A rating tablet belongs to one counter; the other devices to the whole centre.
+    form.querySelector('.dev-counter').hidden = role !== 'rating';
   }
 
   function render() {
@@ -81,7 +80,7 @@ export function devicesSection(ctx) {
       const role = f('role').value;
       const body = { name: f('name').value.trim(), role };
       const counter = f('counter').value;
-      if ((role === 'rating' || role === 'display') && counter) body.counter = Number(counter);
+      if (role === 'rating' && counter) body.counter = Number(counter);
       const r = await api('POST', '/api/v1/admin/devices', body);
       form.reset();
       fillForm();

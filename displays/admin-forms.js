@@ -55,13 +55,24 @@ function fieldBox(form, name) {
  * Shows a refused request on `form`: on the field the server named (its input marked
  * invalid and focused), else on the form's own error line. Returns the element used.
  */
-export function showError(form, err) {
+export function showError(form, err, focus = true) {
   const box = fieldBox(form, err.field);
   const line = box?.querySelector('.ferr') || form.querySelector('.form-err');
   if (line) line.textContent = err.message;
-  const input = box?.querySelector('input, select, textarea, button');
-  if (input) { input.setAttribute('aria-invalid', 'true'); input.focus(); }
+  const input = box?.querySelector('input, select, textarea, button:not(:disabled)');
+  if (input) { input.setAttribute('aria-invalid', 'true'); if (focus) input.focus(); }
   return line;
+}
+
+// A refusal stays shown when its section is drawn again (another supervisor's change, or this
+// page's own event arriving after the answer): kept per form key until the form is sent again.
+const kept = new Map();
+/** Shows again, on each form of `root`, the refusal kept for its key (`keyOf(form)`). */
+export function restoreErrors(root, keyOf) {
+  for (const form of root.querySelectorAll('form')) {
+    const err = kept.get(keyOf(form));
+    if (err) showError(form, err, false);
+  }
 }
 
 /** A short "saved" line after `form`'s button, gone after a few seconds. */
@@ -76,16 +87,20 @@ export function saved(form, vi, en) {
   setTimeout(() => p.remove(), 6000);
 }
 
-/** Runs `fn` for a form: clears its errors, disables its buttons meanwhile, shows a refusal. */
-export async function submit(form, fn) {
+/** Runs `fn` for a form: clears its errors, disables its buttons meanwhile, shows a refusal
+ * (kept under `key`, if given, for restoreErrors). */
+export async function submit(form, fn, key) {
   clearErrors(form);
+  if (key) kept.delete(key);
   const buttons = [...form.querySelectorAll('button')];
   for (const b of buttons) b.disabled = true;
   try {
     return await fn();
   } catch (err) {
     if (err.status === 401) { location.reload(); return undefined; }
-    showError(form, err);
+    if (key) kept.set(key, err);
+    // The form may have been drawn again meanwhile: show it on the one in the page.
+    showError(key && !form.isConnected ? (document.querySelector(`form[data-key="${CSS.escape(key)}"]`) || form) : form, err);
     return undefined;
   } finally {
     for (const b of buttons) b.disabled = false;

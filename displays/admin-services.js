@@ -4,7 +4,7 @@
 // PATCH /api/v1/admin/services/{id}, sending only the fields that changed, so a save never
 // touches what the form did not show; the server's refusal shows on the field it names.
 import { esc, L, $ } from '/assets/client.js';
-import { api, submit, saved, showError, clearErrors } from '/assets/admin-forms.js';
+import { api, submit, saved, showError, clearErrors, restoreErrors } from '/assets/admin-forms.js';
 
 /** Hours as the config writes them ("07:30-11:30"), from a string or {start, end}. */
 const windowText = (w) => (typeof w === 'string' ? w : w && w.start ? `${String(w.start).slice(0, 5)}-${String(w.end).slice(0, 5)}` : '');
@@ -83,7 +83,7 @@ export function servicesSection(ctx) {
     const state = closed ? ['Tạm ngừng cấp số', 'Not issuing', 'closed']
       : s.open === false ? ['Ngoài giờ nhận', 'Outside hours', 'paused'] : ['Đang cấp số', 'Issuing', 'open'];
     const id = esc(s.id);
-    return `<form class="card svc-card" data-service="${id}" novalidate>
+    return `<form class="card svc-card" data-service="${id}" data-key="service:${id}" novalidate>
       <h2>${esc(L(s.name, s.name_en || s.name))} <span class="pill ${state[2]}">${esc(L(state[0], state[1]))}</span></h2>
       <div class="two">
         <label data-field="name"><span>${esc(L('Tên tiếng Việt', 'Name in Vietnamese'))}</span><input name="name" lang="vi" value="${esc(s.name || '')}"><em class="ferr" role="alert"></em></label>
@@ -111,9 +111,28 @@ export function servicesSection(ctx) {
       <p class="ferr form-err" role="alert"></p></form>`;
   }
 
+  /** The fields of `form` that differ from what it was drawn with (the PATCH body). */
+  function changes(form) {
+    const s = svc(form.dataset.service);
+    const now = values(form, s);
+    const was = initial(s);
+    const body = {};
+    for (const [k, v] of Object.entries(now)) {
+      if (JSON.stringify(v) !== JSON.stringify(was[k])) body[k] = v;
+    }
+    return body;
+  }
+
   function render() {
     if (!ctx.state) return;
-    box.innerHTML = (ctx.state.services || []).map(card).join('');
+    // A card being edited (focused, or with changes not saved yet) is kept as it is.
+    const keep = new Map();
+    for (const form of box.querySelectorAll('form')) {
+      if (form.contains(document.activeElement) || Object.keys(changes(form)).length) keep.set(form.dataset.service, form);
+    }
+    box.innerHTML = (ctx.state.services || []).map((s) => (keep.has(s.id) ? `<div data-keep="${esc(s.id)}"></div>` : card(s))).join('');
+    for (const [id, form] of keep) box.querySelector(`[data-keep="${CSS.escape(id)}"]`)?.replaceWith(form);
+    restoreErrors(box, (f) => f.dataset.key);
   }
 
   box.addEventListener('change', (e) => {
@@ -134,20 +153,14 @@ export function servicesSection(ctx) {
   box.addEventListener('submit', (e) => {
     e.preventDefault();
     const form = e.target;
-    const s = svc(form.dataset.service);
-    const now = values(form, s);
-    const was = initial(s);
-    const body = {};
-    for (const [k, v] of Object.entries(now)) {
-      if (JSON.stringify(v) !== JSON.stringify(was[k])) body[k] = v;
-    }
+    const body = changes(form);
     if (body.appointments === 'bad') {
       clearErrors(form);
       showError(form, { field: 'appointments.hours', message: L('Giờ hẹn phải có dạng HH:MM-HH:MM, ví dụ 08:00-11:00.', 'Appointment hours must be HH:MM-HH:MM, e.g. 08:00-11:00.') });
       return;
     }
     if (!Object.keys(body).length) { saved(form, 'Không có gì thay đổi.', 'Nothing changed.'); return; }
-    submit(form, () => saveThen(form, body, 'Đã lưu lĩnh vực.', 'Service saved.'));
+    submit(form, () => saveThen(form, body, 'Đã lưu lĩnh vực.', 'Service saved.'), `service:${form.dataset.service}`);
   });
 
   box.addEventListener('click', (e) => {

@@ -179,7 +179,6 @@ test('add a display device: its address and QR code once; the board opens with i
 
   await admin.fill('#device-add input[name="name"]', 'TV tầng 2');
   await admin.selectOption('#device-add select[name="role"]', 'display');
-  await admin.selectOption('#device-add select[name="counter"]', '');
   await admin.click('#device-add button[type="submit"]');
   await until(admin, () => !document.querySelector('#dlg').hidden && document.querySelector('#dlg svg.qr'));
   const url = await admin.inputValue('#device-url');
@@ -262,6 +261,27 @@ test('move a service to another counter: the next call there follows it; a count
   assert.equal(next.status, 200, JSON.stringify(next.data));
   assert.equal(next.data.ticket?.number, datdai.number, 'the next call follows the new order');
   await shot(admin, 'admin-counters-saved-vi.png');
+
+  // A service with a citizen waiting cannot leave every counter: gplx (counters 5 and 6) loses
+  // counter 6, then counter 5 may not drop it — the server's message on counter 5's list.
+  await issue('gplx');
+  const c6 = '#counter-list form[data-counter="6"]';
+  await admin.click(`${c6} li[data-service="gplx"] [data-act="remove"]`);
+  await admin.click(`${c6} button[type="submit"]`);
+  await until(admin, (f) => document.querySelector(f)?.querySelector('.ok-line'), c6);
+  const expected = await refused('PATCH', '/api/v1/admin/counters/5', { services: ['hotich'], mode: 'fifo' });
+  assert.deepEqual([expected.code, expected.field], ['service_has_tickets', 'services']);
+  const c5 = '#counter-list form[data-counter="5"]';
+  await admin.selectOption(`${c5} .add-svc select`, 'hotich');
+  await admin.click(`${c5} [data-act="add"]`);
+  await admin.click(`${c5} li[data-service="gplx"] [data-act="remove"]`);
+  await admin.click(`${c5} button[type="submit"]`);
+  await until(admin, (f) => document.querySelector(`${f} [data-field="services"] .ferr`)?.textContent.length > 0, c5);
+  assert.equal((await fieldError(c5, 'services')).text, expected.message);
+  await shot(admin, 'admin-counters-has-tickets-vi.png');
+  const c5now = (await sup('GET', '/api/v1/state')).data.counters.find((x) => x.id === 5);
+  assert.deepEqual(c5now.services, ['gplx'], 'counter 5 unchanged');
+  await admin.click(`${c5} [data-act="undo"]`);
 });
 
 test('services and the notice line: saved, shown; a bad value refused on its field', async () => {
@@ -275,12 +295,31 @@ test('services and the notice line: saved, shown; a bad value refused on its fie
   assert.ok((await fieldError(f, 'name')).text.length > 0, 'an empty name is refused on the name');
   assert.deepEqual((await sup('GET', '/api/v1/state')).data.services.find((x) => x.id === 'chungthuc'), before, 'nothing changed');
   await shot(admin, 'admin-services-error-vi.png');
+  // Bad hours: refused on the hours field.
   await admin.fill(`${f} input[name="name"]`, 'Chứng thực bản sao');
+  await admin.fill(`${f} input[name="hours"]`, '7h30-11h');
+  await admin.click(`${f} button[type="submit"]`);
+  await until(admin, (x) => document.querySelector(`${x} [data-field="hours"] .ferr`)?.textContent.length > 0, f);
+  assert.deepEqual((await sup('GET', '/api/v1/state')).data.services.find((x) => x.id === 'chungthuc'), before, 'nothing changed');
+  await admin.fill(`${f} input[name="hours"]`, '07:30-11:30, 13:30-17:00');
   await admin.fill(`${f} input[name="target"]`, '12');
   await admin.click(`${f} button[type="submit"]`);
   await until(admin, (x) => document.querySelector(x)?.querySelector('.ok-line'), f);
   const after = (await sup('GET', '/api/v1/state')).data.services.find((x) => x.id === 'chungthuc');
   assert.deepEqual([after.name, after.target_wait_s], ['Chứng thực bản sao', 720]);
+  const row = (await sup('GET', '/api/v1/admin/services')).data.find((x) => x.id === 'chungthuc');
+  assert.deepEqual(row.hours, ['07:30-11:30', '13:30-17:00']);
+  assert.equal(await admin.inputValue(`${f} input[name="hours"]`), '07:30-11:30, 13:30-17:00', 'the form shows the saved hours');
+  // Stop issuing, then issue again (a service open all day): the kiosk is refused meanwhile.
+  const g = '#service-list form[data-service="dkkd"]';
+  await admin.click(`${g} [data-act="close"]`);
+  await until(admin, (x) => document.querySelector(`${x} h2 .pill.closed`), g);
+  await shot(admin, 'admin-services-closed-vi.png');
+  const refusedTicket = await call('POST', '/api/v1/tickets', { service: 'dkkd' }, TOKENS.kiosk);
+  assert.equal(refusedTicket.status, 409, JSON.stringify(refusedTicket.data));
+  await admin.click(`${g} [data-act="close"]`);
+  await until(admin, (x) => document.querySelector(`${x} h2 .pill.open`), g);
+  assert.equal((await call('POST', '/api/v1/tickets', { service: 'dkkd' }, TOKENS.kiosk)).status, 201);
 
   await section('notice', () => document.querySelector('#notice-form textarea[name="vi"]').value.length > 0);
   await shotBoth('notice');
@@ -297,7 +336,7 @@ test('the audit lists every change, newest first, with the supervisor\'s name; n
   await shotBoth('audit');
   const rows = await admin.$$eval('#audit-list tr[data-change]', (tr) => tr.map((x) => ({ change: x.dataset.change, by: x.querySelector('.by').textContent })));
   const kinds = rows.map((r) => r.change);
-  for (const k of ['staff_added', 'pin_reset', 'device_added', 'device_revoked', 'counter_changed', 'service_changed', 'notice_changed']) {
+  for (const k of ['staff_added', 'pin_reset', 'pin_changed', 'device_added', 'device_revoked', 'counter_changed', 'service_changed', 'notice_changed']) {
     assert.ok(kinds.includes(k), `the audit lists ${k}: ${kinds.join(', ')}`);
   }
   assert.equal(kinds[0], 'notice_changed', 'newest first');
