@@ -50,7 +50,7 @@ export function countersSection(ctx) {
       ${others.length ? `<div class="add-svc"><select aria-label="${esc(L('Lĩnh vực để thêm', 'Service to add'))}">${others.map((s) => `<option value="${esc(s.id)}">${esc(L(s.name, s.name_en || s.name))}</option>`).join('')}</select>
         <button type="button" class="btn ghost sm" data-act="add">${esc(L('Thêm lĩnh vực', 'Add service'))}</button></div>` : ''}
       <fieldset data-field="mode"><legend>${esc(L('Cách gọi số', 'How it calls'))}</legend>${modes}<em class="ferr" role="alert"></em></fieldset>
-      <div class="row-buttons"><button class="btn" type="submit">${esc(L(`Lưu ${c.name}`, `Save ${c.name}`))}</button>
+      <div class="row-buttons"><button class="btn" type="submit">${esc(L(`Lưu ${c.name}`, `Save counter ${c.id}`))}</button>
         ${isDirty ? `<button class="btn ghost" type="button" data-act="undo">${esc(L('Hoàn tác', 'Undo'))}</button>` : ''}</div>
       <p class="ferr form-err" role="alert"></p></form>`;
   }

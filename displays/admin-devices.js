@@ -100,7 +100,7 @@ export function devicesSection(ctx) {
       html: `<p class="dlg-text">${esc(L(`Mở địa chỉ này trên “${r.name}” (${L(...(ROLES[r.role] || [r.role, r.role]))}), hoặc quét mã QR bằng camera của thiết bị:`,
         `Open this address on “${r.name}” (${L(...(ROLES[r.role] || [r.role, r.role]))}), or scan the QR code with the device's camera:`))}</p>
         <div class="dev-url">${qrSvg(r.url, L('Mã QR của địa chỉ thiết bị', 'QR code of the device address'))}
-        <label><span>${esc(L('Địa chỉ của thiết bị', 'Address of the device'))}</span><textarea id="device-url" readonly rows="4" spellcheck="false">${esc(r.url)}</textarea></label></div>
+        <label><span>${esc(L('Địa chỉ của thiết bị', 'Address of the device'))}</span><textarea id="device-url" readonly rows="3" spellcheck="false">${esc(r.url)}</textarea></label></div>
         ${onceLine()}
         <p class="dlg-text muted">${esc(L('Địa chỉ chứa mã truy cập riêng của thiết bị. Nếu làm mất, hãy thu hồi thiết bị và thêm lại.',
     'The address holds the device\'s own token. If it is lost, revoke the device and add it again.'))}</p>`,

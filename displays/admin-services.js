@@ -90,8 +90,8 @@ export function servicesSection(ctx) {
         <label data-field="name_en"><span>${esc(L('Tên tiếng Anh', 'Name in English'))}</span><input name="name_en" lang="en" value="${esc(s.name_en || '')}"><em class="ferr" role="alert"></em></label>
       </div>
       <div class="two">
-        <label data-field="hours"><span>${esc(L('Giờ nhận hồ sơ (trống: cả ngày)', 'Opening hours (empty: all day)'))}</span>
-          <input name="hours" value="${esc(hoursText(s.hours))}" placeholder="${esc(L('cả ngày — ví dụ 07:30-11:30, 13:30-17:00', 'all day — e.g. 07:30-11:30, 13:30-17:00'))}" autocomplete="off"><em class="ferr" role="alert"></em></label>
+        <label data-field="hours"><span>${esc(L('Giờ nhận hồ sơ, ví dụ 07:30-11:30, 13:30-17:00', 'Opening hours, e.g. 07:30-11:30, 13:30-17:00'))}</span>
+          <input name="hours" value="${esc(hoursText(s.hours))}" placeholder="${esc(L('trống: cả ngày', 'empty: all day'))}" autocomplete="off"><em class="ferr" role="alert"></em></label>
         <label data-field="target_wait_s"><span>${esc(L('Thời gian chờ mục tiêu (phút)', 'Target wait (minutes)'))}</span>
           <input name="target" type="number" min="1" max="600" value="${s.target_wait_s ? Math.round(s.target_wait_s / 60) : ''}"><em class="ferr" role="alert"></em></label>
       </div>
