@@ -11,6 +11,7 @@
 // languages: target/e2e/admin-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { PNG } from 'pngjs';
 import {
   startDaemon, stopDaemon, launch, openPage, shot, until, apiCall, decodeQr, freshDataDir, removeDir, TOKENS,
 } from './lib.mjs';
@@ -162,6 +163,29 @@ test('reset a PIN (confirmed first): a new one-time PIN; the chosen PIN stops wo
   assert.equal(login.status, 200);
   assert.ok(!login.data.must_change_pin);
   s.clerkToken = login.data.token;
+});
+
+test('lock and unlock a clerk (confirmed first); upload a photo', async () => {
+  const row = '#staff-list tr[data-staff="nv08"]';
+  await admin.click(`${row} [data-act="disable"]`);
+  await until(admin, () => !document.querySelector('#dlg').hidden);
+  await admin.click('#dlg-ok');
+  await until(admin, (r) => document.querySelector(`${r} .pill.closed`), row);
+  assert.equal((await call('POST', '/api/v1/login', { staff: 'nv08', pin: '1234', counter: 8 })).status, 401, 'a locked clerk cannot sign in');
+  await admin.click(`${row} [data-act="enable"]`);
+  await until(admin, (r) => document.querySelector(`${r} .pill.open`), row);
+  assert.equal((await call('POST', '/api/v1/login', { staff: 'nv08', pin: '1234', counter: 8 })).status, 200, 'unlocked, the clerk signs in again');
+
+  // A photo: a 64×64 PNG chosen through the row's button; the list then shows it.
+  const png = new PNG({ width: 64, height: 64 });
+  for (let i = 0; i < png.data.length; i += 4) png.data.set([20, 80, 160, 255], i);
+  const [chooser] = await Promise.all([admin.waitForEvent('filechooser'), admin.click('#staff-list tr[data-staff="nv09"] [data-act="photo"]')]);
+  const put = admin.waitForResponse((r) => r.url().endsWith('/api/v1/admin/staff/nv09/photo'));
+  await chooser.setFiles({ name: 'chin.png', mimeType: 'image/png', buffer: PNG.sync.write(png) });
+  assert.equal((await put).status(), 204);
+  await until(admin, () => { const i = document.querySelector('#staff-list tr[data-staff="nv09"] .avatar img'); return i && i.complete && i.naturalWidth === 64; });
+  assert.equal((await sup('GET', '/api/v1/admin/staff')).data.find((x) => x.id === 'nv09').has_photo, true);
+  await shot(admin, 'admin-staff-photo-vi.png');
 });
 
 test('add a display device: its address and QR code once; the board opens with it; revoked, it says so within a second', async () => {
@@ -336,7 +360,7 @@ test('the audit lists every change, newest first, with the supervisor\'s name; n
   await shotBoth('audit');
   const rows = await admin.$$eval('#audit-list tr[data-change]', (tr) => tr.map((x) => ({ change: x.dataset.change, by: x.querySelector('.by').textContent })));
   const kinds = rows.map((r) => r.change);
-  for (const k of ['staff_added', 'pin_reset', 'pin_changed', 'device_added', 'device_revoked', 'counter_changed', 'service_changed', 'notice_changed']) {
+  for (const k of ['staff_added', 'staff_updated', 'pin_reset', 'pin_changed', 'device_added', 'device_revoked', 'counter_changed', 'service_changed', 'notice_changed']) {
     assert.ok(kinds.includes(k), `the audit lists ${k}: ${kinds.join(', ')}`);
   }
   assert.equal(kinds[0], 'notice_changed', 'newest first');
