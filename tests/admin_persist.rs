@@ -12,7 +12,7 @@ fn demo_toml() -> String {
     std::fs::read_to_string(default_config()).expect("demo config")
 }
 
-async fn patch(api: &Api, path: &str, body: Value) -> Resp {
+async fn patch_sup(api: &Api, path: &str, body: Value) -> Resp {
     api.request(
         reqwest::Method::PATCH,
         path,
@@ -52,28 +52,28 @@ async fn make_changes(api: &Api) -> Made {
     )
     .await
     .expect(204);
-    patch(
+    patch_sup(
         api,
         "/api/v1/admin/staff/nv02",
         json!({"name": "Trần Thị Bình An"}),
     )
     .await
     .expect(200);
-    patch(
+    patch_sup(
         api,
         "/api/v1/admin/counters/3",
         json!({"services": ["chungthuc", "datdai"], "mode": "ordered"}),
     )
     .await
     .expect(200);
-    patch(
+    patch_sup(
         api,
         "/api/v1/admin/services/datdai",
         json!({"name": "Đất đai – Nhà ở", "name_en": "Land and housing", "hours": ["07:00-11:30"], "target_wait_s": 1200, "remote": true}),
     )
     .await
     .expect(200);
-    patch(
+    patch_sup(
         api,
         "/api/v1/admin/notice",
         json!({"vi": "Thông báo mới", "en": "New notice"}),

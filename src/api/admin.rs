@@ -22,10 +22,11 @@ use crate::domain::Command;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/admin/counters", get(counters))
         .route("/admin/counters/{n}", patch(counter))
-        .route("/admin/services/{id}", patch(service))
         .route("/admin/services", get(services))
-        .route("/admin/notice", patch(notice))
+        .route("/admin/services/{id}", patch(service))
+        .route("/admin/notice", get(notice_now).patch(notice))
         .route("/admin/audit", get(audit))
         .merge(super::admin_staff::routes())
         .merge(super::admin_devices::routes())
@@ -83,6 +84,84 @@ pub struct CounterRow {
     pub mode: String,
 }
 
+fn counter_row(c: &crate::domain::spec::CounterSpec) -> CounterRow {
+    CounterRow {
+        id: c.id.0,
+        name: c.name.clone(),
+        services: c.services.iter().map(|s| s.to_string()).collect(),
+        mode: match c.mode {
+            Mode::Fifo => "fifo",
+            Mode::Ordered => "ordered",
+        }
+        .to_string(),
+    }
+}
+
+/// Every counter with its services and mode (effective configuration).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/counters",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<CounterRow>),
+        (status = 403, description = "`forbidden`: not a supervisor", body = super::openapi::ErrorBody),
+    ),
+)]
+pub async fn counters(
+    State(app): State<AppState>,
+    who: Principal,
+) -> ApiResult<Json<Vec<CounterRow>>> {
+    who.require_supervisor()?;
+    Ok(Json(app.spec().counters.iter().map(counter_row).collect()))
+}
+
+/// Every service as the admin page edits it (effective configuration).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/services",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<ServiceRow>),
+        (status = 403, description = "`forbidden`: not a supervisor", body = super::openapi::ErrorBody),
+    ),
+)]
+pub async fn services(
+    State(app): State<AppState>,
+    who: Principal,
+) -> ApiResult<Json<Vec<ServiceRow>>> {
+    who.require_supervisor()?;
+    let ids: Vec<ServiceId> = app.spec().services.iter().map(|s| s.id.clone()).collect();
+    Ok(Json(
+        ids.iter().filter_map(|id| service_row(&app, id)).collect(),
+    ))
+}
+
+/// The notice line now.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/notice",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = NoticeBody),
+        (status = 403, description = "`forbidden`: not a supervisor", body = super::openapi::ErrorBody),
+    ),
+)]
+pub async fn notice_now(
+    State(app): State<AppState>,
+    who: Principal,
+) -> ApiResult<Json<NoticeBody>> {
+    who.require_supervisor()?;
+    let model = app.read.current();
+    let c = model.centre();
+    Ok(Json(NoticeBody {
+        vi: c.notice.clone(),
+        en: c.notice_en.clone(),
+    }))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CounterBody {
@@ -134,16 +213,7 @@ pub async fn counter(
     apply(&app, &who, change).await?;
     let spec = app.spec();
     let c = spec.counter(CounterId(n)).ok_or_else(ApiError::not_found)?;
-    Ok(Json(CounterRow {
-        id: c.id.0,
-        name: c.name.clone(),
-        services: c.services.iter().map(|s| s.to_string()).collect(),
-        mode: match c.mode {
-            Mode::Fifo => "fifo",
-            Mode::Ordered => "ordered",
-        }
-        .to_string(),
-    }))
+    Ok(Json(counter_row(c)))
 }
 
 /// A service as the admin page shows it (the spec's own shape, with `closed`).
@@ -339,27 +409,4 @@ pub async fn audit(State(app): State<AppState>, who: Principal) -> ApiResult<Jso
         })
         .collect();
     Ok(Json(rows))
-}
-
-/// Every service as the admin page edits it (hours, slots and `closed`, which `/state` does not
-/// carry), in the config's order.
-#[utoipa::path(
-    get,
-    path = "/api/v1/admin/services",
-    tag = "admin",
-    security(("bearer" = [])),
-    responses(
-        (status = 200, body = Vec<ServiceRow>),
-        (status = 403, description = "`forbidden`: not a supervisor", body = super::openapi::ErrorBody),
-    ),
-)]
-pub async fn services(
-    State(app): State<AppState>,
-    who: Principal,
-) -> ApiResult<Json<Vec<ServiceRow>>> {
-    who.require_supervisor()?;
-    let ids: Vec<ServiceId> = app.spec().services.iter().map(|s| s.id.clone()).collect();
-    Ok(Json(
-        ids.iter().filter_map(|id| service_row(&app, id)).collect(),
-    ))
 }

@@ -342,7 +342,7 @@ fn callbacks(app: &AppState, data: &DayData) -> String {
             .service(&t.service)
             .map_or(t.service.0.clone(), |s| s.name.clone());
         let clerk = t.clerk.as_ref().map_or(String::new(), |id| {
-            match app.config.staff.iter().find(|s| &s.id == id) {
+            match app.keys.directory.get().staff(id) {
                 Some(s) => format!("{} ({id})", s.name),
                 None => id.to_string(),
             }

@@ -375,7 +375,7 @@ pub struct VoiceRecorded {
         super::report_range::range_xlsx,
         super::uplink::uplink,
         super::admin::counter, super::admin::service, super::admin::notice, super::admin::audit,
-        super::admin::services,
+        super::admin::counters, super::admin::services, super::admin::notice_now,
         super::admin_staff::list, super::admin_staff::add, super::admin_staff::update,
         super::admin_staff::reset_pin, super::admin_staff::photo, super::admin_staff::change_pin,
         super::admin_devices::list, super::admin_devices::add, super::admin_devices::rename,

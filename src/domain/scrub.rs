@@ -7,9 +7,10 @@
 //! a remote ticket. Booking codes are capabilities (whoever holds one may cancel or check
 //! in the booking), so each is replaced by a tag derived from it (`h` + 11 hex digits of its
 //! SHA-256): the same code gives the same tag in every event, so the hub's read model still
-//! links a booking to its ticket, and the tag lets nobody act on the booking. Staff
-//! credentials (PIN hashes, device tokens) never enter an event; clerks' names do, as every
-//! lobby screen shows them.
+//! links a booking to its ticket, and the tag lets nobody act on the booking. Clerks' names
+//! go up, as every lobby screen shows them. The admin page's changes about who may sign in
+//! (staff, PIN hashes, device token hashes: `config_changed` of a roster kind) go up as their
+//! kind only, and `day_started` carries only the queue part of the admin overlay.
 //!
 //! Pure: the caller decides when (the uplink, just before a batch is encoded).
 

@@ -74,3 +74,5 @@ mod ws;
 pub use ws::*;
 mod centre;
 pub use centre::*;
+mod admin;
+pub use admin::*;

@@ -1,0 +1,137 @@
+//! Counters, services and the notice on the admin page (issue 20): a moved service is
+//! called at its new counter next, live tickets keep a counter, changes reach `/state`.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_service_moved_to_another_counter_is_called_there_next() {
+    let d = start_admin_demo();
+    let api = d.api();
+    let clerk = api.clerk(3).await;
+    api.set_status(3, &clerk, "open").await.expect(200);
+    let t = api.issue("chungthuc").await;
+    // Counter 3 serves only datdai: nothing to call.
+    let r = api.next(3, &clerk).await;
+    assert!(r.body["ticket"].is_null(), "{}", r.text);
+    let r = patch(
+        &api,
+        "/api/v1/admin/counters/3",
+        Some(SUPERVISOR),
+        json!({"services": ["chungthuc", "datdai"], "mode": "ordered"}),
+    )
+    .await;
+    let c = r.expect(200).clone();
+    assert_eq!(c["services"], json!(["chungthuc", "datdai"]));
+    let all = api.get("/api/v1/admin/counters", Some(SUPERVISOR)).await;
+    assert_eq!(all.expect(200)[2], c);
+    assert_eq!(c["mode"], "ordered");
+    let state = api.state(Some(SUPERVISOR)).await;
+    let counter = counter_entry(&state, 3);
+    assert_eq!(
+        counter["services"],
+        json!(["chungthuc", "datdai"]),
+        "{counter}"
+    );
+    let r = api.next(3, &clerk).await;
+    assert_eq!(r.expect(200)["ticket"]["number"], t["number"], "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_service_with_live_tickets_cannot_lose_its_last_counter() {
+    let d = start_admin_demo();
+    let api = d.api();
+    // gplx is served by counters 5 and 6.
+    api.issue("gplx").await;
+    patch(
+        &api,
+        "/api/v1/admin/counters/5",
+        Some(SUPERVISOR),
+        json!({"services": ["datdai"], "mode": "fifo"}),
+    )
+    .await
+    .expect(200);
+    let before = api.state_sans_now().await;
+    let r = patch(
+        &api,
+        "/api/v1/admin/counters/6",
+        Some(SUPERVISOR),
+        json!({"services": ["dkkd"], "mode": "fifo"}),
+    )
+    .await;
+    r.expect_error(409, "service_has_tickets");
+    assert_eq!(r.body["error"]["field"], "services");
+    assert_eq!(api.state_sans_now().await, before);
+    // Closing it instead: it stops issuing, its ticket is still served.
+    let r = patch(
+        &api,
+        "/api/v1/admin/services/gplx",
+        Some(SUPERVISOR),
+        json!({"closed": true}),
+    )
+    .await;
+    assert_eq!(r.expect(200)["closed"], true);
+    api.post("/api/v1/tickets", Some(KIOSK), json!({"service": "gplx"}))
+        .await
+        .expect_error(409, "service_closed");
+    let clerk = api.clerk(6).await;
+    api.set_status(6, &clerk, "open").await.expect(200);
+    api.next(6, &clerk).await.expect(200);
+    patch(
+        &api,
+        "/api/v1/admin/services/gplx",
+        Some(SUPERVISOR),
+        json!({"closed": false}),
+    )
+    .await
+    .expect(200);
+    api.issue("gplx").await;
+}
+
+#[tokio::test]
+async fn service_and_notice_changes_reach_the_state() {
+    let d = start_admin_demo();
+    let api = d.api();
+    let r = patch(
+        &api,
+        "/api/v1/admin/services/datdai",
+        Some(SUPERVISOR),
+        json!({"name": "Đất đai – Nhà ở", "name_en": "Land and housing", "hours": ["07:00-11:30", "13:00-17:00"], "target_wait_s": 1200, "remote": true}),
+    )
+    .await;
+    let row = r.expect(200).clone();
+    assert_eq!(row["hours"], json!(["07:00-11:30", "13:00-17:00"]));
+    assert_eq!(row["target_wait_s"], 1200);
+    let list = api.get("/api/v1/admin/services", Some(SUPERVISOR)).await;
+    let listed = list
+        .expect(200)
+        .as_array()
+        .and_then(|l| l.iter().find(|s| s["id"] == "datdai").cloned());
+    assert_eq!(listed.as_ref(), Some(&row));
+    let state = api.state(None).await;
+    let s = service_entry(&state, "datdai");
+    assert_eq!(s["name"], "Đất đai – Nhà ở");
+    assert_eq!(s["name_en"], "Land and housing");
+    assert_eq!(s["remote"], true);
+    assert_eq!(s["target_wait_s"], 1200);
+    patch(
+        &api,
+        "/api/v1/admin/notice",
+        Some(SUPERVISOR),
+        json!({"vi": "Nghỉ trưa 11:30–13:00", "en": "Lunch break 11:30–13:00"}),
+    )
+    .await
+    .expect(200);
+    let state = api.state(None).await;
+    assert!(
+        state.to_string().contains("Nghỉ trưa 11:30–13:00"),
+        "{state}"
+    );
+    let n = api.get("/api/v1/admin/notice", Some(SUPERVISOR)).await;
+    assert_eq!(
+        n.expect(200),
+        &json!({"vi": "Nghỉ trưa 11:30–13:00", "en": "Lunch break 11:30–13:00"})
+    );
+}
