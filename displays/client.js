@@ -321,6 +321,9 @@ function setBanner(on) {
   updateBanner();
 }
 
+/** Admin changes that alter what screens show (a `config_changed` event's `change.change`). */
+const SPEC_CHANGES = new Set(['counter_changed', 'service_changed', 'notice_changed']);
+
 /** The full-screen "this device has been revoked" message (kept in both languages). */
 function showRevoked() {
   let el = document.getElementById('xp-revoked');
@@ -441,6 +444,12 @@ export function connect(opts = {}) {
       lastSeq = f.seq;
       if (f.at) syncClock(f.at, false);
       if (f.event?.type === 'day_started') { reconnect(true); return; } // a new day: fresh snapshot
+      // The centre's configuration changed on the admin page (names, hours, counters, notice):
+      // a fresh snapshot carries the effective one. (Staff and device changes reach screens
+      // `redacted`: nothing to reload.)
+      if (f.event?.type === 'config_changed' && SPEC_CHANGES.has(f.event.change?.change)) {
+        emit('event', f.event, f); reconnect(true); return;
+      }
       reduce(f);
       emit('event', f.event, f);
       change();

@@ -347,12 +347,18 @@ test('services and the notice line: saved, shown; a bad value refused on its fie
 
   await section('notice', () => document.querySelector('#notice-form textarea[name="vi"]').value.length > 0);
   await shotBoth('notice');
+  const board = await open('board-notice', 1280, 720);
+  await board.goto(`${daemon.origin}/board?token=${TOKENS.display}`);
+  await until(board, () => document.querySelector('#notice')?.textContent.length > 0, undefined, 10000);
   await admin.fill('#notice-form textarea[name="vi"]', 'Chiều nay quầy Đất đai làm việc đến 17 giờ.');
   await admin.fill('#notice-form textarea[name="en"]', 'This afternoon the Land counter works until 5 pm.');
   await admin.click('#notice-form button[type="submit"]');
   await until(admin, () => document.querySelector('#notice-form .ok-line'));
   const c = (await sup('GET', '/api/v1/state')).data.centre;
   assert.equal(c.notice, 'Chiều nay quầy Đất đai làm việc đến 17 giờ.');
+  // The open board shows the new line without a reload.
+  await until(board, () => document.querySelector('#notice').textContent.includes('Chiều nay quầy Đất đai'), undefined, 5000);
+  await board.context().close();
 });
 
 test('the audit lists every change, newest first, with the supervisor\'s name; no page error', async () => {
