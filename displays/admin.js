@@ -51,6 +51,8 @@ async function start() {
   $('#login').hidden = true;
   $('#app').hidden = false;
   const client = connect({ token: session.token, page: 'admin' });
+  client.on('revoked', () => signedOut(L('Quyền truy cập này đã bị thu hồi hoặc tài khoản đã bị khóa.',
+    'This access was revoked or the account locked.')));
   // Another supervisor's change (or this page's own): fetch the shown section again.
   client.on('event', (ev) => {
     if (!isAdminChange(ev)) return;

@@ -126,6 +126,12 @@ async function start() {
       if (ev.counter === session?.counter && (ev.type === 'ticket_finished' || ev.type === 'clerk_login')) refreshMe();
     });
     client.on('change', queueSoon);
+    // Locked on the admin page: the session ends at once.
+    client.on('revoked', () => {
+      saveSession(null);
+      showLogin(L('Tài khoản của bạn đã bị khóa hoặc phiên làm việc đã bị thu hồi. Hãy liên hệ giám sát viên.',
+        'Your account was locked or your session revoked. Ask your supervisor.'));
+    });
     noShows = mountNoShows($('#noshows'), { token: () => session?.token, client });
   }
   render();

@@ -472,8 +472,9 @@ export function connect(opts = {}) {
     ws = null;
     if (old) { old.onclose = old.onmessage = null; try { old.close(); } catch { /* gone */ } }
     setBanner(false);
-    showRevoked();
-    emit('revoked');
+    // A page that signs people in (clerk, admin) says it its own way; a device's screen says
+    // "revoked" over the whole screen.
+    if (handlers.revoked?.length) emit('revoked'); else showRevoked();
   }
 
   // A half-open TCP link (a cable pulled) shows no close for minutes: when the socket has

@@ -166,11 +166,24 @@ test('reset a PIN (confirmed first): a new one-time PIN; the chosen PIN stops wo
 });
 
 test('lock and unlock a clerk (confirmed first); upload a photo', async () => {
+  // nv08 works at counter 8 on the clerk page.
+  const clerk8 = await open('clerk8', 1366, 768);
+  await clerk8.goto(`${daemon.origin}/clerk`);
+  await until(clerk8, () => document.querySelector('#counter option[value="8"]'));
+  await clerk8.fill('#staff', 'nv08');
+  await clerk8.fill('#pin', '1234');
+  await clerk8.selectOption('#counter', '8');
+  await clerk8.click('#login-submit');
+  await until(clerk8, () => !document.querySelector('#app').hidden);
   const row = '#staff-list tr[data-staff="nv08"]';
   await admin.click(`${row} [data-act="disable"]`);
   await until(admin, () => !document.querySelector('#dlg').hidden);
   await admin.click('#dlg-ok');
   await until(admin, (r) => document.querySelector(`${r} .pill.closed`), row);
+  // The clerk's open terminal ends at once and says why.
+  await until(clerk8, () => !document.querySelector('#login').hidden && /khóa/.test(document.querySelector('#login-err').textContent));
+  await shot(clerk8, 'admin-clerk-locked-vi.png');
+  await clerk8.context().close();
   assert.equal((await call('POST', '/api/v1/login', { staff: 'nv08', pin: '1234', counter: 8 })).status, 401, 'a locked clerk cannot sign in');
   await admin.click(`${row} [data-act="enable"]`);
   await until(admin, (r) => document.querySelector(`${r} .pill.open`), row);
