@@ -129,6 +129,12 @@ async fn only_supervisors_may_use_the_admin_routes() {
     assert_eq!(list[0]["change"], "notice_changed");
     assert_eq!(list[8]["change"], "staff_added");
     assert_eq!(list[8]["by"]["name"], "Ngô Thanh Sơn");
+    // A change made with the supervisor device's token names the device.
+    let revoked = list
+        .iter()
+        .find(|e| e["change"] == "device_revoked")
+        .expect("revoked");
+    assert_eq!(revoked["by"]["name"], "Máy tính giám sát", "{revoked}");
     assert!(
         list[8]["summary"]
             .as_str()

@@ -32,8 +32,9 @@ pub fn routes() -> Router<AppState> {
         .merge(super::admin_devices::routes())
 }
 
-/// Who makes a change: the supervisor's staff id and name, or the supervisor device.
-pub fn actor(app: &AppState, who: &Principal) -> Actor {
+/// Who makes a change: the supervisor's staff id and name, or the supervisor device (by the
+/// `token` it sent).
+pub fn actor(app: &AppState, who: &Principal, token: Option<&str>) -> Actor {
     match who {
         Principal::Supervisor { staff: Some(s) } | Principal::Clerk { staff: s, .. } => Actor {
             id: s.0.clone(),
@@ -44,18 +45,33 @@ pub fn actor(app: &AppState, who: &Principal) -> Actor {
                 .staff(s)
                 .map_or_else(|| s.0.clone(), |k| k.name.clone()),
         },
-        other => Actor {
-            id: format!("device:{}", other.role()),
-            name: "Thiết bị giám sát / supervisor device".to_string(),
-        },
+        other => {
+            let device = token.and_then(|t| {
+                app.keys
+                    .directory
+                    .get()
+                    .device_by_token(t)
+                    .map(|d| d.name.clone())
+            });
+            Actor {
+                id: format!("device:{}", device.as_deref().unwrap_or(other.role())),
+                name: device.unwrap_or_else(|| "Thiết bị giám sát / supervisor device".into()),
+            }
+        }
     }
 }
 
-/// Decides and journals one change as `who`, then swaps the sign-in directory.
-pub async fn apply(app: &AppState, who: &Principal, change: AdminChange) -> ApiResult<()> {
+/// Decides and journals one change as `who` (who sent `token`), then swaps the sign-in
+/// directory.
+pub async fn apply(
+    app: &AppState,
+    who: &Principal,
+    token: Option<&str>,
+    change: AdminChange,
+) -> ApiResult<()> {
     let cmd = Command::Admin {
         change: Box::new(change),
-        by: actor(app, who),
+        by: actor(app, who, token),
         base: app.keys.directory.base(),
     };
     super::tickets::run(app, who, cmd).await?;
@@ -189,7 +205,7 @@ pub struct CounterBody {
 )]
 pub async fn counter(
     State(app): State<AppState>,
-    who: Principal,
+    super::directory::Authed { who, token }: super::directory::Authed,
     UrlPath(n): UrlPath<u32>,
     ApiJson(body): ApiJson<CounterBody>,
 ) -> ApiResult<Json<CounterRow>> {
@@ -210,7 +226,7 @@ pub async fn counter(
         services: body.services.into_iter().map(ServiceId::new).collect(),
         mode,
     };
-    apply(&app, &who, change).await?;
+    apply(&app, &who, token.as_deref(), change).await?;
     let spec = app.spec();
     let c = spec.counter(CounterId(n)).ok_or_else(ApiError::not_found)?;
     Ok(Json(counter_row(c)))
@@ -265,7 +281,7 @@ pub struct ServiceBody {
 )]
 pub async fn service(
     State(app): State<AppState>,
-    who: Principal,
+    super::directory::Authed { who, token }: super::directory::Authed,
     UrlPath(id): UrlPath<String>,
     ApiJson(body): ApiJson<ServiceBody>,
 ) -> ApiResult<Json<ServiceRow>> {
@@ -298,7 +314,7 @@ pub async fn service(
         appointments: body.appointments,
         closed: body.closed,
     };
-    apply(&app, &who, change).await?;
+    apply(&app, &who, token.as_deref(), change).await?;
     service_row(&app, &sid)
         .map(Json)
         .ok_or_else(ApiError::not_found)
@@ -352,7 +368,7 @@ pub struct NoticeBody {
 )]
 pub async fn notice(
     State(app): State<AppState>,
-    who: Principal,
+    super::directory::Authed { who, token }: super::directory::Authed,
     ApiJson(body): ApiJson<NoticeBody>,
 ) -> ApiResult<Json<NoticeBody>> {
     who.require_supervisor()?;
@@ -362,7 +378,7 @@ pub async fn notice(
         vi: vi.clone(),
         en: en.clone(),
     };
-    apply(&app, &who, change).await?;
+    apply(&app, &who, token.as_deref(), change).await?;
     Ok(Json(NoticeBody { vi, en }))
 }
 

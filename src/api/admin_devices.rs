@@ -113,7 +113,7 @@ pub struct NewDeviceAnswer {
 )]
 pub async fn add(
     State(app): State<AppState>,
-    who: Principal,
+    super::directory::Authed { who, token }: super::directory::Authed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewDevice>,
 ) -> ApiResult<(StatusCode, Json<NewDeviceAnswer>)> {
@@ -133,15 +133,15 @@ pub async fn add(
     };
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let new_token = hex::encode(bytes);
     let name = body.name.trim().to_string();
     let change = AdminChange::DeviceAdded {
         name: name.clone(),
         role,
         counter: body.counter.map(CounterId),
-        token_hash: token_hash(&token),
+        token_hash: token_hash(&new_token),
     };
-    apply(&app, &who, change).await?;
+    apply(&app, &who, token.as_deref(), change).await?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let links = super::links::Links::new(app.config.public_url.as_deref(), host);
     let first = app.spec().counters.first().map_or(1, |c| c.id.0);
@@ -154,10 +154,10 @@ pub async fn add(
     Ok((
         StatusCode::CREATED,
         Json(NewDeviceAnswer {
-            url: links.page(&format!("{page}?token={token}")),
+            url: links.page(&format!("{page}?token={new_token}")),
             name,
             role: role.as_str().to_string(),
-            token,
+            token: new_token,
         }),
     ))
 }
@@ -193,7 +193,7 @@ fn device_row(app: &AppState, name: &str) -> ApiResult<Json<DeviceRow>> {
 )]
 pub async fn rename(
     State(app): State<AppState>,
-    who: Principal,
+    super::directory::Authed { who, token }: super::directory::Authed,
     UrlPath(name): UrlPath<String>,
     ApiJson(body): ApiJson<Rename>,
 ) -> ApiResult<Json<DeviceRow>> {
@@ -203,7 +203,7 @@ pub async fn rename(
         name,
         to: to.clone(),
     };
-    apply(&app, &who, change).await?;
+    apply(&app, &who, token.as_deref(), change).await?;
     device_row(&app, &to)
 }
 
@@ -222,10 +222,16 @@ pub async fn rename(
 )]
 pub async fn revoke(
     State(app): State<AppState>,
-    who: Principal,
+    super::directory::Authed { who, token }: super::directory::Authed,
     UrlPath(name): UrlPath<String>,
 ) -> ApiResult<StatusCode> {
     who.require_supervisor()?;
-    apply(&app, &who, AdminChange::DeviceRevoked { name }).await?;
+    apply(
+        &app,
+        &who,
+        token.as_deref(),
+        AdminChange::DeviceRevoked { name },
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

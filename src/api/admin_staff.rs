@@ -146,7 +146,7 @@ pub struct NewStaffAnswer {
 )]
 pub async fn add(
     State(app): State<AppState>,
-    who: Principal,
+    super::directory::Authed { who, token }: super::directory::Authed,
     ApiJson(body): ApiJson<NewStaff>,
 ) -> ApiResult<(StatusCode, Json<NewStaffAnswer>)> {
     who.require_supervisor()?;
@@ -157,7 +157,7 @@ pub async fn add(
         supervisor: body.supervisor,
         pin_hash: hash(pin.clone()).await?,
     };
-    apply(&app, &who, change).await?;
+    apply(&app, &who, token.as_deref(), change).await?;
     Ok((
         StatusCode::CREATED,
         Json(NewStaffAnswer {
@@ -193,7 +193,7 @@ pub struct StaffPatchBody {
 )]
 pub async fn update(
     State(app): State<AppState>,
-    who: Principal,
+    super::directory::Authed { who, token }: super::directory::Authed,
     UrlPath(id): UrlPath<String>,
     ApiJson(body): ApiJson<StaffPatchBody>,
 ) -> ApiResult<Json<StaffRow>> {
@@ -206,7 +206,7 @@ pub async fn update(
             disabled: body.disabled,
             photo: None,
         };
-        apply(&app, &who, change).await?;
+        apply(&app, &who, token.as_deref(), change).await?;
     }
     staff_row(&app, &id)
 }
@@ -231,7 +231,7 @@ pub struct PinAnswer {
 )]
 pub async fn reset_pin(
     State(app): State<AppState>,
-    who: Principal,
+    super::directory::Authed { who, token }: super::directory::Authed,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<Json<PinAnswer>> {
     who.require_supervisor()?;
@@ -240,7 +240,7 @@ pub async fn reset_pin(
         id: StaffId(id),
         pin_hash: hash(pin.clone()).await?,
     };
-    apply(&app, &who, change).await?;
+    apply(&app, &who, token.as_deref(), change).await?;
     Ok(Json(PinAnswer { pin }))
 }
 
@@ -261,7 +261,7 @@ pub async fn reset_pin(
 )]
 pub async fn photo(
     State(app): State<AppState>,
-    who: Principal,
+    super::directory::Authed { who, token }: super::directory::Authed,
     UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -306,7 +306,7 @@ pub async fn photo(
         disabled: None,
         photo: Some(file),
     };
-    apply(&app, &who, change).await?;
+    apply(&app, &who, token.as_deref(), change).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -334,7 +334,7 @@ pub struct NewPin {
 )]
 pub async fn change_pin(
     State(app): State<AppState>,
-    who: Principal,
+    super::directory::Authed { who, token }: super::directory::Authed,
     ApiJson(body): ApiJson<NewPin>,
 ) -> ApiResult<StatusCode> {
     let staff = match &who {
@@ -379,6 +379,6 @@ pub async fn change_pin(
         id: staff,
         pin_hash: hash(body.new_pin).await?,
     };
-    apply(&app, &who, change).await?;
+    apply(&app, &who, token.as_deref(), change).await?;
     Ok(StatusCode::NO_CONTENT)
 }
