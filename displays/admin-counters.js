@@ -5,7 +5,7 @@
 // it at the clerk's next call, never to the citizen being served; a service with citizens
 // waiting cannot leave every counter (the server's refusal shows on the list).
 import { esc, L, $ } from '/assets/client.js';
-import { api, submit, saved, showError, restoreErrors } from '/assets/admin-forms.js';
+import { api, submit, saved, showError, restoreErrors, forgetError } from '/assets/admin-forms.js';
 
 const MODES = {
   fifo: ['Người chờ lâu nhất được gọi trước (FIFO)', 'Longest-waiting citizen first (FIFO)'],
@@ -92,6 +92,7 @@ export function countersSection(ctx) {
       case 'undo': { const c = serverOf(id); drafts.set(id, { services: [...c.services], mode: c.mode || 'fifo' }); break; }
       default: return;
     }
+    forgetError(`counter:${id}`); // an edited counter: its last refusal no longer applies
     render();
   });
 
@@ -99,6 +100,7 @@ export function countersSection(ctx) {
     if (e.target.type !== 'radio') return;
     const id = Number(e.target.closest('form').dataset.counter);
     drafts.get(id).mode = e.target.value;
+    forgetError(`counter:${id}`);
     render();
   });
 

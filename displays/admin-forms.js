@@ -67,6 +67,9 @@ export function showError(form, err, focus = true) {
 // A refusal stays shown when its section is drawn again (another supervisor's change, or this
 // page's own event arriving after the answer): kept per form key until the form is sent again.
 const kept = new Map();
+/** Forgets the refusal kept for `key` (the form was edited or undone: it no longer applies). */
+export const forgetError = (key) => kept.delete(key);
+
 /** Shows again, on each form of `root`, the refusal kept for its key (`keyOf(form)`). */
 export function restoreErrors(root, keyOf) {
   for (const form of root.querySelectorAll('form')) {

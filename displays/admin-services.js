@@ -4,7 +4,7 @@
 // PATCH /api/v1/admin/services/{id}, sending only the fields that changed, so a save never
 // touches what the form did not show; the server's refusal shows on the field it names.
 import { esc, L, $ } from '/assets/client.js';
-import { api, submit, saved, showError, clearErrors, restoreErrors } from '/assets/admin-forms.js';
+import { api, submit, saved, showError, clearErrors, restoreErrors, forgetError } from '/assets/admin-forms.js';
 
 /** Hours as the config writes them ("07:30-11:30"), from a string or {start, end}. */
 const windowText = (w) => (typeof w === 'string' ? w : w && w.start ? `${String(w.start).slice(0, 5)}-${String(w.end).slice(0, 5)}` : '');
@@ -135,6 +135,7 @@ export function servicesSection(ctx) {
     restoreErrors(box, (f) => f.dataset.key);
   }
 
+  box.addEventListener('input', (e) => { const f = e.target.closest('form'); if (f) forgetError(f.dataset.key); });
   box.addEventListener('change', (e) => {
     if (e.target.name !== 'appt') return;
     e.target.closest('fieldset').querySelector('.appt').hidden = !e.target.checked;

@@ -280,6 +280,8 @@ test('move a service to another counter: the next call there follows it; a count
   assert.deepEqual((await sup('GET', '/api/v1/state')).data.counters.map((c) => [c.id, c.services, c.mode]),
     stateBefore.map((c) => [c.id, c.services, c.mode]), 'nothing changed');
   await admin.click(`${c3} [data-act="undo"]`);
+  await until(admin, (f) => !document.querySelector(`${f} [data-field="services"] .ferr`).textContent
+    && !document.querySelector(f).classList.contains('dirty'), c3);
 
   // Counter 1 takes datdai first, in order.
   const c1 = '#counter-list form[data-counter="1"]';
@@ -320,6 +322,7 @@ test('move a service to another counter: the next call there follows it; a count
   const c5now = (await sup('GET', '/api/v1/state')).data.counters.find((x) => x.id === 5);
   assert.deepEqual(c5now.services, ['gplx'], 'counter 5 unchanged');
   await admin.click(`${c5} [data-act="undo"]`);
+  await until(admin, (f) => !document.querySelector(`${f} [data-field="services"] .ferr`).textContent, c5);
 });
 
 test('services and the notice line: saved, shown; a bad value refused on its field', async () => {
