@@ -113,6 +113,8 @@ pub struct Presence {
     by_token: HashMap<String, usize>,
     entries: Mutex<Vec<Entry>>,
     next_link: std::sync::atomic::AtomicU64,
+    /// Devices of the config revoked on the admin page: no longer listed nor alerted on.
+    retired: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Presence {
@@ -150,6 +152,7 @@ impl Presence {
             offline_after: chrono::Duration::minutes(i64::from(offline_min)),
             entries: Mutex::new(entries),
             next_link: Default::default(),
+            retired: Default::default(),
         }
     }
 
@@ -209,9 +212,22 @@ impl Presence {
     }
 
     /// Every device, in config order.
+    /// The config's devices revoked on the admin page (by their name in the file).
+    pub fn retire(&self, names: std::collections::HashSet<String>) {
+        *self.retired.lock().unwrap_or_else(|p| p.into_inner()) = names;
+    }
+
+    fn is_retired(&self, name: &str) -> bool {
+        self.retired
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(name)
+    }
+
     pub fn list(&self) -> Vec<DeviceView> {
         self.entries()
             .iter()
+            .filter(|e| !self.is_retired(&e.name))
             .map(|e| DeviceView {
                 name: e.name.clone(),
                 role: e.role,
@@ -241,6 +257,7 @@ impl Presence {
     pub fn seen(&self) -> Vec<DeviceSeen> {
         self.entries()
             .iter()
+            .filter(|e| !self.is_retired(&e.name))
             .map(|e| DeviceSeen {
                 name: e.name.clone(),
                 connected: !e.sockets.is_empty(),

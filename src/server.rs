@@ -166,6 +166,8 @@ pub fn build_app(
         printers,
         devices,
     });
+    // The admin page's journalled changes (who may sign in) as recovered.
+    app.sync_directory();
     Ok(Built {
         router: api::router(app.clone()),
         app,

@@ -95,12 +95,29 @@ async fn an_added_device_works_and_a_revoked_one_is_cut_off_at_once() {
     );
     // Config file devices can be revoked too.
     api.get("/api/v1/state", Some(DISPLAY)).await.expect(200);
+    let panel = api.get("/api/v1/devices", Some(SUPERVISOR)).await;
+    assert!(panel.text.contains("TV sảnh chính"), "{}", panel.text);
     api.delete(
         "/api/v1/admin/devices/TV%20s%E1%BA%A3nh%20ch%C3%ADnh",
         Some(SUPERVISOR),
     )
     .await
     .expect(204);
+    api.get("/api/v1/state", Some(DISPLAY))
+        .await
+        .expect_error(401, "unauthorized");
+    // It leaves the devices panel (and its offline alerts), after a restart too.
+    let listed = |v: &Value| {
+        v.as_array()
+            .is_some_and(|l| l.iter().any(|x| x["name"] == "TV sảnh chính"))
+    };
+    let panel = api.get("/api/v1/devices", Some(SUPERVISOR)).await;
+    assert!(!listed(panel.expect(200)), "{}", panel.text);
+    let mut d = d;
+    d.restart();
+    let api = d.api();
+    let panel = api.get("/api/v1/devices", Some(SUPERVISOR)).await;
+    assert!(!listed(panel.expect(200)), "{}", panel.text);
     api.get("/api/v1/state", Some(DISPLAY))
         .await
         .expect_error(401, "unauthorized");

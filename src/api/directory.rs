@@ -95,10 +95,11 @@ impl DirectoryCell {
         }
     }
 
-    /// Rebuilds from `overlay` when its version moved, and wakes the watchers.
-    pub fn sync(&self, overlay: &Overlay) {
+    /// Rebuilds from `overlay` when its version moved, and wakes the watchers; true when it
+    /// did.
+    pub fn sync(&self, overlay: &Overlay) -> bool {
         if self.get().version == overlay.version {
-            return;
+            return false;
         }
         let dir = Arc::new(Directory::build(&self.base, overlay));
         match self.current.write() {
@@ -106,6 +107,7 @@ impl DirectoryCell {
             Err(poisoned) => *poisoned.into_inner() = dir,
         }
         self.version.send_replace(overlay.version);
+        true
     }
 
     /// Changes whenever the directory is swapped.

@@ -78,7 +78,13 @@ impl App {
     /// Brings the sign-in directory up to the journal's admin overlay (cheap when unchanged).
     pub fn sync_directory(&self) {
         let model = self.read.current();
-        self.keys.directory.sync(&model.lobby().overlay);
+        if self.keys.directory.sync(&model.lobby().overlay) {
+            // Revoked config devices leave the presence list and its offline alerts.
+            let dir = self.keys.directory.get();
+            let revoked = dir.roster.devices.iter().filter(|d| d.revoked);
+            self.devices
+                .retire(revoked.map(|d| d.origin.clone()).collect());
+        }
     }
 
     /// Now, by the engine's clock, in the centre's timezone.
