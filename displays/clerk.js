@@ -7,6 +7,7 @@ import {
   fmtTime, fmtClock, since, everySecond, toast, $, $$,
 } from '/assets/client.js';
 import { mountNoShows } from '/assets/noshows.js';
+import { askNewPin } from '/assets/clerk-pin.js';
 
 const KEY = 'xephang.clerk';
 let session = null;  // {token, counter, staff}
@@ -75,9 +76,11 @@ async function signIn(force) {
     if (force) body.force = true;
     const r = await api('POST', '/api/v1/login', body, { token: '' });
     localStorage.setItem(`${KEY}.counter`, String(counter));
-    saveSession({ token: r.token, counter: r.counter ?? counter, staff });
+    saveSession({ token: r.token, counter: r.counter ?? counter, staff, mustChange: !!r.must_change_pin });
+    const typed = $('#pin').value;
     $('#pin').value = '';
     btn.disabled = false;
+    if (r.must_change_pin) { needNewPin(typed); return; }
     if (client) { location.reload(); return; } // the old session's socket: start afresh
     await start();
   } catch (err) {
@@ -108,6 +111,7 @@ async function start() {
     setTimeout(() => { if (session) start(); }, 5000);
     return;
   }
+  if (session.mustChange || me.must_change_pin) { needNewPin(''); return; }
   $('#login').hidden = true;
   $('#app').hidden = false;
   if (!client) {
@@ -122,6 +126,12 @@ async function start() {
       if (ev.counter === session?.counter && (ev.type === 'ticket_finished' || ev.type === 'clerk_login')) refreshMe();
     });
     client.on('change', queueSoon);
+    // Locked on the admin page: the session ends at once.
+    client.on('revoked', () => {
+      saveSession(null);
+      showLogin(L('Tài khoản của bạn đã bị khóa hoặc phiên làm việc đã bị thu hồi. Hãy liên hệ giám sát viên.',
+        'Your account was locked or your session revoked. Ask your supervisor.'));
+    });
     noShows = mountNoShows($('#noshows'), { token: () => session?.token, client });
   }
   render();
@@ -141,6 +151,20 @@ function displaced(ev, when) {
   saveSession(null);
   showLogin(msg);
   $('#login-err').classList.add('displaced');
+}
+
+/** A one-time PIN: the clerk chooses their own before anything else (clerk-pin.js). */
+function needNewPin(oldPin) {
+  askNewPin({
+    token: session.token, oldPin,
+    onDone: () => { saveSession({ ...session, mustChange: false }); start(); },
+    onLeave: async (msg) => {
+      try { await api('POST', '/api/v1/logout', undefined, { token: session.token }); } catch { /* leaving anyway */ }
+      $('#newpin').hidden = true;
+      saveSession(null);
+      showLogin(msg);
+    },
+  });
 }
 
 // The waiting list in the order "next" will call it, as the server computes it.
@@ -248,6 +272,7 @@ function renderWaiting(c) {
 function showError(err) {
   const box = $('#error');
   if (!err) { box.hidden = true; return; }
+  if (err.code === 'pin_change_required') { needNewPin(''); return; }
   box.hidden = false;
   box.textContent = err.message;
   // 401: the session ended; not_on_duty: another clerk took the counter before this click.
@@ -347,6 +372,7 @@ everySecond(() => {
 
 langToggle($('#lang'));
 langToggle($('#login-lang'));
+langToggle($('#newpin-lang'));
 onLang(render);
 applyStatic();
 session = loadSession();

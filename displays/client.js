@@ -180,10 +180,11 @@ export const since = (t) => (t ? Math.max(0, (serverNow() - Date.parse(t)) / 100
 
 // ---------------------------------------------------------------- HTTP API
 export class ApiError extends Error {
-  constructor(code, message, status) {
+  constructor(code, message, status, field) {
     super(message);
     this.code = code;
     this.status = status;
+    this.field = field; // the request's field the refusal is about (admin forms), if any
   }
 }
 
@@ -210,7 +211,7 @@ export async function api(method, path, body, opts = {}) {
   if (!res.ok) {
     const e = data && data.error;
     throw new ApiError(e?.code || `http_${res.status}`,
-      e?.message || L(`Lỗi máy chủ (${res.status})`, `Server error (${res.status})`), res.status);
+      e?.message || L(`Lỗi máy chủ (${res.status})`, `Server error (${res.status})`), res.status, e?.field);
   }
   return data;
 }
@@ -337,6 +338,27 @@ function setBanner(on) {
   updateBanner();
 }
 
+/** Admin changes that alter what screens show (a `config_changed` event's `change.change`). */
+const SPEC_CHANGES = new Set(['counter_changed', 'service_changed', 'notice_changed']);
+
+/** The full-screen "this device has been revoked" message (kept in both languages). */
+function showRevoked() {
+  let el = document.getElementById('xp-revoked');
+  if (!el) {
+    el = document.createElement('div');
+    el.id = 'xp-revoked';
+    el.setAttribute('role', 'alert');
+    document.body.appendChild(el);
+  }
+  const paint = () => {
+    el.innerHTML = `<div class="t">${bi('Thiết bị này đã bị thu hồi', 'This device has been revoked')}</div>`
+      + `<div class="m">${bi('Hãy liên hệ giám sát viên của trung tâm để được cấp lại.', 'Ask the centre\'s supervisor for a new one.')}</div>`;
+  };
+  paint();
+  onLang(paint);
+  document.body.classList.add('xp-revoked');
+}
+
 // ---------------------------------------------------------------- WebSocket link
 /**
  * Opens the live link. opts: {token, ticket}. Returns a client with
@@ -350,6 +372,7 @@ export function connect(opts = {}) {
   });
   let ws = null, lastSeq = null, attempt = 0, up = false, downTimer = null, retryTimer = null;
   let lastMsg = Date.now(), probeSuspect = null, changeQueued = false, stableTimer = null;
+  let stopped = false; // the device was revoked: no more reconnecting
   // What the page says about itself on its socket (src/devices.rs): sent again on every open.
   let status = opts.page ? { type: 'status', page: opts.page } : null;
   const sendStatus = () => { if (status && ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(status)); };
@@ -392,12 +415,17 @@ export function connect(opts = {}) {
       stableTimer = setTimeout(() => { attempt = 0; }, 5000);
     };
     sock.onmessage = (m) => { if (ws === sock) onFrame(m.data); };
-    sock.onclose = () => { if (ws === sock) { ws = null; clearTimeout(stableTimer); linkDown(); schedule(); } };
+    sock.onclose = (e) => {
+      if (ws !== sock) return;
+      ws = null; clearTimeout(stableTimer);
+      if (e.code === 4001) { revoked(); return; } // closed with reason `revoked`
+      linkDown(); schedule();
+    };
     sock.onerror = () => {};
   }
 
   function schedule() {
-    if (retryTimer) return;
+    if (retryTimer || stopped) return;
     const base = Math.min(10000, 500 * 2 ** attempt);
     attempt = Math.min(attempt + 1, 10);
     retryTimer = setTimeout(open, base / 2 + Math.random() * base / 2);
@@ -433,22 +461,44 @@ export function connect(opts = {}) {
       lastSeq = f.seq;
       if (f.at) syncClock(f.at, false);
       if (f.event?.type === 'day_started') { reconnect(true); return; } // a new day: fresh snapshot
+      // The centre's configuration changed on the admin page (names, hours, counters, notice):
+      // a fresh snapshot carries the effective one. (Staff and device changes reach screens
+      // `redacted`: nothing to reload.)
+      if (f.event?.type === 'config_changed' && SPEC_CHANGES.has(f.event.change?.change)) {
+        emit('event', f.event, f); reconnect(true); return;
+      }
       reduce(f);
       emit('event', f.event, f);
       change();
     } else if (f.type === 'ticket') {
       emit('ticket', f.ticket);
       change();
+    } else if (f.type === 'revoked') {
+      revoked();
     } else if (f.type === 'print') {
       emit('print', f); // a kiosk's daemon-printed ticket: printed or failed (kiosk-print.js)
     }
+  }
+
+  /** The device's token was revoked: say so over the whole screen and stop for good. */
+  function revoked() {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(downTimer); clearTimeout(retryTimer); clearTimeout(stableTimer);
+    const old = ws;
+    ws = null;
+    if (old) { old.onclose = old.onmessage = null; try { old.close(); } catch { /* gone */ } }
+    setBanner(false);
+    // A page that signs people in (clerk, admin) says it its own way; a device's screen says
+    // "revoked" over the whole screen.
+    if (handlers.revoked?.length) emit('revoked'); else showRevoked();
   }
 
   // A half-open TCP link (a cable pulled) shows no close for minutes: when the socket has
   // been silent for a minute, one request to /healthz says whether the daemon is there and
   // whether we missed events. This is a liveness check, not data polling.
   setInterval(async () => {
-    if (!ws || ws.readyState !== WebSocket.OPEN || Date.now() - lastMsg < 60000) return;
+    if (stopped || !ws || ws.readyState !== WebSocket.OPEN || Date.now() - lastMsg < 60000) return;
     try {
       const r = await fetch('/healthz', { cache: 'no-store', signal: AbortSignal.timeout(5000) });
       const h = await r.json();
@@ -457,7 +507,7 @@ export function connect(opts = {}) {
       }
     } catch { reconnect(); }
   }, 30000);
-  const nudge = () => { if (!ws && retryTimer) { clearTimeout(retryTimer); retryTimer = null; open(); } };
+  const nudge = () => { if (!stopped && !ws && retryTimer) { clearTimeout(retryTimer); retryTimer = null; open(); } };
   window.addEventListener('online', nudge);
   document.addEventListener('visibilitychange', () => { if (!document.hidden) nudge(); });
 

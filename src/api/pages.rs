@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/rating/{n}", get(|s| page(s, "rating.html")))
         .route("/supervisor", get(|s| page(s, "supervisor.html")))
         .route("/voice", get(|s| page(s, "voice.html")))
+        .route("/admin", get(|s| page(s, "admin.html")))
         .route("/book", get(|s| page(s, "book.html")))
         .route("/t/{id}", get(|s| page(s, "ticket.html")))
         .route("/assets/{*path}", get(asset))

@@ -9,7 +9,9 @@
 // the page/state. Besides axe: touch targets of at least 48 px on the kiosk, rating tablet
 // and phone pages; the kiosk, the rating tablet and the clerk terminal worked with the keyboard
 // alone (with a visible focus); the phone page lets the citizen zoom; its live region speaks
-// the call. Screenshots of every page/state: target/e2e/a11y-*.png.
+// the call; the administration page (its sign-in, every section, a field error, a one-time PIN,
+// a device's address) and the clerk's new-PIN form. Screenshots of every page/state:
+// target/e2e/a11y-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -434,9 +436,82 @@ test('the phone page lets the citizen zoom; the kiosk and the rating tablet say 
   }
 });
 
+test('the administration page (issue 20): sign-in, every section, a field error, a one-time PIN, a device address; the clerk\'s new-PIN form', async () => {
+  const found = [];
+  const login = await both('admin-login', 1920, 1080, '/admin');
+  await Promise.all(pages(login).map(([, p]) => until(p, () => !document.querySelector('#login').hidden)));
+  found.push(...await auditBoth(login, 'admin-login'));
+  await closeAll(login);
+
+  const adm = await both('admin', 1920, 1080, `/admin?token=${TOKENS.supervisor}`);
+  await Promise.all(pages(adm).map(([, p]) => until(p, () => document.querySelector('#staff-list tr[data-staff]'), undefined, 10000)));
+  const ready = {
+    staff: () => document.querySelector('#staff-list tr[data-staff]'),
+    devices: () => document.querySelector('#device-list tr[data-device]'),
+    counters: () => document.querySelector('#counter-list form[data-counter]'),
+    services: () => document.querySelector('#service-list form[data-service]'),
+    notice: () => document.querySelector('#notice-form textarea').value.length > 0,
+    audit: () => document.querySelector('#audit-list tr'),
+  };
+  for (const [sec, fn] of Object.entries(ready)) {
+    for (const [, p] of pages(adm)) {
+      await p.click(`.side a[data-sec="${sec}"]`);
+      await until(p, (n) => !document.querySelector(`#sec-${n}`).hidden, sec);
+      await until(p, fn, undefined, 10000);
+    }
+    found.push(...await auditBoth(adm, `admin-${sec}`));
+  }
+  // A refused form: the server's message on the field, the field marked invalid.
+  const seen = errors.length;
+  for (const [, p] of pages(adm)) {
+    await p.click('.side a[data-sec="staff"]');
+    await p.fill('#staff-add input[name="id"]', 'bad id!');
+    await p.fill('#staff-add input[name="name"]', 'Nguyễn Văn Bảy');
+    await p.click('#staff-add button[type="submit"]');
+    await until(p, () => [...document.querySelectorAll('#staff-add .ferr')].some((e) => e.textContent.length > 0));
+  }
+  found.push(...await auditBoth(adm, 'admin-field-error'));
+  // The refusals' 4xx answers are expected: not page errors.
+  errors.splice(seen, errors.length - seen, ...errors.slice(seen).filter((e) => !/^admin-(vi|en) console: Failed to load resource: .* 4\d\d/.test(e)));
+  // A new clerk's one-time PIN, shown once.
+  const pins = {};
+  for (const [lang, p] of pages(adm)) {
+    await p.fill('#staff-add input[name="id"]', `nva${lang}`);
+    await p.fill('#staff-add input[name="name"]', lang === 'en' ? 'Trần Văn Anh' : 'Trần Văn Việt');
+    await p.click('#staff-add button[type="submit"]');
+    await until(p, () => /^\d{6}$/.test(document.querySelector('#one-time-pin')?.textContent || ''));
+    pins[lang] = await p.textContent('#one-time-pin');
+  }
+  found.push(...await auditBoth(adm, 'admin-one-time-pin'));
+  for (const [lang, p] of pages(adm)) {
+    await p.click('#dlg-ok');
+    await p.click('.side a[data-sec="devices"]');
+    await until(p, () => document.querySelector('#device-list tr[data-device]'));
+    await p.fill('#device-add input[name="name"]', `TV a11y ${lang}`);
+    await p.click('#device-add button[type="submit"]');
+    await until(p, () => !document.querySelector('#dlg').hidden && document.querySelector('#dlg svg.qr'));
+  }
+  found.push(...await auditBoth(adm, 'admin-device-address'));
+  await closeAll(adm);
+
+  // The clerk signs in with the one-time PIN: the new-PIN form first.
+  const clerk = await both('clerk-newpin', 1366, 768, '/clerk');
+  for (const [lang, p] of pages(clerk)) {
+    await until(p, () => document.querySelector('#counter option[value="5"]'));
+    await p.fill('#staff', `nva${lang}`);
+    await p.fill('#pin', pins[lang]);
+    await p.selectOption('#counter', lang === 'en' ? '6' : '5');
+    await p.click('#login-submit');
+    await until(p, () => !document.querySelector('#newpin').hidden);
+  }
+  found.push(...await auditBoth(clerk, 'clerk-newpin'));
+  await closeAll(clerk);
+  noViolations(found);
+});
+
 test('every page/state was audited; no page error', async () => {
   await closeAll(s.board, s.display, s.kiosk, s.phone, s.sup, s.clerk, s.rating, s.phone2);
   console.log(`axe audited ${audited.length} page states:\n${audited.join(', ')}`);
-  assert.ok(audited.length >= 66, `${audited.length} page states audited`);
+  assert.ok(audited.length >= 88, `${audited.length} page states audited`);
   assert.deepEqual(errors.filter((e) => !/Failed to load resource.*(404|photos|sounds)/.test(e)), []);
 });
