@@ -20,7 +20,9 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{DeviceRole, DeviceSpec};
+use crate::domain::admin_roster::DeviceEntry;
 use crate::domain::device_alerts::DeviceSeen;
+use crate::domain::ids::CounterId;
 use crate::domain::spec::CentreSpec;
 use crate::engine::{local_now, Clock};
 
@@ -67,6 +69,8 @@ struct Entry {
     last_seen: Option<DateTime<FixedOffset>>,
     /// The address of its latest connection.
     address: Option<IpAddr>,
+    /// Revoked on the admin page: no longer listed nor alerted on.
+    retired: bool,
 }
 
 impl Entry {
@@ -105,16 +109,15 @@ pub struct DeviceView {
     pub audio: Option<AudioState>,
 }
 
-/// The presence of every configured device.
+/// The presence of every device.
 pub struct Presence {
     spec: Arc<CentreSpec>,
     clock: Clock,
     offline_after: chrono::Duration,
-    by_token: HashMap<String, usize>,
+    /// Entry index by the SHA-256 of the device's token.
+    by_hash: Mutex<HashMap<String, usize>>,
     entries: Mutex<Vec<Entry>>,
     next_link: std::sync::atomic::AtomicU64,
-    /// Devices of the config revoked on the admin page: no longer listed nor alerted on.
-    retired: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Presence {
@@ -126,33 +129,58 @@ impl Presence {
         offline_min: u32,
         clock: Clock,
     ) -> Presence {
-        let now = local_now(&spec, &clock);
-        let entries = devices
-            .iter()
-            .map(|d| Entry {
-                name: d.name.clone(),
-                role: d.role,
-                counter: d.counter.map(|c| c.0),
-                sockets: BTreeMap::new(),
-                since: now,
-                last_seen: None,
-                address: None,
-            })
-            .collect();
-        Presence {
-            by_token: devices
-                .iter()
-                .enumerate()
-                // A device known by its token's hash only has no token to match here.
-                .filter(|(_, d)| !d.token.is_empty())
-                .map(|(i, d)| (d.token.clone(), i))
-                .collect(),
+        let presence = Presence {
             spec,
             clock,
             offline_after: chrono::Duration::minutes(i64::from(offline_min)),
-            entries: Mutex::new(entries),
+            by_hash: Default::default(),
+            entries: Default::default(),
             next_link: Default::default(),
-            retired: Default::default(),
+        };
+        for d in devices {
+            presence.track(&d.token_hash(), &d.name, d.role, d.counter, false);
+        }
+        presence
+    }
+
+    /// Brings the list up to the sign-in directory's devices (config file + admin page).
+    pub fn sync(&self, devices: &[DeviceEntry]) {
+        for d in devices {
+            self.track(&d.token_hash, &d.name, d.role, d.counter, d.revoked);
+        }
+    }
+
+    /// Adds the device known by `hash`, or updates its name, role and state.
+    fn track(
+        &self,
+        hash: &str,
+        name: &str,
+        role: DeviceRole,
+        counter: Option<CounterId>,
+        retired: bool,
+    ) {
+        let mut by_hash = self.by_hash.lock().unwrap_or_else(|p| p.into_inner());
+        let mut entries = self.entries();
+        match by_hash.get(hash).and_then(|&i| entries.get_mut(i)) {
+            Some(e) => {
+                e.name = name.to_string();
+                e.role = role;
+                e.counter = counter.map(|c| c.0);
+                e.retired = retired;
+            }
+            None => {
+                by_hash.insert(hash.to_string(), entries.len());
+                entries.push(Entry {
+                    name: name.to_string(),
+                    role,
+                    counter: counter.map(|c| c.0),
+                    sockets: BTreeMap::new(),
+                    since: self.now(),
+                    last_seen: None,
+                    address: None,
+                    retired,
+                });
+            }
         }
     }
 
@@ -166,7 +194,10 @@ impl Presence {
 
     /// The device a token belongs to, if any.
     pub fn device_of(&self, token: &str) -> Option<usize> {
-        self.by_token.get(token).copied()
+        use sha2::Digest;
+        let hash = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+        let by_hash = self.by_hash.lock().unwrap_or_else(|p| p.into_inner());
+        by_hash.get(&hash).copied()
     }
 
     /// A socket of device `device` opened from `address`; it counts until the link drops.
@@ -211,23 +242,11 @@ impl Presence {
         }
     }
 
-    /// Every device, in config order.
-    /// The config's devices revoked on the admin page (by their name in the file).
-    pub fn retire(&self, names: std::collections::HashSet<String>) {
-        *self.retired.lock().unwrap_or_else(|p| p.into_inner()) = names;
-    }
-
-    fn is_retired(&self, name: &str) -> bool {
-        self.retired
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(name)
-    }
-
+    /// Every device not revoked, in the order they became known (config order first).
     pub fn list(&self) -> Vec<DeviceView> {
         self.entries()
             .iter()
-            .filter(|e| !self.is_retired(&e.name))
+            .filter(|e| !e.retired)
             .map(|e| DeviceView {
                 name: e.name.clone(),
                 role: e.role,
@@ -257,7 +276,7 @@ impl Presence {
     pub fn seen(&self) -> Vec<DeviceSeen> {
         self.entries()
             .iter()
-            .filter(|e| !self.is_retired(&e.name))
+            .filter(|e| !e.retired)
             .map(|e| DeviceSeen {
                 name: e.name.clone(),
                 connected: !e.sockets.is_empty(),

@@ -60,6 +60,21 @@ async fn an_added_device_works_and_a_revoked_one_is_cut_off_at_once() {
         .await
         .expect("snapshot");
     assert_eq!(first.kind(), "snapshot");
+    // The added (and renamed) device is alive for the supervisor, under its new name.
+    let row = api.get("/api/v1/admin/devices", Some(SUPERVISOR)).await;
+    let row = row
+        .expect(200)
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["name"] == "TV B").cloned())
+        .expect("listed");
+    assert_eq!(row["connected"], true, "{row}");
+    let panel = api.get("/api/v1/devices", Some(SUPERVISOR)).await;
+    let alive = panel
+        .expect(200)
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["name"] == "TV B").cloned())
+        .expect("in the devices panel");
+    assert_eq!(alive["connected"], true, "{alive}");
     let sent = Instant::now();
     api.delete("/api/v1/admin/devices/TV%20B", Some(SUPERVISOR))
         .await

@@ -37,7 +37,7 @@ pub struct DeviceRow {
     pub counter: Option<u32>,
     /// `config` or `admin`.
     pub source: String,
-    /// A socket of it is open now (devices of the config file; added ones: false).
+    /// A socket of it is open now.
     pub connected: bool,
 }
 
@@ -46,7 +46,7 @@ fn row(app: &AppState, d: &DeviceEntry) -> DeviceRow {
         .devices
         .list()
         .iter()
-        .any(|v| v.name == d.origin && v.connected);
+        .any(|v| v.name == d.name && v.connected);
     DeviceRow {
         name: d.name.clone(),
         role: d.role.as_str().to_string(),

@@ -54,11 +54,8 @@ impl App {
     pub fn sync_directory(&self) {
         let model = self.read.current();
         if self.keys.directory.sync(&model.lobby().overlay) {
-            // Revoked config devices leave the presence list and its offline alerts.
-            let dir = self.keys.directory.get();
-            let revoked = dir.roster.devices.iter().filter(|d| d.revoked);
-            self.devices
-                .retire(revoked.map(|d| d.origin.clone()).collect());
+            // Devices added on the page are tracked, revoked ones leave the list and alerts.
+            self.devices.sync(&self.keys.directory.get().roster.devices);
         }
     }
 
