@@ -4,10 +4,10 @@
 //!
 //! The file is re-written from its parsed tables (comments are not kept). Staff added on
 //! the page come with their PIN hash; devices added on the page with `token_sha256` (the
-//! daemon never kept their token). Disabled staff and revoked devices are left out (they
-//! cannot sign in); a clerk who still had to change a one-time PIN keeps that PIN (the
-//! "must change" flag does not travel); a service closed on the page is exported open, and
-//! photos uploaded on the page stay in the old data dir's `photos/`.
+//! daemon never kept their token). Disabled staff are written with `disabled = true`, a clerk
+//! who still has to change a one-time PIN with `must_change_pin = true`, a service that
+//! stopped issuing with `closed = true`; revoked devices are left out (their token is dead).
+//! Photos uploaded on the page stay in the old data dir's `photos/` (copy them along).
 
 use std::path::Path;
 
@@ -92,6 +92,11 @@ pub fn export(text: &str, name: &str, overlay: &Overlay) -> Result<String, Expor
             Value::Integer(i64::from(e.target_wait_s.div_ceil(60))),
         );
         s.insert("remote".into(), Value::Boolean(e.remote));
+        if e.hours.closed {
+            s.insert("closed".into(), Value::Boolean(true));
+        } else {
+            s.remove("closed");
+        }
         if let (Some(_), Some(a)) = (&p.appointments, &e.appointments) {
             let mut t = Table::new();
             t.insert("slot_min".into(), Value::Integer(a.slot_min.into()));
@@ -137,7 +142,7 @@ pub fn export(text: &str, name: &str, overlay: &Overlay) -> Result<String, Expor
 fn export_staff(doc: &mut Table, roster: &Roster) {
     let old: Vec<Table> = array(doc, "staff").map(|t| t.clone()).collect();
     let mut out = Vec::new();
-    for s in roster.staff.iter().filter(|s| !s.disabled) {
+    for s in &roster.staff {
         let mut t = old
             .iter()
             .find(|t| t.get("id").and_then(Value::as_str) == Some(s.id.0.as_str()))
@@ -149,6 +154,16 @@ fn export_staff(doc: &mut Table, roster: &Roster) {
         t.remove("pin");
         if s.supervisor {
             t.insert("supervisor".into(), Value::Boolean(true));
+        }
+        for (key, on) in [
+            ("disabled", s.disabled),
+            ("must_change_pin", s.must_change_pin),
+        ] {
+            if on {
+                t.insert(key.into(), Value::Boolean(true));
+            } else {
+                t.remove(key);
+            }
         }
         out.push(Value::Table(t));
     }
@@ -193,6 +208,8 @@ pub fn base_roster(config: &Config) -> BaseRoster {
                 supervisor: s.supervisor,
                 pin_hash: s.pin_hash.clone(),
                 photo: s.photo.clone(),
+                disabled: s.disabled,
+                must_change_pin: s.must_change_pin,
             })
             .collect(),
         devices: config

@@ -92,6 +92,10 @@ pub struct StaffSpec {
     pub supervisor: bool,
     /// File name of the clerk's photo inside `photos_dir` (a plain name, no path).
     pub photo: Option<String>,
+    /// `disabled = true`: may not sign in (an account disabled on the admin page, exported).
+    pub disabled: bool,
+    /// `must_change_pin = true`: signed in with a one-time PIN that must be changed first.
+    pub must_change_pin: bool,
 }
 
 /// What a device token allows (defined with the admin page's changes, which add devices).

@@ -80,6 +80,16 @@ async fn make_changes(api: &Api) -> Made {
     )
     .await
     .expect(200);
+    // A disabled account, a PIN reset not yet used, a service that stopped issuing.
+    patch_sup(api, "/api/v1/admin/staff/nv05", json!({"disabled": true}))
+        .await
+        .expect(200);
+    api.post_empty("/api/v1/admin/staff/nv04/reset-pin", Some(SUPERVISOR))
+        .await
+        .expect(200);
+    patch_sup(api, "/api/v1/admin/services/gplx", json!({"closed": true}))
+        .await
+        .expect(200);
     Made { pin, token }
 }
 
@@ -114,7 +124,15 @@ async fn effective(api: &Api) -> Value {
         .as_array()
         .expect("staff")
         .iter()
-        .map(|s| json!([s["id"], s["name"], s["supervisor"], s["disabled"]]))
+        .map(|s| {
+            json!([
+                s["id"],
+                s["name"],
+                s["supervisor"],
+                s["disabled"],
+                s["must_change_pin"]
+            ])
+        })
         .collect();
     let devices: Vec<Value> = api
         .get("/api/v1/admin/devices", Some(SUPERVISOR))
@@ -125,9 +143,19 @@ async fn effective(api: &Api) -> Value {
         .iter()
         .map(|d| json!([d["name"], d["role"], d["counter"]]))
         .collect();
+    let admin_services: Vec<Value> = api
+        .get("/api/v1/admin/services", Some(SUPERVISOR))
+        .await
+        .expect(200)
+        .as_array()
+        .expect("services")
+        .iter()
+        .map(|s| json!([s["id"], s["hours"], s["closed"]]))
+        .collect();
     let text = state.to_string();
     json!({
         "services": services, "counters": counters, "staff": staff, "devices": devices,
+        "admin_services": admin_services,
         "notice": text.contains("Thông báo mới"),
     })
 }
@@ -143,7 +171,7 @@ async fn a_restart_and_a_day_change_keep_every_change() {
     let before = effective(&api).await;
     assert_eq!(before["notice"], true);
     let audit = api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await.body;
-    assert_eq!(audit.as_array().map(Vec::len), Some(7), "{audit}");
+    assert_eq!(audit.as_array().map(Vec::len), Some(10), "{audit}");
 
     d.restart();
     let api = d.api();

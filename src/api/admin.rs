@@ -323,22 +323,15 @@ pub async fn service(
 pub fn service_row(app: &AppState, id: &ServiceId) -> Option<ServiceRow> {
     let model = app.read.current();
     let s = model.spec().service(id)?;
-    let overlay = &model.lobby().overlay;
-    let hours = overlay
-        .services
-        .iter()
-        .find(|p| &p.id == id)
-        .and_then(|p| p.hours.clone())
-        .unwrap_or_else(|| s.hours.windows.clone());
     Some(ServiceRow {
         id: s.id.to_string(),
         name: s.name.clone(),
         name_en: s.name_en.clone(),
-        hours: hours.iter().map(rules::fmt_window).collect(),
+        hours: s.hours.windows.iter().map(rules::fmt_window).collect(),
         target_wait_s: s.target_wait_s,
         remote: s.remote,
         appointments: s.appointments.clone(),
-        closed: overlay.is_closed(id),
+        closed: s.hours.closed,
     })
 }
 

@@ -55,6 +55,8 @@ pub(super) fn staff(raw: &RawConfig, ctx: &mut Ctx<'_>, has_photos_dir: bool) ->
             pin_hash,
             supervisor: s.supervisor.unwrap_or(false),
             photo,
+            disabled: s.disabled.unwrap_or(false),
+            must_change_pin: s.must_change_pin.unwrap_or(false),
         });
     }
     out

@@ -68,6 +68,7 @@ pub(super) struct RawService {
     pub service_min: Option<S<i64>>,
     pub days: Option<S<Vec<S<String>>>>,
     pub hours: Option<S<Vec<S<String>>>>,
+    pub closed: Option<bool>,
     pub remote: Option<bool>,
     pub remote_cap: Option<S<i64>>,
     pub appointments: Option<S<RawAppointments>>,
@@ -110,6 +111,8 @@ pub(super) struct RawStaff {
     pub pin_hash: Option<S<String>>,
     pub supervisor: Option<bool>,
     pub photo: Option<S<String>>,
+    pub disabled: Option<bool>,
+    pub must_change_pin: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

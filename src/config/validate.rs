@@ -299,6 +299,7 @@ fn services(raw: &[S<RawService>], ctx: &mut Ctx<'_>) -> Vec<ServiceSpec> {
             hours: OpeningHours {
                 days: ctx.days(&s.days, &f("days"), &ALL_WEEKDAYS),
                 windows: ctx.windows(&s.hours, &f("hours")),
+                closed: s.closed.unwrap_or(false),
             },
             remote: s.remote.unwrap_or(false),
             remote_cap: ctx.int(&s.remote_cap, &f("remote_cap"), 200, 1, 100_000),
@@ -341,6 +342,7 @@ fn appointments(a: &S<RawAppointments>, ctx: &mut Ctx<'_>, field: &str) -> SlotS
         hours: OpeningHours {
             days: ctx.days(&a.days, &f("days"), &WORK_DAYS),
             windows,
+            closed: false,
         },
         days_ahead: ctx.int(&a.days_ahead, &f("days_ahead"), 14, 0, 366),
         grace_min: ctx.int(&a.grace_min, &f("grace_min"), 15, 0, 1440),

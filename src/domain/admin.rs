@@ -196,10 +196,12 @@ pub struct StaffPatch {
     pub supervisor: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_hash: Option<String>,
-    #[serde(default)]
-    pub must_change_pin: bool,
-    #[serde(default)]
-    pub disabled: bool,
+    /// Set by a PIN reset, cleared by the clerk's own PIN; None: as in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_change_pin: Option<bool>,
+    /// None: as in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photo: Option<String>,
     #[serde(default)]
@@ -234,8 +236,9 @@ pub struct ServicePatch {
     pub remote: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointments: Option<SlotSpec>,
-    #[serde(default)]
-    pub closed: bool,
+    /// Stopped (true) or resumed (false) issuing on the page; None: as in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<bool>,
 }
 
 /// A counter's services and mode as set on the page.
@@ -329,8 +332,8 @@ impl Overlay {
                     name: Some(name.clone()),
                     supervisor: Some(*supervisor),
                     pin_hash: Some(pin_hash.clone()),
-                    must_change_pin: true,
-                    disabled: false,
+                    must_change_pin: Some(true),
+                    disabled: Some(false),
                     photo: None,
                     added: true,
                 });
@@ -345,8 +348,8 @@ impl Overlay {
                 if name.is_some() {
                     s.name = name.clone();
                 }
-                if let Some(d) = disabled {
-                    s.disabled = *d;
+                if disabled.is_some() {
+                    s.disabled = *disabled;
                 }
                 if photo.is_some() {
                     s.photo = photo.clone();
@@ -355,12 +358,12 @@ impl Overlay {
             AdminChange::PinReset { id, pin_hash } => {
                 let s = self.staff_mut(id);
                 s.pin_hash = Some(pin_hash.clone());
-                s.must_change_pin = true;
+                s.must_change_pin = Some(true);
             }
             AdminChange::PinChanged { id, pin_hash } => {
                 let s = self.staff_mut(id);
                 s.pin_hash = Some(pin_hash.clone());
-                s.must_change_pin = false;
+                s.must_change_pin = Some(false);
             }
             AdminChange::DeviceAdded {
                 name,
@@ -408,7 +411,7 @@ impl Overlay {
                             target_wait_s: None,
                             remote: None,
                             appointments: None,
-                            closed: false,
+                            closed: None,
                         });
                         let last = self.services.len() - 1;
                         &mut self.services[last]
@@ -420,9 +423,7 @@ impl Overlay {
                 set(&mut p.target_wait_s, target_wait_s);
                 set(&mut p.remote, remote);
                 set(&mut p.appointments, appointments);
-                if let Some(c) = closed {
-                    p.closed = *c;
-                }
+                set(&mut p.closed, closed);
             }
             AdminChange::NoticeChanged { vi, en } => {
                 self.notice = Some(Notice {
@@ -443,8 +444,8 @@ impl Overlay {
             name: None,
             supervisor: None,
             pin_hash: None,
-            must_change_pin: false,
-            disabled: false,
+            must_change_pin: None,
+            disabled: None,
             photo: None,
             added: false,
         });
@@ -492,17 +493,9 @@ impl Overlay {
             if p.appointments.is_some() {
                 s.appointments = p.appointments.clone();
             }
-            if p.closed {
-                // Closed: issues on no day (the page's "closed" flag keeps its hours).
-                s.hours.days.clear();
-            }
+            copy(&mut s.hours.closed, &p.closed);
         }
         spec
-    }
-
-    /// Whether the page closed the service (stopped issuing).
-    pub fn is_closed(&self, id: &ServiceId) -> bool {
-        self.services.iter().any(|p| &p.id == id && p.closed)
     }
 }
 

@@ -31,6 +31,10 @@ pub struct BaseStaff {
     pub supervisor: bool,
     pub pin_hash: String,
     pub photo: Option<String>,
+    /// `disabled = true` in the file (an exported disabled account).
+    pub disabled: bool,
+    /// `must_change_pin = true` in the file (an exported one-time PIN not yet changed).
+    pub must_change_pin: bool,
 }
 
 /// A device of the config file, its token already hashed.
@@ -108,8 +112,8 @@ impl Roster {
                 name: s.name.clone(),
                 supervisor: s.supervisor,
                 pin_hash: s.pin_hash.clone(),
-                disabled: false,
-                must_change_pin: false,
+                disabled: s.disabled,
+                must_change_pin: s.must_change_pin,
                 photo: s.photo.clone(),
                 uploaded_photo: None,
                 source: Source::Config,
@@ -144,8 +148,12 @@ impl Roster {
             if let Some(h) = &p.pin_hash {
                 s.pin_hash.clone_from(h);
             }
-            s.disabled = p.disabled;
-            s.must_change_pin = p.must_change_pin;
+            if let Some(d) = p.disabled {
+                s.disabled = d;
+            }
+            if let Some(m) = p.must_change_pin {
+                s.must_change_pin = m;
+            }
             s.uploaded_photo.clone_from(&p.photo);
         }
         let mut devices: Vec<DeviceEntry> = base

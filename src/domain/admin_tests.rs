@@ -30,6 +30,8 @@ fn base() -> Arc<BaseRoster> {
                 supervisor: false,
                 pin_hash: "h1".into(),
                 photo: None,
+                disabled: false,
+                must_change_pin: false,
             },
             BaseStaff {
                 id: StaffId("gs01".into()),
@@ -37,6 +39,8 @@ fn base() -> Arc<BaseRoster> {
                 supervisor: true,
                 pin_hash: "h2".into(),
                 photo: None,
+                disabled: false,
+                must_change_pin: false,
             },
         ],
         devices: vec![BaseDevice {

@@ -100,6 +100,7 @@ mod tests {
                     start: NaiveTime::from_hms_opt(7, 30, 0).expect("time"),
                     end: NaiveTime::from_hms_opt(17, 0, 0).expect("time"),
                 }],
+                closed: false,
             };
         }
         spec

@@ -63,6 +63,10 @@ pub struct ServiceSpec {
 pub struct OpeningHours {
     pub days: Vec<Weekday>,
     pub windows: Vec<TimeWindow>,
+    /// Issuing stopped (`closed = true` in the file, or "close" on the admin page): the days
+    /// and windows are kept for when it opens again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub closed: bool,
 }
 
 impl OpeningHours {
@@ -71,13 +75,14 @@ impl OpeningHours {
         OpeningHours {
             days: ALL_WEEKDAYS.to_vec(),
             windows: Vec::new(),
+            closed: false,
         }
     }
 
     /// When the service next starts issuing later the same day (the start of the next
     /// window after `at`), if it is closed at `at` and opens again before midnight.
     pub fn reopens_at(&self, day: Weekday, at: NaiveTime) -> Option<NaiveTime> {
-        if !self.days.contains(&day) || self.is_open(day, at) {
+        if self.closed || !self.days.contains(&day) || self.is_open(day, at) {
             return None;
         }
         self.windows
@@ -89,7 +94,8 @@ impl OpeningHours {
 
     /// Whether the service issues tickets on `day` at local time `at`.
     pub fn is_open(&self, day: Weekday, at: NaiveTime) -> bool {
-        self.days.contains(&day)
+        !self.closed
+            && self.days.contains(&day)
             && (self.windows.is_empty() || self.windows.iter().any(|w| w.contains(at)))
     }
 }

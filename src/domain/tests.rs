@@ -413,6 +413,7 @@ fn closed_hours_refuse_tickets() {
             start: chrono::NaiveTime::from_hms_opt(13, 0, 0).expect("time"),
             end: chrono::NaiveTime::from_hms_opt(17, 0, 0).expect("time"),
         }],
+        closed: false,
     };
     let mut sim = Sim::new(s);
     let r = sim.exec(Command::Issue {
@@ -509,6 +510,7 @@ fn a_closed_service_says_when_it_reopens_the_same_day() {
                 end: t(17, 0),
             },
         ],
+        closed: false,
     };
     assert_eq!(hours.reopens_at(Weekday::Mon, t(12, 0)), Some(t(13, 30)));
     assert_eq!(hours.reopens_at(Weekday::Mon, t(6, 0)), Some(t(7, 30)));
