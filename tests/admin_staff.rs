@@ -158,6 +158,14 @@ async fn a_disabled_clerk_cannot_sign_in_and_their_session_ends() {
     api.get("/api/v1/me", Some(&clerk))
         .await
         .expect_error(401, "unauthorized");
+    // They left counter 3: the board no longer shows them there, and it is closed.
+    let state = api.state(None).await;
+    let c3 = state["counters"]
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["id"] == 3).cloned())
+        .expect("counter 3");
+    assert!(c3["clerk"].is_null(), "{c3}");
+    assert_eq!(c3["status"], "closed", "{c3}");
     api.post(
         "/api/v1/login",
         None,

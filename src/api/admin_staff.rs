@@ -19,6 +19,7 @@ use super::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 use crate::domain::admin::AdminChange;
 use crate::domain::admin_roster::StaffEntry;
 use crate::domain::ids::StaffId;
+use crate::domain::Command;
 
 /// Largest photo accepted.
 pub const MAX_PHOTO: usize = 512 * 1024;
@@ -210,7 +211,36 @@ pub async fn update(
         };
         apply(&app, &who, token.as_deref(), change).await?;
     }
+    if body.disabled == Some(true) {
+        sign_off_counters(&app, &who, &id).await?;
+    }
     staff_row(&app, &id)
+}
+
+/// A disabled clerk leaves the counters they hold (the board stops showing them there and
+/// the counter closes, as at a logout); their sessions already stopped working.
+async fn sign_off_counters(app: &AppState, who: &Principal, id: &StaffId) -> ApiResult<()> {
+    let held: Vec<_> = app
+        .read
+        .current()
+        .snapshot()
+        .counters()
+        .iter()
+        .filter(|c| c.clerk.as_ref().is_some_and(|k| &k.id == id))
+        .map(|c| c.id)
+        .collect();
+    for counter in held {
+        let cmd = Command::Logout {
+            counter,
+            staff: id.clone(),
+        };
+        match super::command::execute(app, who, cmd).await {
+            // Someone else took the counter meanwhile: nothing to undo.
+            Err(crate::engine::EngineError::Domain(_)) | Ok(_) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 /// The one-time PIN of a reset.

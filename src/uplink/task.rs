@@ -8,7 +8,8 @@
 //! of them (up to [`wire::MAX_EVENTS`]), so a busy lobby sends one request per round trip
 //! and an idle one sends each event at once. A heartbeat (an empty push) every
 //! [`HEARTBEAT`] keeps the hub's "last heard" fresh. Failures back off exponentially
-//! (250 ms → 30 s) with jitter; a refused identity waits a minute between tries.
+//! (250 ms → 30 s) with jitter; a refused identity waits a minute between tries. A
+//! catch-up from the journal paces itself (a pause as long as each push).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -39,6 +40,11 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Batches up to this many events are encoded in place (a live call is a few events); larger
 /// ones — a read-back from the journal — on a blocking thread.
 const ENCODE_INLINE_MAX: usize = 64;
+/// Catching up (a read-back batch), the uplink pauses after each push as long as the push
+/// took, at most this: half the time for the catch-up, so a backlog of hours never holds the
+/// cores of a small lobby PC against the clerks and the boards (measured by
+/// `cargo bench --bench hub_lobby`, "hub catching up").
+const READ_BACK_PAUSE_MAX: Duration = Duration::from_secs(1);
 
 pub struct Task {
     pub cfg: Uplink,
@@ -166,6 +172,7 @@ impl Task {
                         continue;
                     }
                     let count = batch.len();
+                    let started = tokio::time::Instant::now();
                     match self.push(&client, batch, send_spec, lobby_seq).await {
                         Ok(ack) => {
                             send_spec = false;
@@ -173,7 +180,9 @@ impl Task {
                             last_push = tokio::time::Instant::now();
                             next = Some(ack.last_seq + 1);
                             status.ok(ack.last_seq, count);
-                            None
+                            // A read-back takes turns with the lobby (see READ_BACK_PAUSE_MAX).
+                            (count > ENCODE_INLINE_MAX)
+                                .then(|| started.elapsed().min(READ_BACK_PAUSE_MAX))
                         }
                         Err(e) => Some(self.on_error(e, &mut send_spec, &mut next, &mut backoff)),
                     }
