@@ -309,22 +309,13 @@ impl Overlay {
         }
     }
 
-    /// Folds one change (already checked by `decide`), and its audit entry (which names
-    /// services as `spec` does).
-    pub fn apply(
-        &mut self,
-        spec: &CentreSpec,
-        change: &AdminChange,
-        by: &Actor,
-        seq: u64,
-        at: DateTime<FixedOffset>,
-    ) {
+    /// Folds one change (already checked by `decide`), and its audit entry.
+    pub fn apply(&mut self, change: &AdminChange, by: &Actor, seq: u64, at: DateTime<FixedOffset>) {
         if let AdminChange::Redacted { .. } = change {
             return;
         }
         self.version += 1;
-        self.audit
-            .push_back(AuditEntry::of(spec, change, by, seq, at));
+        self.audit.push_back(AuditEntry::of(change, by, seq, at));
         while self.audit.len() > AUDIT_KEPT {
             self.audit.pop_front();
         }

@@ -7,8 +7,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use super::admin::{Actor, AdminChange};
-use super::ids::ServiceId;
-use super::spec::{CentreSpec, Mode};
+use super::spec::Mode;
 
 /// One change as the audit list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,14 +22,8 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    pub fn of(
-        spec: &CentreSpec,
-        change: &AdminChange,
-        by: &Actor,
-        seq: u64,
-        at: DateTime<FixedOffset>,
-    ) -> Self {
-        let (summary, summary_en) = summary(spec, change);
+    pub fn of(change: &AdminChange, by: &Actor, seq: u64, at: DateTime<FixedOffset>) -> Self {
+        let (summary, summary_en) = summary(change);
         AuditEntry {
             seq,
             at,
@@ -42,20 +35,8 @@ impl AuditEntry {
     }
 }
 
-/// A service as a supervisor knows it: its name (and id), in each language.
-fn service_name(spec: &CentreSpec, id: &ServiceId) -> (String, String) {
-    match spec.service(id) {
-        Some(s) => (
-            format!("{} ({id})", s.name),
-            format!("{} ({id})", s.name_en),
-        ),
-        None => (id.to_string(), id.to_string()),
-    }
-}
-
-/// The change in a line, in Vietnamese and English (never a hash); services by name as
-/// `spec` (the config file's) names them.
-pub fn summary(spec: &CentreSpec, change: &AdminChange) -> (String, String) {
+/// The change in a line, in Vietnamese and English (never a hash).
+pub fn summary(change: &AdminChange) -> (String, String) {
     match change {
         AdminChange::StaffAdded {
             id,
@@ -146,23 +127,20 @@ pub fn summary(spec: &CentreSpec, change: &AdminChange) -> (String, String) {
                 format!("Counter {counter}: services {} ({m_en})", list.join(", ")),
             )
         }
-        AdminChange::ServiceChanged { id, closed, .. } => {
-            let (vi, en) = service_name(spec, id);
-            match closed {
-                Some(true) => (
-                    format!("Ngừng cấp số lĩnh vực {vi}"),
-                    format!("Stopped issuing tickets for {en}"),
-                ),
-                Some(false) => (
-                    format!("Mở lại cấp số lĩnh vực {vi}"),
-                    format!("Resumed issuing tickets for {en}"),
-                ),
-                None => (
-                    format!("Sửa lĩnh vực {vi}"),
-                    format!("Changed service {en}"),
-                ),
-            }
-        }
+        AdminChange::ServiceChanged { id, closed, .. } => match closed {
+            Some(true) => (
+                format!("Ngừng cấp số lĩnh vực {id}"),
+                format!("Stopped issuing tickets for service {id}"),
+            ),
+            Some(false) => (
+                format!("Mở lại cấp số lĩnh vực {id}"),
+                format!("Resumed issuing tickets for service {id}"),
+            ),
+            None => (
+                format!("Sửa lĩnh vực {id}"),
+                format!("Changed service {id}"),
+            ),
+        },
         AdminChange::Redacted { of } => (
             format!("Thay đổi khác ({of})"),
             format!("Other change ({of})"),

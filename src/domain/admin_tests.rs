@@ -268,7 +268,7 @@ proptest! {
             for e in &events {
                 if let Event::ConfigChanged { change, by } = e {
                     let seq = sim.log.last().map_or(0, |l| l.seq);
-                    overlay.apply(&sim.spec, change, by, seq, sim.now);
+                    overlay.apply(change, by, seq, sim.now);
                 }
             }
             if !tail.is_empty() {

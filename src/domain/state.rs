@@ -374,8 +374,7 @@ impl State {
             }
             Event::PersonalDataPurged { before } => self.purge(*before),
             Event::ConfigChanged { change, by } => {
-                std::sync::Arc::make_mut(&mut self.overlay)
-                    .apply(spec, change, by, env.seq, env.at);
+                std::sync::Arc::make_mut(&mut self.overlay).apply(change, by, env.seq, env.at);
             }
         }
     }
