@@ -255,16 +255,21 @@ pub fn check(
                     .iter()
                     .any(|c| c.id != *counter && c.services.contains(dropped));
                 if !elsewhere && has_live_tickets(state, dropped) {
+                    let (name, name_en) = spec
+                        .service(dropped)
+                        .map_or((dropped.as_str(), dropped.as_str()), |s| {
+                            (s.name.as_str(), s.name_en.as_str())
+                        });
                     return Err(refuse(
                         Kind::Conflict,
                         "service_has_tickets",
                         "services",
                         format!(
-                            "Lĩnh vực \"{dropped}\" còn số đang chờ hoặc đang phục vụ và không quầy nào khác phục vụ: \
+                            "Lĩnh vực \"{name}\" còn số đang chờ hoặc đang phục vụ và không quầy nào khác phục vụ: \
                              hãy ngừng cấp số lĩnh vực này thay vì bỏ khỏi quầy."
                         ),
                         format!(
-                            "Service \"{dropped}\" has live tickets and no other counter serves it: \
+                            "Service \"{name_en}\" has live tickets and no other counter serves it: \
                              close it (stop issuing) instead of removing it."
                         ),
                     ));
