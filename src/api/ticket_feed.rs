@@ -101,6 +101,21 @@ mod tests {
         }
     }
 
+    /// The demo centre's empty read side on the day of `now`.
+    fn demo_lobby(now: DateTime<FixedOffset>) -> Broadcaster {
+        let config = crate::config::parse(crate::config::DEFAULT_TOML, crate::config::DEFAULT_NAME)
+            .expect("demo config");
+        let spec = Arc::new(config.spec.clone());
+        let centre = Arc::new(CentreInfo {
+            name: spec.name.clone(),
+            name_en: spec.name_en.clone(),
+            logo: None,
+            notice: None,
+            notice_en: None,
+        });
+        Broadcaster::new(ReadModel::new(spec, centre, now.date_naive()))
+    }
+
     fn statuses(frames: &[Utf8Bytes]) -> Vec<String> {
         frames
             .iter()
@@ -115,18 +130,8 @@ mod tests {
     /// finished the ticket: it must still be told "called" before "done".
     #[test]
     fn a_phone_that_lags_behind_still_sees_its_call() {
-        let config = crate::config::parse(crate::config::DEFAULT_TOML, crate::config::DEFAULT_NAME)
-            .expect("demo config");
-        let spec = Arc::new(config.spec.clone());
-        let centre = Arc::new(CentreInfo {
-            name: spec.name.clone(),
-            name_en: spec.name_en.clone(),
-            logo: None,
-            notice: None,
-            notice_en: None,
-        });
         let now = at("2026-11-30T08:10:00+07:00");
-        let read = Broadcaster::new(ReadModel::new(spec, centre, now.date_naive()));
+        let read = demo_lobby(now);
         let id = ticket(Status::Waiting).id;
         let env = |seq: u64, event: Event| {
             Arc::new(Envelope {
@@ -185,18 +190,8 @@ mod tests {
     /// older than what the phone saw.
     #[test]
     fn another_tickets_event_does_not_jump_ahead() {
-        let config = crate::config::parse(crate::config::DEFAULT_TOML, crate::config::DEFAULT_NAME)
-            .expect("demo config");
-        let spec = Arc::new(config.spec.clone());
-        let centre = Arc::new(CentreInfo {
-            name: spec.name.clone(),
-            name_en: spec.name_en.clone(),
-            logo: None,
-            notice: None,
-            notice_en: None,
-        });
         let now = at("2026-11-30T08:10:00+07:00");
-        let read = Broadcaster::new(ReadModel::new(spec, centre, now.date_naive()));
+        let read = demo_lobby(now);
         let id = ticket(Status::Waiting).id;
         let env = |seq: u64, event: Event| {
             Arc::new(Envelope {
