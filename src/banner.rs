@@ -50,6 +50,10 @@ pub fn print_urls(config: &Config, addr: SocketAddr, scheme: &str) {
         token(DeviceRole::Supervisor)
     ));
     out.push_str(&format!(
+        "  Quản trị / Administration:         {base}/admin{}\n",
+        token(DeviceRole::Supervisor)
+    ));
+    out.push_str(&format!(
         "  Giọng đọc / Voice studio:          {base}/voice{}\n",
         token(DeviceRole::Supervisor)
     ));
