@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use rand::Rng;
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
@@ -25,6 +25,12 @@ use crate::domain::{decide, Command, Ctx, DomainError, Envelope, Event, State};
 use crate::heartbeat::{EndGuard, Heartbeat};
 use crate::journal::{Journal, JournalError};
 use crate::metrics::Metrics;
+
+mod clock;
+mod command_log;
+
+pub use clock::{local_now, offset_clock, Clock, TEST_CLOCK_FILE_VAR, TEST_CLOCK_OFFSET_VAR};
+use command_log::log_command;
 
 /// Commands waiting for the writer before senders are made to wait (backpressure).
 pub const QUEUE_DEPTH: usize = 4096;
@@ -66,59 +72,6 @@ enum Message {
 pub type Announce = Box<dyn Fn(&str, CounterId) -> Vec<String> + Send>;
 /// The kiosks' printers as their print queues last saw them (an input of the alerts).
 pub type PrinterSource = Arc<dyn Fn() -> Vec<crate::domain::alerts::PrinterInput> + Send + Sync>;
-/// The wall clock (replaceable in tests).
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
-/// Environment variable that shifts the daemon's clock by whole seconds. **Tests only**: the
-/// end-to-end tests start the daemon "at 09:00 on some day" and restart it "an hour later"
-/// to reach appointment slots and grace periods without waiting for them.
-pub const TEST_CLOCK_OFFSET_VAR: &str = "XEPHANG_TEST_CLOCK_OFFSET_S";
-
-/// Environment variable naming a file whose content (whole seconds) shifts the clock further
-/// while the daemon runs. **Tests only**: the soak test moves a running daemon to just before
-/// midnight to cross into the next business day without a restart.
-pub const TEST_CLOCK_FILE_VAR: &str = "XEPHANG_TEST_CLOCK_FILE";
-
-/// How often the file of [`TEST_CLOCK_FILE_VAR`] is read.
-const CLOCK_FILE_POLL: std::time::Duration = std::time::Duration::from_millis(50);
-
-/// The system clock shifted by `offset_s` seconds (0: the system clock itself), and, when
-/// [`TEST_CLOCK_FILE_VAR`] names a file, by the seconds it holds (read every 50 ms on a
-/// thread of its own; a missing or unreadable file counts as 0).
-pub fn offset_clock(offset_s: i64) -> Clock {
-    let base = chrono::Duration::seconds(offset_s);
-    let Some(file) = std::env::var_os(TEST_CLOCK_FILE_VAR).filter(|f| !f.is_empty()) else {
-        if offset_s == 0 {
-            return Arc::new(Utc::now);
-        }
-        return Arc::new(move || Utc::now() + base);
-    };
-    tracing::warn!(file = ?file, "{TEST_CLOCK_FILE_VAR} is set: the clock follows that file (for tests only)");
-    let extra = Arc::new(std::sync::atomic::AtomicI64::new(0));
-    let read = move || {
-        std::fs::read_to_string(&file)
-            .ok()
-            .and_then(|t| t.trim().parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    extra.store(read(), std::sync::atomic::Ordering::SeqCst);
-    let writer = extra.clone();
-    let polled = thread::Builder::new()
-        .name("xephang-test-clock".into())
-        .spawn(move || loop {
-            writer.store(read(), std::sync::atomic::Ordering::SeqCst);
-            thread::sleep(CLOCK_FILE_POLL);
-        });
-    if let Err(e) = polled {
-        tracing::error!(error = %e, "cannot follow the test clock file");
-    }
-    Arc::new(move || {
-        Utc::now()
-            + base
-            + chrono::Duration::seconds(extra.load(std::sync::atomic::Ordering::SeqCst))
-    })
-}
-
 /// The cheap, cloneable way to reach the writer.
 #[derive(Clone)]
 pub struct EngineHandle {
@@ -566,58 +519,9 @@ impl Engine {
     }
 }
 
-/// The clock read in the centre's timezone.
-pub fn local_now(spec: &CentreSpec, clock: &Clock) -> DateTime<FixedOffset> {
-    use chrono::SubsecRound;
-    clock()
-        .with_timezone(&spec.timezone)
-        .fixed_offset()
-        .trunc_subsecs(3)
-}
-
 fn new_code(rng: &mut impl Rng) -> BookingCode {
     let code = (0..CODE_LEN)
         .map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char)
         .collect();
     BookingCode(code)
-}
-
-/// A command for the log, without personal data (names and phone numbers of bookings and
-/// call-back numbers) or the citizen's comment.
-fn describe(cmd: &Command) -> String {
-    match cmd {
-        Command::Book { service, start, .. } => {
-            format!("Book {{ service: {service}, start: {start} }}")
-        }
-        Command::Rate {
-            ticket,
-            counter,
-            score,
-            source,
-            ..
-        } => format!(
-            "Rate {{ ticket: {ticket:?}, counter: {counter:?}, score: {score}, source: {source:?} }}"
-        ),
-        // Admin changes carry PIN and token hashes: their kind and author only.
-        Command::Admin { change, by, .. } => format!("Admin {{ {} by {} }}", change.kind(), by.id),
-        other => format!("{other:?}"),
-    }
-}
-
-fn log_command(
-    cmd: &Command,
-    actor: &Actor,
-    outcome: &Result<std::ops::Range<usize>, DomainError>,
-    envs: &[Arc<Envelope>],
-) {
-    match outcome {
-        Ok(r) => {
-            let kinds: Vec<&str> = envs[r.clone()].iter().map(|e| e.event.kind()).collect();
-            let seq = envs[r.clone()].last().map(|e| e.seq);
-            tracing::info!(who = %actor.0, cmd = %describe(cmd), events = ?kinds, seq, "command done");
-        }
-        Err(e) => {
-            tracing::info!(who = %actor.0, cmd = %describe(cmd), refused = e.code(), "command refused")
-        }
-    }
 }
