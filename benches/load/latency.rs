@@ -2,7 +2,9 @@
 //! with the same N, frame sizes and rate.
 //!
 //! Two clerks (counters 1 and 2, both serving hotich and chungthuc) click next in turn at
-//! `rate` calls/s while a kiosk issues at the same rate, so there is always someone to call.
+//! `rate` calls/s while a kiosk issues at the same rate, half a period out of phase, so there
+//! is always someone to call and an issue never reaches the writer in the same instant as a
+//! call.
 //! The clock starts just before the clerk's `POST /counters/{n}/next` is sent and stops
 //! when a socket reads the `ticket_called` frame with the number that call returned.
 
@@ -172,7 +174,12 @@ pub async fn level_with(
         let api = api.clone();
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+            // Half a period after the clerks' ticks: both timers at the same rate started
+            // together sent each issue in the same millisecond as a call, so every call
+            // queued behind the issue's fsync and the 1-socket p50 measured two commits.
+            let period = Duration::from_secs_f64(1.0 / rate);
+            let start = tokio::time::Instant::now() + period / 2;
+            let mut tick = tokio::time::interval_at(start, period);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut i = 0usize;
             loop {
