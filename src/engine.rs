@@ -321,11 +321,10 @@ impl Engine {
         match committed {
             Ok(()) => {
                 let shared: Vec<Arc<Envelope>> = envs.into_iter().map(Arc::new).collect();
-                if !shared.is_empty() {
-                    self.read.publish(&shared, now);
-                }
+                let retired = self.read.publish(&shared, now);
                 // Every caller is answered before any log line is formatted and written
-                // (a blocking write to stderr): the log is not on the callers' path.
+                // (a blocking write to stderr) and before the model the batch replaced is
+                // freed: neither is on the callers' path.
                 let mut done = Vec::with_capacity(results.len());
                 for (req, outcome) in results {
                     let reply = match &outcome {
@@ -340,6 +339,7 @@ impl Engine {
                     let _ = to.send(reply);
                     done.push((cmd, actor, outcome));
                 }
+                drop(retired);
                 for (cmd, actor, outcome) in &done {
                     log_command(cmd, actor, outcome, &shared);
                 }

@@ -113,11 +113,7 @@ pub fn counter_for(
     }
     if let (CounterUse::Operate, Principal::Clerk { staff, .. }) = (what, who) {
         let model = app.read.current();
-        let on_duty = model
-            .snapshot()
-            .counter(counter)
-            .and_then(|c| c.clerk.as_ref())
-            .is_some_and(|c| &c.id == staff);
+        let on_duty = model.clerk_at(counter).is_some_and(|c| &c.id == staff);
         if !on_duty {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,

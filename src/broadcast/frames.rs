@@ -6,7 +6,6 @@ use std::sync::Arc;
 use axum::extract::ws::Utf8Bytes;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::domain::ids::TicketId;
 use crate::domain::{Envelope, Event};
@@ -15,14 +14,14 @@ use crate::view::{self, Audience, EventView};
 /// The `event` frame of API.md: an event as one audience sees it, and every service's queue
 /// in brief when the event moves a queue.
 #[derive(Serialize)]
-struct EventFrame<'a> {
+struct EventFrame<'a, Q: ?Sized> {
     #[serde(rename = "type")]
     kind: &'static str,
     seq: u64,
     at: DateTime<FixedOffset>,
     event: EventView<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    services: Option<&'a Value>,
+    services: Option<&'a Q>,
 }
 
 /// One event, serialised once per audience.
@@ -45,8 +44,9 @@ pub struct Frame {
 impl Frame {
     /// The frame of `env`. Events that move a queue or whether it is served (ticket events,
     /// a counter opening, pausing or closing, a clerk's login) carry `queue`, every
-    /// service's queue in brief.
-    pub fn encode(env: &Arc<Envelope>, queue: &Value) -> Frame {
+    /// service's queue in brief (`[QueueBrief]`, serialised once per batch by the
+    /// broadcaster).
+    pub fn encode<Q: Serialize + ?Sized>(env: &Arc<Envelope>, queue: &Q) -> Frame {
         let ticket_event = env.event.ticket().is_some()
             || matches!(
                 env.event,

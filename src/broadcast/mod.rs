@@ -26,6 +26,15 @@ pub const RING: usize = 2048;
 /// Frames a socket may fall behind before it is dropped (close 1013).
 pub const SOCKET_BACKLOG: usize = 1024;
 
+/// What a publish replaced: the previous model and the frames that left the ring. Dropping
+/// them frees whatever no reader holds any more (a snapshot, a day's worth of clones), so
+/// the writer drops them after answering its callers rather than in the middle of publishing.
+#[derive(Default)]
+pub struct Retired {
+    model: Option<Arc<ReadModel>>,
+    frames: Vec<Arc<Frame>>,
+}
+
 /// What a new subscriber gets first.
 pub enum Start {
     /// The whole model (no `since`, or `since` too old or from the future).
@@ -100,30 +109,40 @@ impl Broadcaster {
         lock(&self.published).model = Arc::new(working.clone());
     }
 
-    /// Publishes a committed batch: the model after it, then its frames.
-    pub fn publish(&self, envs: &[Arc<Envelope>], now: DateTime<FixedOffset>) {
+    /// Publishes a committed batch: the model after it, then its frames. What it replaced
+    /// comes back as [`Retired`], for the caller to drop once the clerks are answered.
+    pub fn publish(&self, envs: &[Arc<Envelope>], now: DateTime<FixedOffset>) -> Retired {
+        let mut retired = Retired::default();
         if envs.is_empty() {
-            return;
+            return retired;
         }
         let mut working = lock(&self.working);
         working.apply(envs, now);
         let model = Arc::new(working.clone());
         drop(working);
-        let queue = model.snapshot().queue_summary();
+        // Serialised once for every frame of the batch and audience (spliced as it is).
+        let brief = model.queue_brief();
+        let raw = serde_json::value::to_raw_value(&brief);
         let frames: Vec<Arc<Frame>> = envs
             .iter()
-            .map(|env| Arc::new(Frame::encode(env, &queue)))
+            .map(|env| {
+                Arc::new(match &raw {
+                    Ok(raw) => Frame::encode(env, &**raw),
+                    Err(_) => Frame::encode(env, &brief),
+                })
+            })
             .collect();
         let mut published = lock(&self.published);
-        published.model = model;
+        retired.model = Some(std::mem::replace(&mut published.model, model));
         for f in frames {
             published.ring.push_back(f.clone());
             if published.ring.len() > self.ring {
-                published.ring.pop_front();
+                retired.frames.extend(published.ring.pop_front());
             }
             // No receivers is fine: nobody is watching.
             let _ = self.tx.send(f);
         }
+        retired
     }
 
     /// Subscribes to frames after `since` (or after the current model).

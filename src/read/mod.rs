@@ -8,7 +8,11 @@
 //! - the day's figures ([`crate::stats::DayStats::apply`]);
 //! - the waiting lines with places and estimates ([`lines`]);
 //! - the personal-data horizon;
-//! - the snapshot the screens get ([`snapshot`]), rebuilt once per batch.
+//! - every service's queue and estimate in brief, once per batch (each ticket event's frame
+//!   carries it);
+//! - the snapshot the screens get ([`snapshot`]), built from the model when a reader first
+//!   asks for it: a batch nobody reads costs no snapshot (the writer publishes, then answers
+//!   the clerk, without building one).
 //!
 //! A model is immutable once published: the broadcaster ([`crate::broadcast`]) applies each
 //! batch to its own working copy and publishes a clone behind a swapped `Arc`, so a reader
@@ -22,11 +26,11 @@ pub mod history;
 mod lines;
 pub mod snapshot;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use crate::domain::event::{Booking, ClientTag, Rating};
+use crate::domain::event::{Booking, ClerkRef, ClientTag, Rating};
 use crate::domain::ids::{BookingCode, TicketId};
 use crate::domain::spec::CentreSpec;
 use crate::domain::ticket::Ticket;
@@ -35,7 +39,7 @@ use crate::stats::DayStats;
 use crate::view::Audience;
 
 use lines::{Lines, Touched};
-pub use snapshot::{CentreInfo, CounterView, ServiceSummary, Snapshot};
+pub use snapshot::{CentreInfo, CounterView, QueueBrief, ServiceSummary, Snapshot};
 
 /// The lobby at one seq (see the module documentation).
 #[derive(Clone)]
@@ -53,19 +57,21 @@ pub struct ReadModel {
     /// Personal data of visits before this day has been purged (the latest
     /// `personal_data_purged`, kept across days); readers of past journals blank it.
     purged_before: Option<NaiveDate>,
-    snapshot: Arc<Snapshot>,
+    /// Every service's queue and estimate as of [`ReadModel::at`].
+    services: Arc<Vec<ServiceSummary>>,
+    /// When lines, estimates and opening states were last computed (the batch's or the
+    /// refresh's clock): the snapshot is built as of then.
+    at: DateTime<FixedOffset>,
+    /// Built on first use; emptied whenever the model moves.
+    snapshot: OnceLock<Arc<Snapshot>>,
 }
 
 impl ReadModel {
     /// An empty lobby on `day` (no event yet).
     pub fn new(spec: Arc<CentreSpec>, centre: Arc<CentreInfo>, day: NaiveDate) -> ReadModel {
         let lobby = State::new(&spec, day);
-        let snapshot = Arc::new(Snapshot::build(
-            &spec,
-            &lobby,
-            Vec::new(),
-            day_start(&spec, day),
-        ));
+        let at = day_start(&spec, day);
+        let services = Arc::new(Snapshot::summaries(&spec, &lobby, at));
         ReadModel {
             spec: spec.clone(),
             centre: centre.clone(),
@@ -76,7 +82,9 @@ impl ReadModel {
             stats: Arc::new(DayStats::default()),
             lines: Lines::default(),
             purged_before: None,
-            snapshot,
+            services,
+            at,
+            snapshot: OnceLock::new(),
         }
     }
 
@@ -118,6 +126,7 @@ impl ReadModel {
     pub fn without_personal_data_before(&self, before: NaiveDate) -> ReadModel {
         let mut copy = self.clone();
         copy.lobby.purge(before);
+        copy.snapshot = OnceLock::new();
         copy
     }
 
@@ -128,7 +137,7 @@ impl ReadModel {
         }
         let touched = Touched::by(&self.spec, envs);
         self.lines.refresh(&self.spec, &self.lobby, &touched, now);
-        self.rebuild_snapshot(now);
+        self.moved(now);
     }
 
     /// Recomputes every line and the snapshot at `now` (estimates and opening hours move
@@ -136,7 +145,7 @@ impl ReadModel {
     pub fn refresh(&mut self, now: DateTime<FixedOffset>) {
         self.lines
             .refresh(&self.spec, &self.lobby, &Touched::All, now);
-        self.rebuild_snapshot(now);
+        self.moved(now);
     }
 
     /// One event into every projection that folds events.
@@ -160,9 +169,12 @@ impl ReadModel {
         self.purged_before = self.purged_before.max(self.lobby.purged_before);
     }
 
-    fn rebuild_snapshot(&mut self, now: DateTime<FixedOffset>) {
-        let waiting = self.lines.waiting(&self.spec);
-        self.snapshot = Arc::new(Snapshot::build(&self.spec, &self.lobby, waiting, now));
+    /// The lines moved at `now`: the services in brief follow, the snapshot is built anew
+    /// when next asked for.
+    fn moved(&mut self, now: DateTime<FixedOffset>) {
+        self.at = now;
+        self.services = Arc::new(Snapshot::summaries(&self.spec, &self.lobby, now));
+        self.snapshot = OnceLock::new();
     }
 
     pub fn seq(&self) -> u64 {
@@ -192,14 +204,35 @@ impl ReadModel {
         &self.lobby
     }
 
+    /// The lobby as screens see it at this seq (built on the first call).
     pub fn snapshot(&self) -> &Snapshot {
-        &self.snapshot
+        self.snapshot.get_or_init(|| {
+            let waiting = self.lines.waiting(&self.spec);
+            let services = self.services.as_ref().clone();
+            Arc::new(Snapshot::build(&self.spec, &self.lobby, services, waiting))
+        })
     }
 
     /// The snapshot as JSON for an audience, with the server's `now`.
     pub fn snapshot_json(&self, audience: Audience, now: DateTime<FixedOffset>) -> String {
-        self.snapshot
+        self.snapshot()
             .to_json(&self.centre, &self.spec.priorities, audience, now)
+    }
+
+    /// Every service's queue and estimate (what the snapshot's `services` holds), without
+    /// building the snapshot.
+    pub fn services(&self) -> &[ServiceSummary] {
+        &self.services
+    }
+
+    /// Every service's queue in brief, as each ticket event's frame carries it.
+    pub fn queue_brief(&self) -> Vec<QueueBrief> {
+        self.services.iter().map(QueueBrief::from).collect()
+    }
+
+    /// The clerk on duty at `counter`, if any (without building the snapshot).
+    pub fn clerk_at(&self, counter: crate::domain::ids::CounterId) -> Option<&ClerkRef> {
+        self.lobby.counters.get(&counter)?.clerk.as_ref()
     }
 
     /// A ticket of the day; a waiting one with its place in line and estimated wait.

@@ -1,6 +1,7 @@
 //! The lobby as screens see it at one seq: services with their queues and estimates,
 //! counters with their clerk and current ticket, recent calls, the waiting list. Built from
-//! the read model once per committed batch, serialised lazily and at most once per audience.
+//! a published read model when a reader first asks for it (a batch nobody reads costs
+//! nothing), serialised lazily and at most once per audience.
 
 use std::sync::OnceLock;
 
@@ -55,6 +56,29 @@ pub struct ServiceSummary {
     pub appointment_only: bool,
 }
 
+/// A service's queue in brief, as each ticket event's frame carries it (`services`). Its
+/// keys in alphabetical order, as they were when the frames were built with `json!`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueBrief {
+    pub eta_s: u32,
+    pub id: ServiceId,
+    pub open: bool,
+    pub staffed: bool,
+    pub waiting: usize,
+}
+
+impl From<&ServiceSummary> for QueueBrief {
+    fn from(s: &ServiceSummary) -> QueueBrief {
+        QueueBrief {
+            eta_s: s.eta_s,
+            id: s.id.clone(),
+            open: s.open,
+            staffed: s.staffed,
+            waiting: s.waiting,
+        }
+    }
+}
+
 /// One counter as screens show it.
 #[derive(Debug, Clone)]
 pub struct CounterView {
@@ -87,40 +111,14 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The snapshot of `state`, whose waiting lines (with places and estimates) are `waiting`.
+    /// The snapshot of `state`, whose services in brief are `services` ([`Snapshot::summaries`])
+    /// and waiting lines (with places and estimates) `waiting`.
     pub(super) fn build(
         spec: &CentreSpec,
         state: &State,
+        services: Vec<ServiceSummary>,
         waiting: Vec<Ticket>,
-        now: DateTime<FixedOffset>,
     ) -> Snapshot {
-        let services = spec
-            .services
-            .iter()
-            .map(|s| {
-                let count = state.queues.get(&s.id).map_or(0, |q| q.len());
-                let appointment_only = s.appointments.as_ref().is_some_and(|a| a.appointment_only);
-                ServiceSummary {
-                    id: s.id.clone(),
-                    name: s.name.clone(),
-                    name_en: s.name_en.clone(),
-                    prefix: s.prefix.clone(),
-                    waiting: count,
-                    eta_s: eta_s(spec, state, &s.id, count),
-                    open: s.hours.is_open(now.weekday(), now.time()) && !appointment_only,
-                    staffed: state.open_counters_for(spec, &s.id) > 0,
-                    reopens_at: s
-                        .hours
-                        .reopens_at(now.weekday(), now.time())
-                        .map(|t| t.format("%H:%M").to_string()),
-                    target_wait_s: s.target_wait_s,
-                    remote: s.remote,
-                    appointments: s.appointments.is_some(),
-                    appointment_days_ahead: s.appointments.as_ref().map(|a| a.days_ahead),
-                    appointment_only,
-                }
-            })
-            .collect();
         let counters = spec
             .counters
             .iter()
@@ -153,6 +151,41 @@ impl Snapshot {
         }
     }
 
+    /// Every service's queue and estimate at `now`, as the board, the kiosk and each ticket
+    /// event's frame show them.
+    pub(super) fn summaries(
+        spec: &CentreSpec,
+        state: &State,
+        now: DateTime<FixedOffset>,
+    ) -> Vec<ServiceSummary> {
+        spec.services
+            .iter()
+            .map(|s| {
+                let count = state.queues.get(&s.id).map_or(0, |q| q.len());
+                let appointment_only = s.appointments.as_ref().is_some_and(|a| a.appointment_only);
+                ServiceSummary {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    name_en: s.name_en.clone(),
+                    prefix: s.prefix.clone(),
+                    waiting: count,
+                    eta_s: eta_s(spec, state, &s.id, count),
+                    open: s.hours.is_open(now.weekday(), now.time()) && !appointment_only,
+                    staffed: state.open_counters_for(spec, &s.id) > 0,
+                    reopens_at: s
+                        .hours
+                        .reopens_at(now.weekday(), now.time())
+                        .map(|t| t.format("%H:%M").to_string()),
+                    target_wait_s: s.target_wait_s,
+                    remote: s.remote,
+                    appointments: s.appointments.is_some(),
+                    appointment_days_ahead: s.appointments.as_ref().map(|a| a.days_ahead),
+                    appointment_only,
+                }
+            })
+            .collect()
+    }
+
     pub fn seq(&self) -> u64 {
         self.seq
     }
@@ -180,17 +213,6 @@ impl Snapshot {
 
     pub fn dossier(&self) -> Option<&DossierStats> {
         self.dossier.as_ref()
-    }
-
-    /// What the event frames of ticket events carry: each service's queue in brief.
-    pub fn queue_summary(&self) -> Value {
-        self.services
-            .iter()
-            .map(|s| {
-                json!({"id": s.id, "waiting": s.waiting, "eta_s": s.eta_s, "open": s.open,
-                       "staffed": s.staffed})
-            })
-            .collect()
     }
 
     /// The snapshot as JSON for an audience, with the server's `now` first.
