@@ -115,7 +115,7 @@ impl Sim {
         Ok(events)
     }
 
-    fn open(&mut self, c: u32) {
+    pub(crate) fn open(&mut self, c: u32) {
         let clerk = ClerkRef {
             id: StaffId(format!("nv{c:02}")),
             name: format!("Clerk {c}"),
@@ -491,7 +491,7 @@ fn day_end_expires_waiting_and_replay_rebuilds_state() {
 mod duty;
 mod estimates;
 mod next_up;
-mod props;
+pub(crate) mod props;
 
 #[test]
 fn a_closed_service_says_when_it_reopens_the_same_day() {

@@ -5,7 +5,7 @@
 use super::*;
 
 #[derive(Debug, Clone)]
-enum Op {
+pub(crate) enum Op {
     Issue(u8, bool),
     Next(u8),
     Recall(u8),
@@ -18,7 +18,7 @@ enum Op {
     RequeueNth(u8),
 }
 
-fn op() -> impl Strategy<Value = Op> {
+pub(crate) fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0..2u8, any::<bool>()).prop_map(|(s, p)| Op::Issue(s, p)),
         4 => (1..4u8).prop_map(Op::Next),
@@ -35,7 +35,7 @@ fn op() -> impl Strategy<Value = Op> {
 
 const SERVICES: [&str; 2] = ["a", "b"];
 
-fn run_ops(sim: &mut Sim, ops: &[Op]) {
+pub(crate) fn run_ops(sim: &mut Sim, ops: &[Op]) {
     for o in ops {
         let nth = |sim: &Sim, n: u8| {
             let mut ids: Vec<TicketId> = sim.state.tickets.keys().copied().collect();
