@@ -323,7 +323,7 @@ impl Engine {
                 let shared: Vec<Arc<Envelope>> = envs.into_iter().map(Arc::new).collect();
                 let retired = self.read.publish(&shared, now);
                 // Every caller is answered before any log line is formatted and written
-                // (a blocking write to stderr) and before the model the batch replaced is
+                // (queued for the log thread) and before the model the batch replaced is
                 // freed: neither is on the callers' path.
                 let mut done = Vec::with_capacity(results.len());
                 for (req, outcome) in results {
