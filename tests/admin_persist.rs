@@ -8,19 +8,8 @@ use common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn demo_toml() -> String {
-    std::fs::read_to_string(default_config()).expect("demo config")
-}
-
 async fn patch_sup(api: &Api, path: &str, body: Value) -> Resp {
-    api.request(
-        reqwest::Method::PATCH,
-        path,
-        Some(SUPERVISOR),
-        Body::Json(body),
-        &[],
-    )
-    .await
+    patch(api, path, Some(SUPERVISOR), body).await
 }
 
 /// What the admin page changed, as the API shows it.
@@ -46,6 +35,14 @@ async fn make_changes(api: &Api) -> Made {
         )
         .await;
     let token = r.expect(201)["token"].as_str().expect("token").to_string();
+    // A counter display (the small screen above counter 4).
+    api.post(
+        "/api/v1/admin/devices",
+        Some(SUPERVISOR),
+        json!({"name": "Màn hình Quầy 4", "role": "display", "counter": 4}),
+    )
+    .await
+    .expect(201);
     api.delete(
         "/api/v1/admin/devices/Kiosk%20s%E1%BA%A3nh",
         Some(SUPERVISOR),
@@ -93,65 +90,42 @@ async fn make_changes(api: &Api) -> Made {
     Made { pin, token }
 }
 
+/// Each element of the JSON array `list`, as `pick` sees it.
+fn each(list: &Value, pick: impl Fn(&Value) -> Value) -> Vec<Value> {
+    list.as_array().expect("a list").iter().map(pick).collect()
+}
+
+/// `GET path` as the supervisor, each row as `pick` sees it.
+async fn admin_rows(api: &Api, path: &str, pick: impl Fn(&Value) -> Value) -> Vec<Value> {
+    each(api.get(path, Some(SUPERVISOR)).await.expect(200), pick)
+}
+
 /// The effective configuration as the API shows it: services and counters of `/state`,
 /// the notice, the staff and device lists.
 async fn effective(api: &Api) -> Value {
     let state = api.state(None).await;
-    let services: Vec<Value> = state["services"]
-        .as_array()
-        .expect("services")
-        .iter()
-        .map(|s| {
-            json!([
-                s["id"],
-                s["name"],
-                s["name_en"],
-                s["target_wait_s"],
-                s["remote"]
-            ])
-        })
-        .collect();
-    let counters: Vec<Value> = state["counters"]
-        .as_array()
-        .expect("counters")
-        .iter()
-        .map(|c| json!([c["id"], c["services"], c["mode"]]))
-        .collect();
-    let staff: Vec<Value> = api
-        .get("/api/v1/admin/staff", Some(SUPERVISOR))
-        .await
-        .expect(200)
-        .as_array()
-        .expect("staff")
-        .iter()
-        .map(|s| {
-            json!([
-                s["id"],
-                s["name"],
-                s["supervisor"],
-                s["disabled"],
-                s["must_change_pin"]
-            ])
-        })
-        .collect();
-    let devices: Vec<Value> = api
-        .get("/api/v1/admin/devices", Some(SUPERVISOR))
-        .await
-        .expect(200)
-        .as_array()
-        .expect("devices")
-        .iter()
-        .map(|d| json!([d["name"], d["role"], d["counter"]]))
-        .collect();
-    let admin_services: Vec<Value> = api
-        .get("/api/v1/admin/services", Some(SUPERVISOR))
-        .await
-        .expect(200)
-        .as_array()
-        .expect("services")
-        .iter()
-        .map(|s| json!([s["id"], s["hours"], s["closed"]]))
-        .collect();
+    let services = each(&state["services"], |s| {
+        json!([s["id"], s["name"], s["name_en"], s["target_wait_s"], s["remote"]])
+    });
+    let counters = each(&state["counters"], |c| {
+        json!([c["id"], c["services"], c["mode"]])
+    });
+    let staff = admin_rows(api, "/api/v1/admin/staff", |s| {
+        json!([s["id"], s["name"], s["supervisor"], s["disabled"], s["must_change_pin"]])
+    })
+    .await;
+    let devices = admin_rows(api, "/api/v1/admin/devices", |d| {
+        json!([d["name"], d["role"], d["counter"]])
+    })
+    .await;
+    let admin_services = admin_rows(api, "/api/v1/admin/services", |s| {
+        json!([s["id"], s["hours"], s["closed"], s["appointments"]])
+    })
+    .await;
+    assert!(
+        devices.contains(&json!(["Màn hình Quầy 4", "display", 4])),
+        "the counter display: {devices:?}"
+    );
     let text = state.to_string();
     json!({
         "services": services, "counters": counters, "staff": staff, "devices": devices,
@@ -162,16 +136,13 @@ async fn effective(api: &Api) -> Value {
 
 #[tokio::test]
 async fn a_restart_and_a_day_change_keep_every_change() {
-    let mut d = Daemon::start_with_env(
-        &demo_toml(),
-        &[(CLOCK, &clock_at("2031-05-05T09:00:00+07:00"))],
-    );
+    let mut d = start_admin_demo();
     let api = d.api();
     let made = make_changes(&api).await;
     let before = effective(&api).await;
     assert_eq!(before["notice"], true);
     let audit = api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await.body;
-    assert_eq!(audit.as_array().map(Vec::len), Some(10), "{audit}");
+    assert_eq!(audit.as_array().map(Vec::len), Some(11), "{audit}");
 
     d.restart();
     let api = d.api();
@@ -242,10 +213,7 @@ async fn a_restart_and_a_day_change_keep_every_change() {
 
 #[tokio::test]
 async fn no_pin_or_token_in_the_clear_in_the_journal_or_on_a_socket() {
-    let d = Daemon::start_with_env(
-        &demo_toml(),
-        &[(CLOCK, &clock_at("2031-05-05T09:00:00+07:00"))],
-    );
+    let d = start_admin_demo();
     let api = d.api();
     let public = Collector::open(&d.ws_url()).await;
     let display = Collector::open(&ws_url_with(&d.ws_url(), &[("token", DISPLAY)])).await;
@@ -359,10 +327,7 @@ async fn no_pin_or_token_in_the_clear_in_the_journal_or_on_a_socket() {
 
 #[tokio::test]
 async fn config_export_gives_the_same_effective_configuration() {
-    let mut d = Daemon::start_with_env(
-        &demo_toml(),
-        &[(CLOCK, &clock_at("2031-05-05T09:00:00+07:00"))],
-    );
+    let mut d = start_admin_demo();
     let api = d.api();
     let made = make_changes(&api).await;
     let before = effective(&api).await;

@@ -135,3 +135,108 @@ async fn service_and_notice_changes_reach_the_state() {
         &json!({"vi": "Nghỉ trưa 11:30–13:00", "en": "Lunch break 11:30–13:00"})
     );
 }
+
+#[tokio::test]
+async fn a_service_stops_taking_appointments_only_once_no_booking_is_left() {
+    let mut d = start_admin_demo();
+    let api = d.api();
+    let slots = |api: &Api| {
+        let api = api.clone();
+        async move {
+            let all = api.get("/api/v1/admin/services", Some(SUPERVISOR)).await;
+            all.expect(200)
+                .as_array()
+                .and_then(|l| l.iter().find(|s| s["id"] == "hotich").cloned())
+                .expect("hotich")["appointments"]
+                .clone()
+        }
+    };
+    let before = slots(&api).await;
+    assert!(before.is_object(), "the demo books hotich: {before}");
+    // A citizen books tomorrow.
+    let r = api
+        .post(
+            "/api/v1/bookings",
+            None,
+            json!({"service": "hotich", "start": "2031-05-06T08:00:00+07:00",
+                   "name": "Nguyễn Văn Hẹn", "phone": "0912345678"}),
+        )
+        .await;
+    let code = r.expect(201)["code"].as_str().expect("code").to_string();
+    // `true` is not a slot spec.
+    let r = patch(
+        &api,
+        "/api/v1/admin/services/hotich",
+        Some(SUPERVISOR),
+        json!({"appointments": true}),
+    )
+    .await;
+    r.expect_error(400, "invalid_field");
+    assert_eq!(r.body["error"]["field"], "appointments");
+    // Stopping would drop the citizen: refused, with how many and from which day.
+    let seq = api.seq().await;
+    let r = patch(
+        &api,
+        "/api/v1/admin/services/hotich",
+        Some(SUPERVISOR),
+        json!({"appointments": false}),
+    )
+    .await;
+    r.expect_error(409, "service_has_bookings");
+    assert_eq!(r.body["error"]["field"], "appointments");
+    assert!(r.message().contains('1'), "{}", r.message());
+    assert!(r.message().contains("06/05/2031"), "{}", r.message());
+    assert_eq!(api.seq().await, seq, "a refused change journals nothing");
+    assert_eq!(slots(&api).await, before);
+    // Once the booking is cancelled, appointments stop; `null` still means no change.
+    api.delete(&format!("/api/v1/bookings/{code}"), None)
+        .await
+        .expect(200);
+    let r = patch(
+        &api,
+        "/api/v1/admin/services/hotich",
+        Some(SUPERVISOR),
+        json!({"appointments": false}),
+    )
+    .await;
+    assert!(r.expect(200)["appointments"].is_null(), "{}", r.text);
+    patch(
+        &api,
+        "/api/v1/admin/services/hotich",
+        Some(SUPERVISOR),
+        json!({"appointments": null, "remote": true}),
+    )
+    .await
+    .expect(200);
+    assert!(slots(&api).await.is_null());
+    let state = api.state(None).await;
+    let hotich = state["services"]
+        .as_array()
+        .and_then(|l| l.iter().find(|s| s["id"] == "hotich").cloned())
+        .expect("hotich in /state");
+    assert_eq!(
+        hotich["appointments"], false,
+        "the public state still offers slots: {hotich}"
+    );
+    let booked = api
+        .post(
+            "/api/v1/bookings",
+            None,
+            json!({"service": "hotich", "start": "2031-05-06T08:30:00+07:00",
+                   "name": "Trần Văn Muộn", "phone": "0912345679"}),
+        )
+        .await;
+    assert_ne!(booked.status, 201, "booked after the stop: {}", booked.text);
+    // A restart keeps the stop; slots set again work again.
+    d.restart();
+    let api = d.api();
+    assert!(slots(&api).await.is_null());
+    let r = patch(
+        &api,
+        "/api/v1/admin/services/hotich",
+        Some(SUPERVISOR),
+        json!({"appointments": before}),
+    )
+    .await;
+    assert_eq!(r.expect(200)["appointments"], before);
+}

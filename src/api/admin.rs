@@ -257,9 +257,19 @@ pub struct ServiceBody {
     hours: Option<Vec<String>>,
     target_wait_s: Option<u32>,
     remote: Option<bool>,
+    /// The slot spec; `false` stops taking appointments (409 `service_has_bookings` while
+    /// citizens hold bookings still to come); absent or null: no change.
     #[schema(value_type = Option<Object>)]
-    appointments: Option<SlotSpec>,
+    appointments: Option<AppointmentsField>,
     closed: Option<bool>,
+}
+
+/// `appointments` of a service change: new slots, or `false` to stop taking appointments.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum AppointmentsField {
+    Stop(bool),
+    Slots(SlotSpec),
 }
 
 /// Changes a service's names, hours, target wait, phone tickets, appointment slots, or
@@ -276,6 +286,7 @@ pub struct ServiceBody {
         (status = 400, description = "`invalid_field` (`field`: `name`, `name_en`, `hours`, `target_wait_s`, `appointments`)", body = ErrorBody),
         (status = 403, description = "`forbidden`: not a supervisor", body = ErrorBody),
         (status = 404, description = "`unknown_service`", body = ErrorBody),
+        (status = 409, description = "`service_has_bookings` (`field`: `appointments`): `appointments: false` while citizens hold bookings still to come", body = ErrorBody),
     ),
 )]
 pub async fn service(
@@ -302,6 +313,18 @@ pub async fn service(
             Some(out)
         }
     };
+    let (appointments, no_appointments) = match body.appointments {
+        None => (None, false),
+        Some(AppointmentsField::Slots(a)) => (Some(a), false),
+        Some(AppointmentsField::Stop(false)) => (None, true),
+        Some(AppointmentsField::Stop(true)) => {
+            return Err(field_error(
+                "appointments",
+                "Lịch hẹn là khung giờ và sức chứa, hoặc false để ngừng nhận lịch hẹn.",
+                "Appointments are slots (windows and capacity), or false to stop them.",
+            ))
+        }
+    };
     let sid = ServiceId::new(id);
     let change = AdminChange::ServiceChanged {
         id: sid.clone(),
@@ -310,7 +333,8 @@ pub async fn service(
         hours,
         target_wait_s: body.target_wait_s,
         remote: body.remote,
-        appointments: body.appointments,
+        appointments,
+        no_appointments,
         closed: body.closed,
     };
     apply(&app, &who, token.as_deref(), change).await?;

@@ -228,6 +228,7 @@ fn arb_change() -> impl Strategy<Value = AdminChange> {
                 target_wait_s: None,
                 remote: Some(true),
                 appointments: None,
+                no_appointments: false,
                 closed: None,
             }
         }),
