@@ -87,6 +87,14 @@ async fn make_changes(api: &Api) -> Made {
     patch_sup(api, "/api/v1/admin/services/gplx", json!({"closed": true}))
         .await
         .expect(200);
+    // A service that stopped taking appointments (the file gives it slots).
+    let r = patch_sup(
+        api,
+        "/api/v1/admin/services/tiepdan",
+        json!({"appointments": false}),
+    )
+    .await;
+    assert!(r.expect(200)["appointments"].is_null(), "{}", r.text);
     Made { pin, token }
 }
 
@@ -142,7 +150,7 @@ async fn a_restart_and_a_day_change_keep_every_change() {
     let before = effective(&api).await;
     assert_eq!(before["notice"], true);
     let audit = api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await.body;
-    assert_eq!(audit.as_array().map(Vec::len), Some(11), "{audit}");
+    assert_eq!(audit.as_array().map(Vec::len), Some(12), "{audit}");
 
     d.restart();
     let api = d.api();
