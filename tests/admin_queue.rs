@@ -240,3 +240,73 @@ async fn a_service_stops_taking_appointments_only_once_no_booking_is_left() {
     .await;
     assert_eq!(r.expect(200)["appointments"], before);
 }
+
+#[tokio::test]
+async fn the_audit_names_services_by_their_name_now() {
+    let mut d = start_admin_demo();
+    let api = d.api();
+    patch(
+        &api,
+        "/api/v1/admin/counters/3",
+        Some(SUPERVISOR),
+        json!({"services": ["chungthuc", "datdai"], "mode": "ordered"}),
+    )
+    .await
+    .expect(200);
+    patch(
+        &api,
+        "/api/v1/admin/services/gplx",
+        Some(SUPERVISOR),
+        json!({"closed": true, "target_wait_s": 1200}),
+    )
+    .await
+    .expect(200);
+    let audit = api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await;
+    let rows = audit.expect(200).clone();
+    let line = |i: usize, key: &str| rows[i][key].as_str().unwrap_or("").to_string();
+    assert_eq!(rows[1]["change"], "counter_changed");
+    assert!(
+        line(1, "summary").contains("Chứng thực (chungthuc)"),
+        "{}",
+        line(1, "summary")
+    );
+    assert!(
+        line(1, "summary_en").contains("(chungthuc)") && !line(1, "summary_en").contains("Chứng"),
+        "{}",
+        line(1, "summary_en")
+    );
+    assert!(
+        line(0, "summary").contains("(gplx): thời gian chờ mục tiêu"),
+        "{}",
+        line(0, "summary")
+    );
+    // A renamed service: every line names it as it is called now.
+    patch(
+        &api,
+        "/api/v1/admin/services/chungthuc",
+        Some(SUPERVISOR),
+        json!({"name": "Chứng thực bản sao", "name_en": "Certified copies"}),
+    )
+    .await
+    .expect(200);
+    let audit = api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await;
+    let rows = audit.expect(200).clone();
+    assert!(
+        rows[2]["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("Chứng thực bản sao (chungthuc)")),
+        "{}",
+        rows[2]
+    );
+    assert!(
+        rows[2]["summary_en"]
+            .as_str()
+            .is_some_and(|s| s.contains("Certified copies (chungthuc)")),
+        "{}",
+        rows[2]
+    );
+    // Replayed after a restart: the same lines.
+    d.restart();
+    let again = d.api().get("/api/v1/admin/audit", Some(SUPERVISOR)).await;
+    assert_eq!(again.expect(200), &rows);
+}

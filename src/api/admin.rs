@@ -425,19 +425,24 @@ pub struct AuditRow {
 pub async fn audit(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Vec<AuditRow>>> {
     who.require_supervisor()?;
     let model = app.read.current();
+    // Services are named here, with the effective spec now (domain::admin_audit).
+    let spec = model.spec();
     let rows = model
         .lobby()
         .overlay
         .audit
         .iter()
         .rev()
-        .map(|a: &AuditEntry| AuditRow {
-            seq: a.seq,
-            at: a.at,
-            by: a.by.clone(),
-            change: a.change.clone(),
-            summary: a.summary.clone(),
-            summary_en: a.summary_en.clone(),
+        .map(|a: &AuditEntry| {
+            let (summary, summary_en) = a.rendered(spec);
+            AuditRow {
+                seq: a.seq,
+                at: a.at,
+                by: a.by.clone(),
+                change: a.change.clone(),
+                summary,
+                summary_en,
+            }
         })
         .collect();
     Ok(Json(rows))
