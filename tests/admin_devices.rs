@@ -179,7 +179,10 @@ async fn a_counter_display_is_added_with_its_counter() {
         .as_array()
         .and_then(|l| l.iter().find(|x| x["name"] == "Màn hình Quầy 4").cloned())
         .expect("listed");
-    assert_eq!((&row["role"], &row["counter"]), (&json!("display"), &json!(4)));
+    assert_eq!(
+        (&row["role"], &row["counter"]),
+        (&json!("display"), &json!(4))
+    );
     // Its token opens the state and its page.
     api.get("/api/v1/state", Some(&token)).await.expect(200);
     let page = api.get(&format!("/display/4?token={token}"), None).await;

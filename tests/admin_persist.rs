@@ -113,13 +113,25 @@ async fn admin_rows(api: &Api, path: &str, pick: impl Fn(&Value) -> Value) -> Ve
 async fn effective(api: &Api) -> Value {
     let state = api.state(None).await;
     let services = each(&state["services"], |s| {
-        json!([s["id"], s["name"], s["name_en"], s["target_wait_s"], s["remote"]])
+        json!([
+            s["id"],
+            s["name"],
+            s["name_en"],
+            s["target_wait_s"],
+            s["remote"]
+        ])
     });
     let counters = each(&state["counters"], |c| {
         json!([c["id"], c["services"], c["mode"]])
     });
     let staff = admin_rows(api, "/api/v1/admin/staff", |s| {
-        json!([s["id"], s["name"], s["supervisor"], s["disabled"], s["must_change_pin"]])
+        json!([
+            s["id"],
+            s["name"],
+            s["supervisor"],
+            s["disabled"],
+            s["must_change_pin"]
+        ])
     })
     .await;
     let devices = admin_rows(api, "/api/v1/admin/devices", |d| {

@@ -65,13 +65,7 @@ async fn a_service_with_live_tickets_cannot_lose_its_last_counter() {
     assert_eq!(r.body["error"]["field"], "services");
     assert_eq!(api.state_sans_now().await, before);
     // Closing it instead: it stops issuing, its ticket is still served.
-    let r = patch(
-        &api,
-        "/api/v1/admin/services/gplx",
-        Some(SUPERVISOR),
-        json!({"closed": true}),
-    )
-    .await;
+    let r = patch_service(&api, "gplx", json!({"closed": true})).await;
     assert_eq!(r.expect(200)["closed"], true);
     api.post("/api/v1/tickets", Some(KIOSK), json!({"service": "gplx"}))
         .await
@@ -79,14 +73,9 @@ async fn a_service_with_live_tickets_cannot_lose_its_last_counter() {
     let clerk = api.clerk(6).await;
     api.set_status(6, &clerk, "open").await.expect(200);
     api.next(6, &clerk).await.expect(200);
-    patch(
-        &api,
-        "/api/v1/admin/services/gplx",
-        Some(SUPERVISOR),
-        json!({"closed": false}),
-    )
-    .await
-    .expect(200);
+    patch_service(&api, "gplx", json!({"closed": false}))
+        .await
+        .expect(200);
     api.issue("gplx").await;
 }
 
@@ -94,12 +83,7 @@ async fn a_service_with_live_tickets_cannot_lose_its_last_counter() {
 async fn service_and_notice_changes_reach_the_state() {
     let d = start_admin_demo();
     let api = d.api();
-    let r = patch(
-        &api,
-        "/api/v1/admin/services/datdai",
-        Some(SUPERVISOR),
-        json!({"name": "Đất đai – Nhà ở", "name_en": "Land and housing", "hours": ["07:00-11:30", "13:00-17:00"], "target_wait_s": 1200, "remote": true}),
-    )
+    let r = patch_service(&api, "datdai", json!({"name": "Đất đai – Nhà ở", "name_en": "Land and housing", "hours": ["07:00-11:30", "13:00-17:00"], "target_wait_s": 1200, "remote": true}))
     .await;
     let row = r.expect(200).clone();
     assert_eq!(row["hours"], json!(["07:00-11:30", "13:00-17:00"]));
@@ -144,11 +128,7 @@ async fn a_service_stops_taking_appointments_only_once_no_booking_is_left() {
         let api = api.clone();
         async move {
             let all = api.get("/api/v1/admin/services", Some(SUPERVISOR)).await;
-            all.expect(200)
-                .as_array()
-                .and_then(|l| l.iter().find(|s| s["id"] == "hotich").cloned())
-                .expect("hotich")["appointments"]
-                .clone()
+            by_id(all.expect(200), "hotich")["appointments"].clone()
         }
     };
     let before = slots(&api).await;
@@ -164,24 +144,12 @@ async fn a_service_stops_taking_appointments_only_once_no_booking_is_left() {
         .await;
     let code = r.expect(201)["code"].as_str().expect("code").to_string();
     // `true` is not a slot spec.
-    let r = patch(
-        &api,
-        "/api/v1/admin/services/hotich",
-        Some(SUPERVISOR),
-        json!({"appointments": true}),
-    )
-    .await;
+    let r = patch_service(&api, "hotich", json!({"appointments": true})).await;
     r.expect_error(400, "invalid_field");
     assert_eq!(r.body["error"]["field"], "appointments");
     // Stopping would drop the citizen: refused, with how many and from which day.
     let seq = api.seq().await;
-    let r = patch(
-        &api,
-        "/api/v1/admin/services/hotich",
-        Some(SUPERVISOR),
-        json!({"appointments": false}),
-    )
-    .await;
+    let r = patch_service(&api, "hotich", json!({"appointments": false})).await;
     r.expect_error(409, "service_has_bookings");
     assert_eq!(r.body["error"]["field"], "appointments");
     assert!(r.message().contains('1'), "{}", r.message());
@@ -192,28 +160,17 @@ async fn a_service_stops_taking_appointments_only_once_no_booking_is_left() {
     api.delete(&format!("/api/v1/bookings/{code}"), None)
         .await
         .expect(200);
-    let r = patch(
-        &api,
-        "/api/v1/admin/services/hotich",
-        Some(SUPERVISOR),
-        json!({"appointments": false}),
-    )
-    .await;
+    let r = patch_service(&api, "hotich", json!({"appointments": false})).await;
     assert!(r.expect(200)["appointments"].is_null(), "{}", r.text);
-    patch(
+    patch_service(
         &api,
-        "/api/v1/admin/services/hotich",
-        Some(SUPERVISOR),
+        "hotich",
         json!({"appointments": null, "remote": true}),
     )
     .await
     .expect(200);
     assert!(slots(&api).await.is_null());
-    let state = api.state(None).await;
-    let hotich = state["services"]
-        .as_array()
-        .and_then(|l| l.iter().find(|s| s["id"] == "hotich").cloned())
-        .expect("hotich in /state");
+    let hotich = by_id(&api.state(None).await["services"], "hotich");
     assert_eq!(
         hotich["appointments"], false,
         "the public state still offers slots: {hotich}"
@@ -231,13 +188,7 @@ async fn a_service_stops_taking_appointments_only_once_no_booking_is_left() {
     d.restart();
     let api = d.api();
     assert!(slots(&api).await.is_null());
-    let r = patch(
-        &api,
-        "/api/v1/admin/services/hotich",
-        Some(SUPERVISOR),
-        json!({"appointments": before}),
-    )
-    .await;
+    let r = patch_service(&api, "hotich", json!({"appointments": before})).await;
     assert_eq!(r.expect(200)["appointments"], before);
 }
 
@@ -253,14 +204,9 @@ async fn the_audit_names_services_by_their_name_now() {
     )
     .await
     .expect(200);
-    patch(
-        &api,
-        "/api/v1/admin/services/gplx",
-        Some(SUPERVISOR),
-        json!({"closed": true, "target_wait_s": 1200}),
-    )
-    .await
-    .expect(200);
+    patch_service(&api, "gplx", json!({"closed": true, "target_wait_s": 1200}))
+        .await
+        .expect(200);
     let audit = api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await;
     let rows = audit.expect(200).clone();
     let line = |i: usize, key: &str| rows[i][key].as_str().unwrap_or("").to_string();
@@ -281,10 +227,9 @@ async fn the_audit_names_services_by_their_name_now() {
         line(0, "summary")
     );
     // A renamed service: every line names it as it is called now.
-    patch(
+    patch_service(
         &api,
-        "/api/v1/admin/services/chungthuc",
-        Some(SUPERVISOR),
+        "chungthuc",
         json!({"name": "Chứng thực bản sao", "name_en": "Certified copies"}),
     )
     .await

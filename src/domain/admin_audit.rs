@@ -60,7 +60,11 @@ impl AuditEntry {
                 spec.service(id).map_or_else(
                     || by_id(id),
                     |s| {
-                        let en = if s.name_en.is_empty() { &s.name } else { &s.name_en };
+                        let en = if s.name_en.is_empty() {
+                            &s.name
+                        } else {
+                            &s.name_en
+                        };
                         (format!("{} ({id})", s.name), format!("{en} ({id})"))
                     },
                 )
@@ -168,7 +172,10 @@ pub fn summary(change: &AdminChange, named: &Namer<'_>) -> (String, String) {
             };
             (
                 format!("Quầy {counter}: lĩnh vực {} ({m})", list.join(", ")),
-                format!("Counter {counter}: services {} ({m_en})", list_en.join(", ")),
+                format!(
+                    "Counter {counter}: services {} ({m_en})",
+                    list_en.join(", ")
+                ),
             )
         }
         AdminChange::ServiceChanged { id, closed, .. } => {

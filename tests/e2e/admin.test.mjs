@@ -11,36 +11,22 @@
 // the services by name. Bad input shows the server's
 // error on the field it names and changes nothing. Screenshots of every section in both
 // languages: target/e2e/admin-*.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import {
-  startDaemon, stopDaemon, launch, openPage, shot, until, apiCall, decodeQr, freshDataDir, removeDir, TOKENS,
+  openPage, shot, until, apiCall, decodeQr, TOKENS, useDaemonAndBrowser,
 } from './lib.mjs';
 
-let daemon;
-let browser;
-let dataDir;
+const lab = useDaemonAndBrowser();
 let admin; // the supervisor's page
 const log = [];
 const errors = [];
 const s = {}; // what one step hands to the next
 
-before(async () => {
-  dataDir = freshDataDir();
-  daemon = await startDaemon(dataDir);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await stopDaemon(daemon);
-  removeDir(dataDir);
-});
-
-const call = (method, p, body, tok) => apiCall(daemon.origin, method, p, body, tok);
+const call = (method, p, body, tok) => apiCall(lab.daemon.origin, method, p, body, tok);
 const sup = (method, p, body) => call(method, p, body, TOKENS.supervisor);
-const open = (name, width, height) => openPage(browser, { width, height, log, errors, name });
+const open = (name, width, height) => openPage(lab.browser, { width, height, log, errors, name });
 
 /** Opens a section by its menu entry and waits until its content is there. */
 async function section(name, ready) {
@@ -74,7 +60,7 @@ async function shotBoth(name) {
 
 test('the supervisor signs in from the dashboard\'s link; the staff section; bad input changes nothing', async () => {
   admin = await open('admin', 1920, 1080);
-  await admin.goto(`${daemon.origin}/supervisor`);
+  await admin.goto(`${lab.daemon.origin}/supervisor`);
   await until(admin, () => !document.querySelector('#login').hidden);
   await admin.fill('#staff', 'gs01');
   await admin.fill('#pin', '9999');
@@ -116,7 +102,7 @@ test('add a clerk: the one-time PIN shown once; the clerk must choose a new PIN,
   // The clerk signs in with it: the new-PIN form comes first.
   const clerk = await open('clerk', 1366, 768);
   s.clerk = clerk;
-  await clerk.goto(`${daemon.origin}/clerk`);
+  await clerk.goto(`${lab.daemon.origin}/clerk`);
   await until(clerk, () => document.querySelector('#counter option[value="1"]'));
   await clerk.fill('#staff', 'nv09');
   await clerk.fill('#pin', s.pin1);
@@ -170,7 +156,7 @@ test('reset a PIN (confirmed first): a new one-time PIN; the chosen PIN stops wo
 test('lock and unlock a clerk (confirmed first); upload a photo', async () => {
   // nv08 works at counter 8 on the clerk page.
   const clerk8 = await open('clerk8', 1366, 768);
-  await clerk8.goto(`${daemon.origin}/clerk`);
+  await clerk8.goto(`${lab.daemon.origin}/clerk`);
   await until(clerk8, () => document.querySelector('#counter option[value="8"]'));
   await clerk8.fill('#staff', 'nv08');
   await clerk8.fill('#pin', '1234');
@@ -425,7 +411,7 @@ test('services and the notice line: saved, shown; a bad value refused on its fie
   await section('notice', () => document.querySelector('#notice-form textarea[name="vi"]').value.length > 0);
   await shotBoth('notice');
   const board = await open('board-notice', 1280, 720);
-  await board.goto(`${daemon.origin}/board?token=${TOKENS.display}`);
+  await board.goto(`${lab.daemon.origin}/board?token=${TOKENS.display}`);
   await until(board, () => document.querySelector('#notice')?.textContent.length > 0, undefined, 10000);
   await admin.fill('#notice-form textarea[name="vi"]', 'Chiều nay quầy Đất đai làm việc đến 17 giờ.');
   await admin.fill('#notice-form textarea[name="en"]', 'This afternoon the Land counter works until 5 pm.');
