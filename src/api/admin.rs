@@ -265,11 +265,22 @@ pub struct ServiceBody {
 }
 
 /// `appointments` of a service change: new slots, or `false` to stop taking appointments.
-#[derive(Deserialize)]
-#[serde(untagged)]
 pub enum AppointmentsField {
     Stop(bool),
     Slots(SlotSpec),
+}
+
+// By hand rather than `untagged`: a malformed slot spec keeps serde's own message (which
+// key is wrong) instead of "did not match any variant".
+impl<'de> Deserialize<'de> for AppointmentsField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Bool(b) => Ok(AppointmentsField::Stop(b)),
+            other => serde_json::from_value(other)
+                .map(AppointmentsField::Slots)
+                .map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 /// Changes a service's names, hours, target wait, phone tickets, appointment slots, or
