@@ -14,14 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 async fn an_added_device_works_and_a_revoked_one_is_cut_off_at_once() {
     let d = start_admin_demo();
     let api = d.api();
-    let r = api
-        .post(
-            "/api/v1/admin/devices",
-            Some(SUPERVISOR),
-            json!({"name": "TV tầng 2", "role": "display"}),
-        )
-        .await;
-    let added = r.expect(201).clone();
+    let added = add_device(&api, json!({"name": "TV tầng 2", "role": "display"})).await;
     let token = added["token"].as_str().expect("token").to_string();
     assert!(token.len() >= 16);
     assert_eq!(added["role"], "display");
@@ -163,14 +156,11 @@ async fn a_counter_display_is_added_with_its_counter() {
     r.expect_error(422, "unknown_counter");
     assert_eq!(r.body["error"]["field"], "counter");
     assert_eq!(devices(&api).await, before);
-    let r = api
-        .post(
-            "/api/v1/admin/devices",
-            Some(SUPERVISOR),
-            json!({"name": "Màn hình Quầy 4", "role": "display", "counter": 4}),
-        )
-        .await;
-    let added = r.expect(201).clone();
+    let added = add_device(
+        &api,
+        json!({"name": "Màn hình Quầy 4", "role": "display", "counter": 4}),
+    )
+    .await;
     let token = added["token"].as_str().expect("token").to_string();
     let url = added["url"].as_str().expect("url");
     assert!(url.ends_with(&format!("/display/4?token={token}")), "{url}");

@@ -27,22 +27,14 @@ async fn make_changes(api: &Api) -> Made {
         )
         .await;
     let pin = r.expect(201)["pin"].as_str().expect("pin").to_string();
-    let r = api
-        .post(
-            "/api/v1/admin/devices",
-            Some(SUPERVISOR),
-            json!({"name": "TV tầng 2", "role": "display"}),
-        )
-        .await;
-    let token = r.expect(201)["token"].as_str().expect("token").to_string();
+    let tv = add_device(api, json!({"name": "TV tầng 2", "role": "display"})).await;
+    let token = tv["token"].as_str().expect("token").to_string();
     // A counter display (the small screen above counter 4).
-    api.post(
-        "/api/v1/admin/devices",
-        Some(SUPERVISOR),
+    add_device(
+        api,
         json!({"name": "Màn hình Quầy 4", "role": "display", "counter": 4}),
     )
-    .await
-    .expect(201);
+    .await;
     api.delete(
         "/api/v1/admin/devices/Kiosk%20s%E1%BA%A3nh",
         Some(SUPERVISOR),
@@ -154,6 +146,22 @@ async fn effective(api: &Api) -> Value {
     })
 }
 
+/// Every change is still there after `what`: the effective configuration, the audit (when
+/// given), the added device's token works and the revoked kiosk's does not.
+async fn assert_kept(api: &Api, before: &Value, audit: Option<&Value>, made: &Made, what: &str) {
+    assert_eq!(&effective(api).await, before, "{what} lost a change");
+    if let Some(audit) = audit {
+        let now = api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await;
+        assert_eq!(&now.body, audit, "{what} changed the audit");
+    }
+    api.get("/api/v1/state", Some(&made.token))
+        .await
+        .expect(200);
+    api.get("/api/v1/state", Some(KIOSK))
+        .await
+        .expect_error(401, "unauthorized");
+}
+
 #[tokio::test]
 async fn a_restart_and_a_day_change_keep_every_change() {
     let mut d = start_admin_demo();
@@ -166,17 +174,7 @@ async fn a_restart_and_a_day_change_keep_every_change() {
 
     d.restart();
     let api = d.api();
-    assert_eq!(effective(&api).await, before, "a restart lost a change");
-    assert_eq!(
-        api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await.body,
-        audit
-    );
-    api.get("/api/v1/state", Some(&made.token))
-        .await
-        .expect(200);
-    api.get("/api/v1/state", Some(KIOSK))
-        .await
-        .expect_error(401, "unauthorized");
+    assert_kept(&api, &before, Some(&audit), &made, "a restart").await;
     let login = api
         .post(
             "/api/v1/login",
@@ -190,29 +188,18 @@ async fn a_restart_and_a_day_change_keep_every_change() {
     d.restart();
     let api = d.api();
     assert_eq!(api.state(None).await["day"], "2031-05-06");
-    assert_eq!(
-        effective(&api).await,
-        before,
-        "the day change lost a change"
-    );
-    assert_eq!(
-        api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await.body,
-        audit
-    );
-    api.get("/api/v1/state", Some(&made.token))
-        .await
-        .expect(200);
-    api.get("/api/v1/state", Some(KIOSK))
-        .await
-        .expect_error(401, "unauthorized");
+    assert_kept(&api, &before, Some(&audit), &made, "the day change").await;
     // A restart on the new day replays the new day's file alone: still there.
     d.restart();
     let api = d.api();
-    assert_eq!(
-        effective(&api).await,
-        before,
-        "a restart on the new day lost a change"
-    );
+    assert_kept(
+        &api,
+        &before,
+        Some(&audit),
+        &made,
+        "a restart on the new day",
+    )
+    .await;
     // The counter change is followed there.
     let clerk = api.clerk(3).await;
     api.set_status(3, &clerk, "open").await.expect(200);
@@ -383,13 +370,7 @@ async fn config_export_gives_the_same_effective_configuration() {
 
     let fresh = Daemon::start_with_env(&text, &[(CLOCK, &clock_at("2031-05-05T09:00:00+07:00"))]);
     let api = fresh.api();
-    assert_eq!(effective(&api).await, before, "the exported file differs");
-    api.get("/api/v1/state", Some(&made.token))
-        .await
-        .expect(200);
-    api.get("/api/v1/state", Some(KIOSK))
-        .await
-        .expect_error(401, "unauthorized");
+    assert_kept(&api, &before, None, &made, "the exported file").await;
     api.post(
         "/api/v1/login",
         None,

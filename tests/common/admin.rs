@@ -31,3 +31,11 @@ pub fn by_id(list: &Value, id: &str) -> Value {
         .and_then(|l| l.iter().find(|x| x["id"] == id).cloned())
         .unwrap_or_else(|| panic!("no {id} in {list}"))
 }
+
+/// `POST /api/v1/admin/devices` as the supervisor: the 201 answer (name, role, token, url).
+pub async fn add_device(api: &Api, body: Value) -> Value {
+    let r = api
+        .post("/api/v1/admin/devices", Some(SUPERVISOR), body)
+        .await;
+    r.expect(201).clone()
+}
