@@ -1,6 +1,7 @@
 // xephang administration page, section "Thiết bị / Devices" (admin.html): every device with
 // whether it is connected now (GET /api/v1/admin/devices, fetched again every 10 s while the
-// section is shown: presence is not an event), adding one (POST → its address with its token,
+// section is shown: presence is not an event), adding one (a counter display is a display with
+// its counter: `/display/{n}`; POST → its address with its token,
 // shown once with a QR code drawn here by the vendored qrcode-generator, so the TV or tablet
 // opens it by camera), renaming (PATCH {name}) and revoking after a confirmation (DELETE: its
 // screens close at once and its token stops working).
@@ -10,11 +11,23 @@ import qrcode from '/assets/vendor/qrcode-generator/qrcode.js';
 
 const REFRESH_MS = 10000;
 export const ROLES = {
-  display: ['Màn hình (TV)', 'Display (TV)'],
+  display: ['Màn hình sảnh (TV)', 'Lobby display (TV)'],
   kiosk: ['Ki-ốt lấy số', 'Ticket kiosk'],
   rating: ['Máy đánh giá tại quầy', 'Rating tablet'],
   supervisor: ['Máy giám sát', 'Supervisor PC'],
 };
+/** The kinds the "add" form offers: a counter display is a display with its counter. */
+const KINDS = {
+  display: ['Màn hình sảnh (TV, mọi quầy)', 'Lobby display (TV, every counter)'],
+  counter_display: ['Màn hình quầy (trên một quầy)', 'Counter display (above one counter)'],
+  kiosk: ROLES.kiosk,
+  rating: ROLES.rating,
+  supervisor: ROLES.supervisor,
+};
+/** Kinds that belong to one counter. */
+const AT_COUNTER = ['rating', 'counter_display'];
+/** A device's kind in words: a display with a counter is that counter's display. */
+const kindOf = (d) => (d.role === 'display' && d.counter ? KINDS.counter_display : ROLES[d.role] || [d.role, d.role]);
 
 /** A QR code of `text` as an SVG string (black on white, a quiet zone of 4 modules). */
 export function qrSvg(text, label) {
@@ -42,11 +55,11 @@ export function devicesSection(ctx) {
 
   function fillForm() {
     const role = f('role').value || 'display';
-    f('role').innerHTML = Object.entries(ROLES).map(([k, v]) => `<option value="${k}"${k === role ? ' selected' : ''}>${esc(L(...v))}</option>`).join('');
+    f('role').innerHTML = Object.entries(KINDS).map(([k, v]) => `<option value="${k}"${k === role ? ' selected' : ''}>${esc(L(...v))}</option>`).join('');
     const counter = f('counter').value;
     f('counter').innerHTML = (ctx.state?.counters || []).map((c) => `<option value="${c.id}"${String(c.id) === counter ? ' selected' : ''}>${esc(c.name)}</option>`).join('');
-    // A rating tablet belongs to one counter; the other devices to the whole centre.
-    form.querySelector('.dev-counter').hidden = role !== 'rating';
+    // A rating tablet and a counter display belong to one counter; the others to the centre.
+    form.querySelector('.dev-counter').hidden = !AT_COUNTER.includes(role);
   }
 
   function render() {
@@ -56,7 +69,7 @@ export function devicesSection(ctx) {
     const head = `<caption class="sr-only">${esc(L('Danh sách thiết bị', 'Device list'))}</caption><tr><th>${esc(L('Tên', 'Name'))}</th><th>${esc(L('Loại', 'Kind'))}</th>
       <th>${esc(L('Kết nối', 'Connection'))}</th><th>${esc(L('Thao tác', 'Actions'))}</th></tr>`;
     box.innerHTML = head + list.map((d) => {
-      const kind = L(...(ROLES[d.role] || [d.role, d.role])) + (d.counter ? ` · ${ctxCounter(d.counter)}` : '');
+      const kind = L(...kindOf(d)) + (d.counter ? ` · ${ctxCounter(d.counter)}` : '');
       const state = `<span class="pill ${d.connected ? 'open' : 'closed'}">${esc(d.connected ? L('Đang kết nối', 'Connected') : L('Không kết nối', 'Not connected'))}</span>`;
       const name = editing === d.name
         ? `<form class="rename" data-field="name" novalidate><input name="name" value="${esc(d.name)}" aria-label="${esc(L('Tên mới', 'New name'))}" autocomplete="off">
@@ -77,15 +90,16 @@ export function devicesSection(ctx) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     submit(form, async () => {
-      const role = f('role').value;
+      const kind = f('role').value;
+      const role = kind === 'counter_display' ? 'display' : kind;
       const body = { name: f('name').value.trim(), role };
       const counter = f('counter').value;
-      if (role === 'rating' && counter) body.counter = Number(counter);
+      if (AT_COUNTER.includes(kind) && counter) body.counter = Number(counter);
       const r = await api('POST', '/api/v1/admin/devices', body);
       form.reset();
       fillForm();
       saved(form, `Đã thêm ${r.name}.`, `${r.name} added.`);
-      return r;
+      return { ...r, counter: body.counter };
     }).then(async (r) => {
       if (!r) return;
       load().catch(() => {});
@@ -97,8 +111,8 @@ export function devicesSection(ctx) {
   function showAddress(r) {
     return dialog({
       title: L('Đã thêm thiết bị', 'Device added'),
-      html: `<p class="dlg-text">${esc(L(`Mở địa chỉ này trên “${r.name}” (${L(...(ROLES[r.role] || [r.role, r.role]))}), hoặc quét mã QR bằng camera của thiết bị:`,
-        `Open this address on “${r.name}” (${L(...(ROLES[r.role] || [r.role, r.role]))}), or scan the QR code with the device's camera:`))}</p>
+      html: `<p class="dlg-text">${esc(L(`Mở địa chỉ này trên “${r.name}” (${L(...kindOf(r))}), hoặc quét mã QR bằng camera của thiết bị:`,
+        `Open this address on “${r.name}” (${L(...kindOf(r))}), or scan the QR code with the device's camera:`))}</p>
         <div class="dev-url">${qrSvg(r.url, L('Mã QR của địa chỉ thiết bị', 'QR code of the device address'))}
         <label><span>${esc(L('Địa chỉ của thiết bị', 'Address of the device'))}</span><textarea id="device-url" readonly rows="3" spellcheck="false">${esc(r.url)}</textarea></label></div>
         ${onceLine()}

@@ -1,10 +1,12 @@
 // xephang administration page, section "Lĩnh vực / Services" (admin.html): per service its
 // names (vi/en), opening hours, target wait, whether citizens may take a ticket from home,
-// its appointment slots, and "stop issuing" / "issue again" (closed). Saved with
+// its appointment slots (or none: "stop taking appointments", PATCH {appointments: false},
+// refused while citizens hold bookings still to come), and "stop issuing" / "issue again"
+// (closed). Saved with
 // PATCH /api/v1/admin/services/{id}, sending only the fields that changed, so a save never
 // touches what the form did not show; the server's refusal shows on the field it names.
 import { esc, L, $ } from '/assets/client.js';
-import { api, submit, saved, showError, clearErrors, restoreErrors, forgetError } from '/assets/admin-forms.js';
+import { api, submit, saved, confirm, showError, clearErrors, restoreErrors, forgetError } from '/assets/admin-forms.js';
 
 /** Hours as the config writes them ("07:30-11:30"), from a string or {start, end}. */
 const windowText = (w) => (typeof w === 'string' ? w : w && w.start ? `${String(w.start).slice(0, 5)}-${String(w.end).slice(0, 5)}` : '');
@@ -96,7 +98,7 @@ export function servicesSection(ctx) {
           <input name="target" type="number" min="1" max="600" value="${s.target_wait_s ? Math.round(s.target_wait_s / 60) : ''}"><em class="ferr" role="alert"></em></label>
       </div>
       <label class="check" data-field="remote"><input name="remote" type="checkbox"${s.remote ? ' checked' : ''}><span>${esc(L('Cho lấy số từ xa (trên điện thoại)', 'Citizens may take a ticket from home (phone)'))}</span><em class="ferr" role="alert"></em></label>
-      <fieldset data-field="appointments"><legend>${esc(L('Lịch hẹn', 'Appointments'))}</legend>
+      <fieldset><legend>${esc(L('Lịch hẹn', 'Appointments'))}</legend>
         ${hasAppt ? `<p class="muted appt-on">${esc(a.appointment_only ? L('Chỉ nhận công dân đã đặt lịch.', 'Booked citizens only.') : L('Nhận đặt lịch hẹn.', 'Takes appointments.'))}</p>`
     : canEdit ? `<label class="check"><input name="appt" type="checkbox"><span>${esc(L('Nhận đặt lịch hẹn', 'Take appointments'))}</span></label>`
       : `<p class="muted">${esc(L('Nhận đặt lịch hẹn (sửa trong tệp cấu hình).', 'Takes appointments (edited in the config file).'))}</p>`}
@@ -104,7 +106,9 @@ export function servicesSection(ctx) {
           <label data-field="appointments.slot_min"><span>${esc(L('Mỗi lượt (phút)', 'Slot (minutes)'))}</span><input name="slot_min" type="number" min="5" max="240" value="${esc(a?.slot_min ?? 15)}"><em class="ferr" role="alert"></em></label>
           <label data-field="appointments.capacity"><span>${esc(L('Số người mỗi lượt', 'Citizens per slot'))}</span><input name="capacity" type="number" min="1" max="50" value="${esc(a?.capacity ?? 1)}"><em class="ferr" role="alert"></em></label>
           <label data-field="appointments.hours"><span>${esc(L('Giờ hẹn', 'Appointment hours'))}</span><input name="appt_hours" value="${esc(hoursText(a?.hours))}" placeholder="${esc(L('ví dụ 08:00-11:00', 'e.g. 08:00-11:00'))}" autocomplete="off"><em class="ferr" role="alert"></em></label>
-        </div><em class="ferr" role="alert"></em></fieldset>
+        </div>
+        <div class="appt-stop" data-field="appointments">${hasAppt ? `<button class="btn ghost sm danger-text" type="button" data-act="stop-appt">${esc(L('Ngừng nhận lịch hẹn', 'Stop taking appointments'))}</button>` : ''}
+          <em class="ferr" role="alert"></em></div></fieldset>
       <div class="row-buttons" data-field="closed"><button class="btn" type="submit">${esc(L('Lưu', 'Save'))}</button>
         <button class="btn ${closed ? 'ok' : 'ghost'}" type="button" data-act="close">${esc(closed ? L('Mở lại cấp số', 'Issue tickets again') : L('Tạm ngừng cấp số', 'Stop issuing'))}</button>
         <em class="ferr" role="alert"></em></div>
@@ -164,7 +168,20 @@ export function servicesSection(ctx) {
     submit(form, () => saveThen(form, body, 'Đã lưu lĩnh vực.', 'Service saved.'), `service:${form.dataset.service}`);
   });
 
-  box.addEventListener('click', (e) => {
+  box.addEventListener('click', async (e) => {
+    const stop = e.target.closest('button[data-act="stop-appt"]');
+    if (stop) {
+      const form = stop.closest('form');
+      const s = svc(form.dataset.service);
+      const ok = await confirm(L('Ngừng nhận lịch hẹn?', 'Stop taking appointments?'),
+        L(`“${s.name}” sẽ không nhận đặt lịch hẹn mới. Nếu còn người dân đã đặt lịch chưa đến, hệ thống sẽ từ chối và cho biết số lịch hẹn.`,
+          `“${s.name_en || s.name}” takes no new bookings. If citizens still hold bookings to come, this is refused and their number shown.`),
+        ['Ngừng nhận lịch hẹn', 'Stop taking appointments']);
+      if (!ok) return;
+      submit(form, () => saveThen(form, { appointments: false },
+        'Đã ngừng nhận lịch hẹn cho lĩnh vực này.', 'This service takes no appointments now.'), `service:${form.dataset.service}`);
+      return;
+    }
     const b = e.target.closest('button[data-act="close"]');
     if (!b) return;
     const form = b.closest('form');

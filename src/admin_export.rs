@@ -97,6 +97,10 @@ pub fn export(text: &str, name: &str, overlay: &Overlay) -> Result<String, Expor
         } else {
             s.remove("closed");
         }
+        if e.appointments.is_none() {
+            // Stopped on the page (`appointments: false`).
+            s.remove("appointments");
+        }
         if let (Some(_), Some(a)) = (&p.appointments, &e.appointments) {
             let mut t = Table::new();
             t.insert("slot_min".into(), Value::Integer(a.slot_min.into()));

@@ -14,14 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 async fn an_added_device_works_and_a_revoked_one_is_cut_off_at_once() {
     let d = start_admin_demo();
     let api = d.api();
-    let r = api
-        .post(
-            "/api/v1/admin/devices",
-            Some(SUPERVISOR),
-            json!({"name": "TV tầng 2", "role": "display"}),
-        )
-        .await;
-    let added = r.expect(201).clone();
+    let added = add_device(&api, json!({"name": "TV tầng 2", "role": "display"})).await;
     let token = added["token"].as_str().expect("token").to_string();
     assert!(token.len() >= 16);
     assert_eq!(added["role"], "display");
@@ -136,4 +129,58 @@ async fn an_added_device_works_and_a_revoked_one_is_cut_off_at_once() {
     api.get("/api/v1/state", Some(DISPLAY))
         .await
         .expect_error(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn a_counter_display_is_added_with_its_counter() {
+    let d = start_admin_demo();
+    let api = d.api();
+    let devices = |api: &Api| {
+        let api = api.clone();
+        async move {
+            api.get("/api/v1/admin/devices", Some(SUPERVISOR))
+                .await
+                .expect(200)
+                .clone()
+        }
+    };
+    let before = devices(&api).await;
+    // An unknown counter is refused on its field, and nothing is added.
+    let r = api
+        .post(
+            "/api/v1/admin/devices",
+            Some(SUPERVISOR),
+            json!({"name": "Màn hình Quầy 9", "role": "display", "counter": 9}),
+        )
+        .await;
+    r.expect_error(422, "unknown_counter");
+    assert_eq!(r.body["error"]["field"], "counter");
+    assert_eq!(devices(&api).await, before);
+    let added = add_device(
+        &api,
+        json!({"name": "Màn hình Quầy 4", "role": "display", "counter": 4}),
+    )
+    .await;
+    let token = added["token"].as_str().expect("token").to_string();
+    let url = added["url"].as_str().expect("url");
+    assert!(url.ends_with(&format!("/display/4?token={token}")), "{url}");
+    let row = devices(&api)
+        .await
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["name"] == "Màn hình Quầy 4").cloned())
+        .expect("listed");
+    assert_eq!(
+        (&row["role"], &row["counter"]),
+        (&json!("display"), &json!(4))
+    );
+    // Its token opens the state and its page.
+    api.get("/api/v1/state", Some(&token)).await.expect(200);
+    let page = api.get(&format!("/display/4?token={token}"), None).await;
+    assert_eq!(page.status, 200);
+    let audit = api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await;
+    assert!(
+        audit.text.contains("Màn hình Quầy 4 (display, quầy 4)"),
+        "{}",
+        audit.text
+    );
 }

@@ -8,19 +8,8 @@ use common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn demo_toml() -> String {
-    std::fs::read_to_string(default_config()).expect("demo config")
-}
-
 async fn patch_sup(api: &Api, path: &str, body: Value) -> Resp {
-    api.request(
-        reqwest::Method::PATCH,
-        path,
-        Some(SUPERVISOR),
-        Body::Json(body),
-        &[],
-    )
-    .await
+    patch(api, path, Some(SUPERVISOR), body).await
 }
 
 /// What the admin page changed, as the API shows it.
@@ -38,14 +27,14 @@ async fn make_changes(api: &Api) -> Made {
         )
         .await;
     let pin = r.expect(201)["pin"].as_str().expect("pin").to_string();
-    let r = api
-        .post(
-            "/api/v1/admin/devices",
-            Some(SUPERVISOR),
-            json!({"name": "TV tầng 2", "role": "display"}),
-        )
-        .await;
-    let token = r.expect(201)["token"].as_str().expect("token").to_string();
+    let tv = add_device(api, json!({"name": "TV tầng 2", "role": "display"})).await;
+    let token = tv["token"].as_str().expect("token").to_string();
+    // A counter display (the small screen above counter 4).
+    add_device(
+        api,
+        json!({"name": "Màn hình Quầy 4", "role": "display", "counter": 4}),
+    )
+    .await;
     api.delete(
         "/api/v1/admin/devices/Kiosk%20s%E1%BA%A3nh",
         Some(SUPERVISOR),
@@ -90,68 +79,65 @@ async fn make_changes(api: &Api) -> Made {
     patch_sup(api, "/api/v1/admin/services/gplx", json!({"closed": true}))
         .await
         .expect(200);
+    // A service that stopped taking appointments (the file gives it slots).
+    let r = patch_sup(
+        api,
+        "/api/v1/admin/services/tiepdan",
+        json!({"appointments": false}),
+    )
+    .await;
+    assert!(r.expect(200)["appointments"].is_null(), "{}", r.text);
     Made { pin, token }
+}
+
+/// Each element of the JSON array `list`, as `pick` sees it.
+fn each(list: &Value, pick: impl Fn(&Value) -> Value) -> Vec<Value> {
+    list.as_array().expect("a list").iter().map(pick).collect()
+}
+
+/// `GET path` as the supervisor, each row as `pick` sees it.
+async fn admin_rows(api: &Api, path: &str, pick: impl Fn(&Value) -> Value) -> Vec<Value> {
+    each(api.get(path, Some(SUPERVISOR)).await.expect(200), pick)
 }
 
 /// The effective configuration as the API shows it: services and counters of `/state`,
 /// the notice, the staff and device lists.
 async fn effective(api: &Api) -> Value {
     let state = api.state(None).await;
-    let services: Vec<Value> = state["services"]
-        .as_array()
-        .expect("services")
-        .iter()
-        .map(|s| {
-            json!([
-                s["id"],
-                s["name"],
-                s["name_en"],
-                s["target_wait_s"],
-                s["remote"]
-            ])
-        })
-        .collect();
-    let counters: Vec<Value> = state["counters"]
-        .as_array()
-        .expect("counters")
-        .iter()
-        .map(|c| json!([c["id"], c["services"], c["mode"]]))
-        .collect();
-    let staff: Vec<Value> = api
-        .get("/api/v1/admin/staff", Some(SUPERVISOR))
-        .await
-        .expect(200)
-        .as_array()
-        .expect("staff")
-        .iter()
-        .map(|s| {
-            json!([
-                s["id"],
-                s["name"],
-                s["supervisor"],
-                s["disabled"],
-                s["must_change_pin"]
-            ])
-        })
-        .collect();
-    let devices: Vec<Value> = api
-        .get("/api/v1/admin/devices", Some(SUPERVISOR))
-        .await
-        .expect(200)
-        .as_array()
-        .expect("devices")
-        .iter()
-        .map(|d| json!([d["name"], d["role"], d["counter"]]))
-        .collect();
-    let admin_services: Vec<Value> = api
-        .get("/api/v1/admin/services", Some(SUPERVISOR))
-        .await
-        .expect(200)
-        .as_array()
-        .expect("services")
-        .iter()
-        .map(|s| json!([s["id"], s["hours"], s["closed"]]))
-        .collect();
+    let services = each(&state["services"], |s| {
+        json!([
+            s["id"],
+            s["name"],
+            s["name_en"],
+            s["target_wait_s"],
+            s["remote"]
+        ])
+    });
+    let counters = each(&state["counters"], |c| {
+        json!([c["id"], c["services"], c["mode"]])
+    });
+    let staff = admin_rows(api, "/api/v1/admin/staff", |s| {
+        json!([
+            s["id"],
+            s["name"],
+            s["supervisor"],
+            s["disabled"],
+            s["must_change_pin"]
+        ])
+    })
+    .await;
+    let devices = admin_rows(api, "/api/v1/admin/devices", |d| {
+        json!([d["name"], d["role"], d["counter"]])
+    })
+    .await;
+    let admin_services = admin_rows(api, "/api/v1/admin/services", |s| {
+        json!([s["id"], s["hours"], s["closed"], s["appointments"]])
+    })
+    .await;
+    assert!(
+        devices.contains(&json!(["Màn hình Quầy 4", "display", 4])),
+        "the counter display: {devices:?}"
+    );
     let text = state.to_string();
     json!({
         "services": services, "counters": counters, "staff": staff, "devices": devices,
@@ -160,32 +146,35 @@ async fn effective(api: &Api) -> Value {
     })
 }
 
-#[tokio::test]
-async fn a_restart_and_a_day_change_keep_every_change() {
-    let mut d = Daemon::start_with_env(
-        &demo_toml(),
-        &[(CLOCK, &clock_at("2031-05-05T09:00:00+07:00"))],
-    );
-    let api = d.api();
-    let made = make_changes(&api).await;
-    let before = effective(&api).await;
-    assert_eq!(before["notice"], true);
-    let audit = api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await.body;
-    assert_eq!(audit.as_array().map(Vec::len), Some(10), "{audit}");
-
-    d.restart();
-    let api = d.api();
-    assert_eq!(effective(&api).await, before, "a restart lost a change");
-    assert_eq!(
-        api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await.body,
-        audit
-    );
+/// Every change is still there after `what`: the effective configuration, the audit (when
+/// given), the added device's token works and the revoked kiosk's does not.
+async fn assert_kept(api: &Api, before: &Value, audit: Option<&Value>, made: &Made, what: &str) {
+    assert_eq!(&effective(api).await, before, "{what} lost a change");
+    if let Some(audit) = audit {
+        let now = api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await;
+        assert_eq!(&now.body, audit, "{what} changed the audit");
+    }
     api.get("/api/v1/state", Some(&made.token))
         .await
         .expect(200);
     api.get("/api/v1/state", Some(KIOSK))
         .await
         .expect_error(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn a_restart_and_a_day_change_keep_every_change() {
+    let mut d = start_admin_demo();
+    let api = d.api();
+    let made = make_changes(&api).await;
+    let before = effective(&api).await;
+    assert_eq!(before["notice"], true);
+    let audit = api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await.body;
+    assert_eq!(audit.as_array().map(Vec::len), Some(12), "{audit}");
+
+    d.restart();
+    let api = d.api();
+    assert_kept(&api, &before, Some(&audit), &made, "a restart").await;
     let login = api
         .post(
             "/api/v1/login",
@@ -199,29 +188,18 @@ async fn a_restart_and_a_day_change_keep_every_change() {
     d.restart();
     let api = d.api();
     assert_eq!(api.state(None).await["day"], "2031-05-06");
-    assert_eq!(
-        effective(&api).await,
-        before,
-        "the day change lost a change"
-    );
-    assert_eq!(
-        api.get("/api/v1/admin/audit", Some(SUPERVISOR)).await.body,
-        audit
-    );
-    api.get("/api/v1/state", Some(&made.token))
-        .await
-        .expect(200);
-    api.get("/api/v1/state", Some(KIOSK))
-        .await
-        .expect_error(401, "unauthorized");
+    assert_kept(&api, &before, Some(&audit), &made, "the day change").await;
     // A restart on the new day replays the new day's file alone: still there.
     d.restart();
     let api = d.api();
-    assert_eq!(
-        effective(&api).await,
-        before,
-        "a restart on the new day lost a change"
-    );
+    assert_kept(
+        &api,
+        &before,
+        Some(&audit),
+        &made,
+        "a restart on the new day",
+    )
+    .await;
     // The counter change is followed there.
     let clerk = api.clerk(3).await;
     api.set_status(3, &clerk, "open").await.expect(200);
@@ -242,10 +220,7 @@ async fn a_restart_and_a_day_change_keep_every_change() {
 
 #[tokio::test]
 async fn no_pin_or_token_in_the_clear_in_the_journal_or_on_a_socket() {
-    let d = Daemon::start_with_env(
-        &demo_toml(),
-        &[(CLOCK, &clock_at("2031-05-05T09:00:00+07:00"))],
-    );
+    let d = start_admin_demo();
     let api = d.api();
     let public = Collector::open(&d.ws_url()).await;
     let display = Collector::open(&ws_url_with(&d.ws_url(), &[("token", DISPLAY)])).await;
@@ -359,10 +334,7 @@ async fn no_pin_or_token_in_the_clear_in_the_journal_or_on_a_socket() {
 
 #[tokio::test]
 async fn config_export_gives_the_same_effective_configuration() {
-    let mut d = Daemon::start_with_env(
-        &demo_toml(),
-        &[(CLOCK, &clock_at("2031-05-05T09:00:00+07:00"))],
-    );
+    let mut d = start_admin_demo();
     let api = d.api();
     let made = make_changes(&api).await;
     let before = effective(&api).await;
@@ -398,13 +370,7 @@ async fn config_export_gives_the_same_effective_configuration() {
 
     let fresh = Daemon::start_with_env(&text, &[(CLOCK, &clock_at("2031-05-05T09:00:00+07:00"))]);
     let api = fresh.api();
-    assert_eq!(effective(&api).await, before, "the exported file differs");
-    api.get("/api/v1/state", Some(&made.token))
-        .await
-        .expect(200);
-    api.get("/api/v1/state", Some(KIOSK))
-        .await
-        .expect_error(401, "unauthorized");
+    assert_kept(&api, &before, None, &made, "the exported file").await;
     api.post(
         "/api/v1/login",
         None,

@@ -231,3 +231,70 @@ async fn an_uploaded_photo_is_served_where_photos_are() {
         .and_then(|l| l.iter().find(|s| s["id"] == "nv01").cloned());
     assert_eq!(row.expect("nv01")["has_photo"], true);
 }
+
+#[tokio::test]
+async fn wrong_current_pins_count_toward_the_login_lockout() {
+    let d = start_admin_demo();
+    let api = d.api();
+    let staff = staff_for(2);
+    let token = api.clerk(2).await;
+    // A stolen session guesses the current PIN: each wrong guess is a login failure.
+    let mut lefts = Vec::new();
+    for guess in ["0000", "1111", "2222", "3333", "4444"] {
+        let r = api
+            .post(
+                "/api/v1/me/pin",
+                Some(&token),
+                json!({"pin": guess, "new_pin": "9876"}),
+            )
+            .await;
+        r.expect_error(403, "wrong_pin");
+        assert_eq!(r.body["error"]["field"], "pin");
+        lefts.push(r.message().to_string());
+    }
+    assert!(lefts[0].contains('4'), "tries left: {}", lefts[0]);
+    // Locked out: even the right PIN is not checked, here and at the login.
+    let r = api
+        .post(
+            "/api/v1/me/pin",
+            Some(&token),
+            json!({"pin": PIN, "new_pin": "9876"}),
+        )
+        .await;
+    r.expect_error(429, "rate_limited");
+    let login = api
+        .post(
+            "/api/v1/login",
+            None,
+            json!({"staff": staff, "pin": PIN, "counter": 2}),
+        )
+        .await;
+    login.expect_error(429, "rate_limited");
+    // The PIN did not change.
+    let me = api.get("/api/v1/me", Some(&token)).await;
+    me.expect(200);
+}
+
+#[tokio::test]
+async fn login_failures_lock_the_pin_change_too() {
+    let d = start_admin_demo();
+    let api = d.api();
+    let staff = staff_for(3);
+    let token = api.clerk(3).await;
+    for _ in 0..5 {
+        api.post(
+            "/api/v1/login",
+            None,
+            json!({"staff": staff, "pin": "0000", "counter": 3}),
+        )
+        .await
+        .expect_error(401, "unauthorized");
+    }
+    api.post(
+        "/api/v1/me/pin",
+        Some(&token),
+        json!({"pin": PIN, "new_pin": "9876"}),
+    )
+    .await
+    .expect_error(429, "rate_limited");
+}

@@ -257,9 +257,30 @@ pub struct ServiceBody {
     hours: Option<Vec<String>>,
     target_wait_s: Option<u32>,
     remote: Option<bool>,
+    /// The slot spec; `false` stops taking appointments (409 `service_has_bookings` while
+    /// citizens hold bookings still to come); absent or null: no change.
     #[schema(value_type = Option<Object>)]
-    appointments: Option<SlotSpec>,
+    appointments: Option<AppointmentsField>,
     closed: Option<bool>,
+}
+
+/// `appointments` of a service change: new slots, or `false` to stop taking appointments.
+pub enum AppointmentsField {
+    Stop(bool),
+    Slots(SlotSpec),
+}
+
+// By hand rather than `untagged`: a malformed slot spec keeps serde's own message (which
+// key is wrong) instead of "did not match any variant".
+impl<'de> Deserialize<'de> for AppointmentsField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Bool(b) => Ok(AppointmentsField::Stop(b)),
+            other => serde_json::from_value(other)
+                .map(AppointmentsField::Slots)
+                .map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 /// Changes a service's names, hours, target wait, phone tickets, appointment slots, or
@@ -276,6 +297,7 @@ pub struct ServiceBody {
         (status = 400, description = "`invalid_field` (`field`: `name`, `name_en`, `hours`, `target_wait_s`, `appointments`)", body = ErrorBody),
         (status = 403, description = "`forbidden`: not a supervisor", body = ErrorBody),
         (status = 404, description = "`unknown_service`", body = ErrorBody),
+        (status = 409, description = "`service_has_bookings` (`field`: `appointments`): `appointments: false` while citizens hold bookings still to come", body = ErrorBody),
     ),
 )]
 pub async fn service(
@@ -302,6 +324,18 @@ pub async fn service(
             Some(out)
         }
     };
+    let (appointments, no_appointments) = match body.appointments {
+        None => (None, false),
+        Some(AppointmentsField::Slots(a)) => (Some(a), false),
+        Some(AppointmentsField::Stop(false)) => (None, true),
+        Some(AppointmentsField::Stop(true)) => {
+            return Err(field_error(
+                "appointments",
+                "Lịch hẹn là khung giờ và sức chứa, hoặc false để ngừng nhận lịch hẹn.",
+                "Appointments are slots (windows and capacity), or false to stop them.",
+            ))
+        }
+    };
     let sid = ServiceId::new(id);
     let change = AdminChange::ServiceChanged {
         id: sid.clone(),
@@ -310,7 +344,8 @@ pub async fn service(
         hours,
         target_wait_s: body.target_wait_s,
         remote: body.remote,
-        appointments: body.appointments,
+        appointments,
+        no_appointments,
         closed: body.closed,
     };
     apply(&app, &who, token.as_deref(), change).await?;
@@ -401,19 +436,24 @@ pub struct AuditRow {
 pub async fn audit(State(app): State<AppState>, who: Principal) -> ApiResult<Json<Vec<AuditRow>>> {
     who.require_supervisor()?;
     let model = app.read.current();
+    // Services are named here, with the effective spec now (domain::admin_audit).
+    let spec = model.spec();
     let rows = model
         .lobby()
         .overlay
         .audit
         .iter()
         .rev()
-        .map(|a: &AuditEntry| AuditRow {
-            seq: a.seq,
-            at: a.at,
-            by: a.by.clone(),
-            change: a.change.clone(),
-            summary: a.summary.clone(),
-            summary_en: a.summary_en.clone(),
+        .map(|a: &AuditEntry| {
+            let (summary, summary_en) = a.rendered(spec);
+            AuditRow {
+                seq: a.seq,
+                at: a.at,
+                by: a.by.clone(),
+                change: a.change.clone(),
+                summary,
+                summary_en,
+            }
         })
         .collect();
     Ok(Json(rows))

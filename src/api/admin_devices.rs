@@ -86,7 +86,8 @@ pub struct NewDevice {
     name: String,
     /// `display`, `kiosk`, `rating` or `supervisor`.
     role: String,
-    /// The counter of a rating tablet (rating only).
+    /// The counter of a rating tablet (required) or of a counter display (a `display` with
+    /// a counter opens `/display/{n}`; without one, the lobby board).
     counter: Option<u32>,
 }
 
@@ -110,6 +111,7 @@ pub struct NewDeviceAnswer {
         (status = 400, description = "`invalid_field` (`field`: `name`, `role`, `counter`)", body = ErrorBody),
         (status = 403, description = "`forbidden`: not a supervisor", body = ErrorBody),
         (status = 409, description = "`duplicate` (`field`: `name`)", body = ErrorBody),
+        (status = 422, description = "`unknown_counter` (`field`: `counter`)", body = ErrorBody),
     ),
 )]
 pub async fn add(
@@ -147,7 +149,11 @@ pub async fn add(
     let links = super::links::Links::new(app.config.public_url.as_deref(), host);
     let first = app.spec().counters.first().map_or(1, |c| c.id.0);
     let page = match role {
-        DeviceRole::Display => "/board".to_string(),
+        DeviceRole::Display => match body.counter {
+            // A counter display: the small screen above that counter.
+            Some(n) => format!("/display/{n}"),
+            None => "/board".to_string(),
+        },
         DeviceRole::Kiosk => "/kiosk".to_string(),
         DeviceRole::Rating => format!("/rating/{}", body.counter.unwrap_or(first)),
         DeviceRole::Supervisor => "/supervisor".to_string(),

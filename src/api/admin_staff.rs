@@ -3,7 +3,9 @@
 //! once and only their argon2 hash is journalled; hashing runs off the async workers.
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path as UrlPath, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use rand::Rng;
@@ -362,10 +364,13 @@ pub struct NewPin {
         (status = 204, description = "The new PIN works; the old one no longer does"),
         (status = 400, description = "`invalid_field` (`field`: `new_pin`)", body = ErrorBody),
         (status = 403, description = "`forbidden`: not a signed-in staff member; `wrong_pin` (`field`: `pin`)", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: wrong current PINs count toward the login's lockout of this staff id (5 at one address lock it for 60 s)", body = ErrorBody),
+        (status = 503, description = "`unavailable`: too many PIN checks running and waiting in the whole daemon", body = ErrorBody),
     ),
 )]
 pub async fn change_pin(
     State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     super::revocation::Authed { who, token }: super::revocation::Authed,
     ApiJson(body): ApiJson<NewPin>,
 ) -> ApiResult<StatusCode> {
@@ -392,6 +397,11 @@ pub async fn change_pin(
         .staff(&staff)
         .cloned()
         .ok_or_else(ApiError::unauthorized)?;
+    // A wrong current PIN counts toward the same lockout as a wrong PIN at the login (this
+    // staff id at this address, the id everywhere, the address): a stolen session cannot
+    // guess the PIN faster than the login lets anyone, and the argon2 checks stay capped.
+    let ip = peer.ip();
+    let attempt = app.logins.begin(&staff.0, Some(&staff.0), ip)?;
     let (hash_now, old) = (entry.pin_hash.clone(), body.pin.clone());
     let right = app
         .logins
@@ -399,18 +409,33 @@ pub async fn change_pin(
         .run(move || crate::config::verify_pin(&hash_now, &old))
         .await?;
     if !right {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "wrong_pin",
-            "Mã PIN hiện tại không đúng.",
-            "The current PIN is wrong.",
-        )
-        .on_field("pin"));
+        let left = app.logins.failed(Some(&staff.0), ip);
+        drop(attempt);
+        tracing::info!(staff = %staff, %ip, "PIN change refused: wrong current PIN");
+        return Err(wrong_current_pin(left.unwrap_or(0)));
     }
+    app.logins.succeeded(&staff.0, ip);
+    drop(attempt);
     let change = AdminChange::PinChanged {
         id: staff,
         pin_hash: hash(body.new_pin).await?,
     };
     apply(&app, &who, token.as_deref(), change).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// 403 `wrong_pin` on the field `pin`, with the tries left before the lockout.
+fn wrong_current_pin(left: u32) -> ApiError {
+    let (vi, en) = if left > 0 {
+        (
+            format!("Mã PIN hiện tại không đúng — còn {left} lần thử trước khi bị khóa 60 giây."),
+            format!("The current PIN is wrong — {left} tries left before a 60-second lockout."),
+        )
+    } else {
+        (
+            "Sai mã PIN 5 lần: tạm khóa 60 giây.".to_string(),
+            "5 wrong PINs: locked for 60 seconds.".to_string(),
+        )
+    };
+    ApiError::new(StatusCode::FORBIDDEN, "wrong_pin", vi, en).on_field("pin")
 }

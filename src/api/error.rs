@@ -161,6 +161,7 @@ impl From<DomainError> for ApiError {
             Refusal::NotFound => StatusCode::NOT_FOUND,
             Refusal::Conflict => StatusCode::CONFLICT,
             Refusal::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Refusal::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
         };
         let field = e.field();
         let mut err = ApiError::new(status, e.code(), e.message(false), e.message(true));

@@ -158,7 +158,8 @@ pub(super) fn devices(
                 ctx.report(Some(span), &f("counter"), msg);
                 None
             }
-            (Some(c), Some(DeviceRole::Rating)) => {
+            // A display with a counter is that counter's own screen (`/display/{n}`).
+            (Some(c), Some(DeviceRole::Rating | DeviceRole::Display)) => {
                 let n = *c.get_ref();
                 if counters.iter().any(|k| i64::from(k.id.0) == n) {
                     u32::try_from(n).ok().map(CounterId)
@@ -173,7 +174,7 @@ pub(super) fn devices(
                 }
             }
             (Some(c), Some(_)) => {
-                let msg = "only rating devices belong to a counter; remove this key";
+                let msg = "only rating and display devices belong to a counter; remove this key";
                 ctx.report(Some(c.span()), &f("counter"), msg);
                 None
             }

@@ -118,6 +118,10 @@ pub enum AdminChange {
         remote: Option<bool>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         appointments: Option<SlotSpec>,
+        /// Stop taking appointments (`"appointments": false` on the page); refused while
+        /// citizens hold bookings still to come (see `admin_check`).
+        #[serde(default, skip_serializing_if = "is_false")]
+        no_appointments: bool,
         /// Stop (true) or resume (false) issuing tickets; live tickets are still served.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         closed: Option<bool>,
@@ -236,6 +240,9 @@ pub struct ServicePatch {
     pub remote: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointments: Option<SlotSpec>,
+    /// Appointments stopped on the page (whatever the file says) until slots are set again.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_appointments: bool,
     /// Stopped (true) or resumed (false) issuing on the page; None: as in the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<bool>,
@@ -398,6 +405,7 @@ impl Overlay {
                 target_wait_s,
                 remote,
                 appointments,
+                no_appointments,
                 closed,
             } => {
                 let p = match self.services.iter().position(|p| &p.id == id) {
@@ -411,6 +419,7 @@ impl Overlay {
                             target_wait_s: None,
                             remote: None,
                             appointments: None,
+                            no_appointments: false,
                             closed: None,
                         });
                         let last = self.services.len() - 1;
@@ -422,7 +431,13 @@ impl Overlay {
                 set(&mut p.hours, hours);
                 set(&mut p.target_wait_s, target_wait_s);
                 set(&mut p.remote, remote);
-                set(&mut p.appointments, appointments);
+                if *no_appointments {
+                    p.appointments = None;
+                    p.no_appointments = true;
+                } else if appointments.is_some() {
+                    p.appointments.clone_from(appointments);
+                    p.no_appointments = false;
+                }
                 set(&mut p.closed, closed);
             }
             AdminChange::NoticeChanged { vi, en } => {
@@ -490,13 +505,19 @@ impl Overlay {
             copy(&mut s.hours.windows, &p.hours);
             copy(&mut s.target_wait_s, &p.target_wait_s);
             copy(&mut s.remote, &p.remote);
-            if p.appointments.is_some() {
+            if p.no_appointments {
+                s.appointments = None;
+            } else if p.appointments.is_some() {
                 s.appointments = p.appointments.clone();
             }
             copy(&mut s.hours.closed, &p.closed);
         }
         spec
     }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn set<T: Clone>(slot: &mut Option<T>, v: &Option<T>) {

@@ -4,12 +4,14 @@
 //! cannot be disabled or revoked. A refused change journals nothing, so nothing is ever
 //! half-applied. Each refusal names the `field` the page shows it on.
 
+use chrono::{DateTime, Duration, FixedOffset};
+
 use super::admin::{AdminChange, DeviceRole};
 use super::admin_roster::Roster;
 use super::error::DomainError;
 use super::ids::ServiceId;
 use super::rules;
-use super::spec::CentreSpec;
+use super::spec::{CentreSpec, ServiceSpec};
 use super::state::State;
 
 /// Longest staff, device and service name accepted, in characters.
@@ -23,6 +25,8 @@ pub enum Kind {
     BadRequest,
     NotFound,
     Conflict,
+    /// 422: the request names something that does not exist (a device's counter).
+    Unprocessable,
 }
 
 /// Why an admin change is refused: a code, the field it is about and a message.
@@ -104,12 +108,14 @@ pub fn staff_id_ok(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
-/// Checks `change` against the effective `spec`, the day's `state` and the `roster`.
+/// Checks `change` against the effective `spec`, the day's `state` and the `roster` at
+/// `now`.
 pub fn check(
     change: &AdminChange,
     spec: &CentreSpec,
     state: &State,
     roster: &Roster,
+    now: DateTime<FixedOffset>,
 ) -> Result<(), DomainError> {
     match change {
         AdminChange::StaffAdded {
@@ -180,15 +186,18 @@ pub fn check(
                         "A rating tablet needs its counter.",
                     ))
                 }
-                (DeviceRole::Display | DeviceRole::Kiosk | DeviceRole::Supervisor, Some(_)) => {
+                (DeviceRole::Kiosk | DeviceRole::Supervisor, Some(_)) => {
                     return Err(bad(
                         "counter",
-                        "Chỉ máy đánh giá mới gắn với một quầy.",
-                        "Only rating tablets belong to a counter.",
+                        "Chỉ máy đánh giá và màn hình quầy mới gắn với một quầy.",
+                        "Only rating tablets and counter displays belong to a counter.",
                     ))
                 }
+                // A display with a counter is that counter's own screen (`/display/{n}`).
                 (_, Some(c)) if spec.counter(*c).is_none() => {
-                    return Err(bad(
+                    return Err(refuse(
+                        Kind::Unprocessable,
+                        "unknown_counter",
                         "counter",
                         format!("Không có quầy số {c}."),
                         format!("There is no counter {c}."),
@@ -283,10 +292,21 @@ pub fn check(
             hours,
             target_wait_s,
             appointments,
+            no_appointments,
             ..
         } => {
-            if spec.service(id).is_none() {
+            let Some(service) = spec.service(id) else {
                 return Err(DomainError::UnknownService(id.to_string()));
+            };
+            if *no_appointments {
+                if appointments.is_some() {
+                    return Err(bad(
+                        "appointments",
+                        "Hoặc đặt lịch hẹn, hoặc ngừng nhận lịch hẹn, không cả hai.",
+                        "Either set the appointment slots or stop them, not both.",
+                    ));
+                }
+                stopping_appointments(state, service, now)?;
             }
             if let Some(n) = n {
                 name("name", n)?;
@@ -349,6 +369,50 @@ pub fn check(
         }
     }
     Ok(())
+}
+
+/// A service may stop taking appointments only when no citizen holds a booking still to
+/// come (today's or a later day's, not checked in, its grace time not over): such a booking
+/// would be silently dropped, so the change is refused with how many there are and the
+/// first one's day. A booking past its grace time is not counted: checking it in late gives
+/// an ordinary ticket, which needs no appointment slots.
+fn stopping_appointments(
+    state: &State,
+    service: &ServiceSpec,
+    now: DateTime<FixedOffset>,
+) -> Result<(), DomainError> {
+    let grace = Duration::minutes(i64::from(
+        service.appointments.as_ref().map_or(15, |a| a.grace_min),
+    ));
+    let mut pending: Vec<DateTime<FixedOffset>> = state
+        .bookings
+        .values()
+        .filter(|b| b.service == service.id && b.checked_in.is_none() && b.start + grace >= now)
+        .map(|b| b.start)
+        .collect();
+    pending.sort_unstable();
+    let (Some(first), n) = (pending.first(), pending.len()) else {
+        return Ok(());
+    };
+    let day = first.format("%d/%m/%Y");
+    Err(refuse(
+        Kind::Conflict,
+        "service_has_bookings",
+        "appointments",
+        format!(
+            "Lĩnh vực \"{}\" còn {n} lịch hẹn chưa đến (sớm nhất ngày {day}): không thể ngừng nhận lịch hẹn \
+             khi người dân đã đặt. Hãy gọi báo người dân (số điện thoại ở mục Lịch hẹn của trang giám sát) \
+             và hủy các lịch hẹn bằng mã lịch hẹn, hoặc giữ lịch hẹn đến hết ngày đã đặt.",
+            service.name
+        ),
+        format!(
+            "Service \"{}\" has {n} booking(s) still to come (the first on {day}): appointments cannot \
+             stop while citizens hold bookings. Call them (phone numbers in the Appointments card of \
+             the supervisor page) and cancel the bookings by their codes, or keep appointments \
+             until the booked days are over.",
+            service.name_en
+        ),
+    ))
 }
 
 /// Whether the service has a ticket waiting, called or being served.

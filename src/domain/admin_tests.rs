@@ -228,6 +228,7 @@ fn arb_change() -> impl Strategy<Value = AdminChange> {
                 target_wait_s: None,
                 remote: Some(true),
                 appointments: None,
+                no_appointments: false,
                 closed: None,
             }
         }),
@@ -343,5 +344,40 @@ fn the_hub_read_model_follows_the_queue_changes_from_scrubbed_events() {
     assert!(
         !json.contains("argon2") && !json.contains("Lê Văn C"),
         "{json}"
+    );
+}
+
+#[test]
+fn the_audit_names_services_when_it_is_read_with_the_spec_of_that_moment() {
+    let mut sim = Sim::new(spec());
+    admin(&mut sim, counter_change(3, &["b", "a"], Mode::Ordered)).expect("counter");
+    let entry = sim.state.overlay.audit.back().cloned().expect("an entry");
+    // Folded: by id only, whatever the spec (live and replay fold with different specs).
+    assert!(entry.summary.contains("lĩnh vực b, a"), "{}", entry.summary);
+    let mut now = spec();
+    for s in &mut now.services {
+        if s.id.as_str() == "b" {
+            s.name = "Hộ tịch".into();
+            s.name_en = "Civil status".into();
+        }
+    }
+    // Read: named with the spec given, a service that is gone keeps its id.
+    now.services.retain(|s| s.id.as_str() != "a");
+    let (vi, en) = entry.rendered(&now);
+    assert!(vi.contains("lĩnh vực Hộ tịch (b), a ("), "{vi}");
+    assert!(en.contains("services Civil status (b), a ("), "{en}");
+    // Entries of changes that name no service read as folded.
+    admin(
+        &mut sim,
+        AdminChange::NoticeChanged {
+            vi: Some("x".into()),
+            en: None,
+        },
+    )
+    .expect("notice");
+    let notice = sim.state.overlay.audit.back().cloned().expect("an entry");
+    assert_eq!(
+        notice.rendered(&now),
+        (notice.summary.clone(), notice.summary_en.clone())
     );
 }

@@ -153,7 +153,7 @@ pub fn decide(spec: &CentreSpec, state: &State, cmd: &Command, ctx: &Ctx) -> Dec
     match cmd {
         Command::Admin { change, by, base } => {
             let roster = Roster::of(base, &state.overlay);
-            super::admin_check::check(change, spec, state, &roster)?;
+            super::admin_check::check(change, spec, state, &roster, ctx.now)?;
             Ok(vec![Event::ConfigChanged {
                 change: (**change).clone(),
                 by: by.clone(),

@@ -141,6 +141,8 @@ pub enum Refusal {
     Conflict,
     /// A cap was reached; later may work (429).
     RateLimited,
+    /// Well-formed, but it names something that does not exist (422).
+    Unprocessable,
 }
 
 impl DomainError {
@@ -158,6 +160,7 @@ impl DomainError {
                 super::admin_check::Kind::BadRequest => Refusal::BadRequest,
                 super::admin_check::Kind::NotFound => Refusal::NotFound,
                 super::admin_check::Kind::Conflict => Refusal::Conflict,
+                super::admin_check::Kind::Unprocessable => Refusal::Unprocessable,
             },
             DomainError::UnknownService(_)
             | DomainError::UnknownCounter(_)

@@ -6,39 +6,27 @@
 // board opened with the address read back from the QR code on the page; revoking it shows
 // "revoked" on the open board within a second, and the board stops reconnecting; a service is
 // moved to another counter and the clerk's next call there follows it; a service, the notice
-// line; the audit lists each change with the supervisor's name. Bad input shows the server's
+// line; a counter display added with its counter; a service stops taking appointments (refused
+// while a citizen holds a booking); the audit lists each change with the supervisor's name and
+// the services by name. Bad input shows the server's
 // error on the field it names and changes nothing. Screenshots of every section in both
 // languages: target/e2e/admin-*.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import {
-  startDaemon, stopDaemon, launch, openPage, shot, until, apiCall, decodeQr, freshDataDir, removeDir, TOKENS,
+  openPage, shot, until, apiCall, decodeQr, TOKENS, useDaemonAndBrowser,
 } from './lib.mjs';
 
-let daemon;
-let browser;
-let dataDir;
+const lab = useDaemonAndBrowser();
 let admin; // the supervisor's page
 const log = [];
 const errors = [];
 const s = {}; // what one step hands to the next
 
-before(async () => {
-  dataDir = freshDataDir();
-  daemon = await startDaemon(dataDir);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await stopDaemon(daemon);
-  removeDir(dataDir);
-});
-
-const call = (method, p, body, tok) => apiCall(daemon.origin, method, p, body, tok);
+const call = (method, p, body, tok) => apiCall(lab.daemon.origin, method, p, body, tok);
 const sup = (method, p, body) => call(method, p, body, TOKENS.supervisor);
-const open = (name, width, height) => openPage(browser, { width, height, log, errors, name });
+const open = (name, width, height) => openPage(lab.browser, { width, height, log, errors, name });
 
 /** Opens a section by its menu entry and waits until its content is there. */
 async function section(name, ready) {
@@ -72,7 +60,7 @@ async function shotBoth(name) {
 
 test('the supervisor signs in from the dashboard\'s link; the staff section; bad input changes nothing', async () => {
   admin = await open('admin', 1920, 1080);
-  await admin.goto(`${daemon.origin}/supervisor`);
+  await admin.goto(`${lab.daemon.origin}/supervisor`);
   await until(admin, () => !document.querySelector('#login').hidden);
   await admin.fill('#staff', 'gs01');
   await admin.fill('#pin', '9999');
@@ -114,7 +102,7 @@ test('add a clerk: the one-time PIN shown once; the clerk must choose a new PIN,
   // The clerk signs in with it: the new-PIN form comes first.
   const clerk = await open('clerk', 1366, 768);
   s.clerk = clerk;
-  await clerk.goto(`${daemon.origin}/clerk`);
+  await clerk.goto(`${lab.daemon.origin}/clerk`);
   await until(clerk, () => document.querySelector('#counter option[value="1"]'));
   await clerk.fill('#staff', 'nv09');
   await clerk.fill('#pin', s.pin1);
@@ -168,7 +156,7 @@ test('reset a PIN (confirmed first): a new one-time PIN; the chosen PIN stops wo
 test('lock and unlock a clerk (confirmed first); upload a photo', async () => {
   // nv08 works at counter 8 on the clerk page.
   const clerk8 = await open('clerk8', 1366, 768);
-  await clerk8.goto(`${daemon.origin}/clerk`);
+  await clerk8.goto(`${lab.daemon.origin}/clerk`);
   await until(clerk8, () => document.querySelector('#counter option[value="8"]'));
   await clerk8.fill('#staff', 'nv08');
   await clerk8.fill('#pin', '1234');
@@ -257,6 +245,34 @@ test('add a display device: its address and QR code once; the board opens with i
   await until(admin, () => !document.querySelector('#device-list tr[data-device="TV tầng 2"]')
     || document.querySelector('#device-list tr[data-device="TV tầng 2"] .pill.closed'));
   await board.context().close();
+});
+
+test('add a counter display with its counter: listed with it, its address opens that counter\'s screen; an unknown counter is refused', async () => {
+  // The API refuses a counter that does not exist, on the counter field.
+  const bad = await refused('POST', '/api/v1/admin/devices', { name: 'Màn hình Quầy 99', role: 'display', counter: 99 });
+  assert.deepEqual([bad.code, bad.field], ['unknown_counter', 'counter']);
+  await admin.fill('#device-add input[name="name"]', 'Màn hình Quầy 4');
+  await admin.selectOption('#device-add select[name="role"]', 'counter_display');
+  await until(admin, () => !document.querySelector('#device-add .dev-counter').hidden);
+  await admin.selectOption('#device-add select[name="counter"]', '4');
+  await shot(admin, 'admin-device-counter-form-vi.png');
+  await admin.click('#device-add button[type="submit"]');
+  await until(admin, () => !document.querySelector('#dlg').hidden && document.querySelector('#dlg svg.qr'));
+  const url = await admin.inputValue('#device-url');
+  assert.match(url, /\/display\/4\?token=/);
+  assert.match(await admin.textContent('#dlg'), /Màn hình quầy/);
+  await admin.click('#dlg-ok');
+  await until(admin, () => document.querySelector('#device-list tr[data-device="Màn hình Quầy 4"]'));
+  const kind = await admin.textContent('#device-list tr[data-device="Màn hình Quầy 4"] td:nth-child(2)');
+  assert.match(kind, /Màn hình quầy \(trên một quầy\) · Quầy 4/);
+  const row = (await sup('GET', '/api/v1/admin/devices')).data.find((d) => d.name === 'Màn hình Quầy 4');
+  assert.deepEqual([row.role, row.counter], ['display', 4]);
+  await shotBoth('devices-counter');
+  const screen = await open('display4', 1280, 720);
+  await screen.goto(url);
+  await until(screen, () => /Quầy 4/.test(document.querySelector('#counter-name')?.textContent || ''), undefined, 10000);
+  await shot(screen, 'admin-counter-display-vi.png');
+  await screen.context().close();
 });
 
 test('move a service to another counter: the next call there follows it; a counter without services is refused', async () => {
@@ -362,10 +378,40 @@ test('services and the notice line: saved, shown; a bad value refused on its fie
   await until(admin, (x) => document.querySelector(`${x} h2 .pill.open`), g);
   assert.equal((await call('POST', '/api/v1/tickets', { service: 'dkkd' }, TOKENS.kiosk)).status, 201);
 
+  // Stop taking appointments: refused while a citizen holds a booking, with how many; then done.
+  const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+  let slot = null;
+  for (let n = 1; n <= 14 && !slot; n++) {
+    slot = (await call('GET', `/api/v1/slots?service=hotich&day=${day(n)}`)).data.find((x) => x.free > 0) || null;
+  }
+  assert.ok(slot, 'a free hotich slot in the next two weeks');
+  const booked = await call('POST', '/api/v1/bookings', { service: 'hotich', start: slot.start, name: 'Nguyễn Văn Hẹn', phone: '0912345678' });
+  assert.equal(booked.status, 201, JSON.stringify(booked.data));
+  const h = '#service-list form[data-service="hotich"]';
+  const expected = await refused('PATCH', '/api/v1/admin/services/hotich', { appointments: false });
+  assert.deepEqual([expected.code, expected.field], ['service_has_bookings', 'appointments']);
+  await admin.click(`${h} [data-act="stop-appt"]`);
+  await until(admin, () => !document.querySelector('#dlg').hidden);
+  await admin.click('#dlg-ok');
+  await until(admin, (x) => document.querySelector(`${x} [data-field="appointments"] .ferr`)?.textContent.length > 0, h);
+  assert.equal((await fieldError(h, 'appointments')).text, expected.message);
+  assert.match(expected.message, /còn 1 lịch hẹn/);
+  await admin.locator(h).scrollIntoViewIfNeeded();
+  await shot(admin, 'admin-services-appointments-refused-vi.png');
+  assert.ok((await sup('GET', '/api/v1/admin/services')).data.find((x) => x.id === 'hotich').appointments, 'still takes appointments');
+  assert.equal((await call('DELETE', `/api/v1/bookings/${booked.data.code}`)).status, 200);
+  await admin.click(`${h} [data-act="stop-appt"]`);
+  await until(admin, () => !document.querySelector('#dlg').hidden);
+  await admin.click('#dlg-ok');
+  await until(admin, (x) => document.querySelector(x)?.querySelector('.ok-line') && document.querySelector(`${x} input[name="appt"]`), h);
+  assert.equal((await sup('GET', '/api/v1/admin/services')).data.find((x) => x.id === 'hotich').appointments, null);
+  assert.equal((await call('GET', '/api/v1/state')).data.services.find((x) => x.id === 'hotich').appointments, false);
+  await shot(admin, 'admin-services-appointments-stopped-vi.png');
+
   await section('notice', () => document.querySelector('#notice-form textarea[name="vi"]').value.length > 0);
   await shotBoth('notice');
   const board = await open('board-notice', 1280, 720);
-  await board.goto(`${daemon.origin}/board?token=${TOKENS.display}`);
+  await board.goto(`${lab.daemon.origin}/board?token=${TOKENS.display}`);
   await until(board, () => document.querySelector('#notice')?.textContent.length > 0, undefined, 10000);
   await admin.fill('#notice-form textarea[name="vi"]', 'Chiều nay quầy Đất đai làm việc đến 17 giờ.');
   await admin.fill('#notice-form textarea[name="en"]', 'This afternoon the Land counter works until 5 pm.');
@@ -387,6 +433,11 @@ test('the audit lists every change, newest first, with the supervisor\'s name; n
     assert.ok(kinds.includes(k), `the audit lists ${k}: ${kinds.join(', ')}`);
   }
   assert.equal(kinds[0], 'notice_changed', 'newest first');
+  // Services by their names (as they are called now), with the id after.
+  const counterLine = (await admin.$$eval('#audit-list tr[data-change="counter_changed"] .what', (w) => w.map((x) => x.textContent)))
+    .find((t) => t.startsWith('Quầy 1:')) || '';
+  assert.match(counterLine, /Đất đai \(datdai\), Hộ tịch \(hotich\), Chứng thực bản sao \(chungthuc\)/);
+  assert.match(await admin.textContent('#audit-list'), /Sửa lĩnh vực Hộ tịch \(hotich\): ngừng nhận lịch hẹn/);
   for (const r of rows.filter((x) => x.change !== 'pin_changed')) assert.match(r.by, /Ngô Thanh Sơn/, `${r.change} by ${r.by}`);
   await s.clerk.context().close();
   assert.deepEqual(errors.filter((e) => !/Failed to load resource.*(40[0-9]|photos|sounds)/.test(e)), []);

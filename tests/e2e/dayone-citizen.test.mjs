@@ -5,30 +5,15 @@
 // on-screen ticket shows the priority class and the appointment time (item 4); the booking
 // page says at once that a code does not exist, and a check-in on the wrong day gives the
 // booked date (item 16).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, stopDaemon, launch, openPage, shot, until, apiCall, freshDataDir, removeDir, TOKENS,
-  offsetToLocalHour,
+  openPage, shot, until, apiCall, TOKENS, useDaemonAndBrowser, demoAtHour,
 } from './lib.mjs';
 
-let daemon;
-let browser;
-let dataDir;
+const lab = useDaemonAndBrowser(demoAtHour(9));
 const log = [];
 const errors = [];
-
-before(async () => {
-  dataDir = freshDataDir();
-  daemon = await startDaemon(dataDir, 0, { env: { XEPHANG_TEST_CLOCK_OFFSET_S: String(offsetToLocalHour(9)) } });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await stopDaemon(daemon);
-  removeDir(dataDir);
-});
 
 const UNSET = 'Thiết bị chưa được cấp mã — liên hệ bộ phận CNTT';
 
@@ -40,8 +25,8 @@ test('a kiosk or rating tablet without its token says so on screen', async () =>
     ['/rating/2', 'dayone-device-rating-notoken-1280x800.png', 'không có mã thiết bị'],
   ]) {
     const kiosk = url.startsWith('/kiosk');
-    const page = await openPage(browser, kiosk ? { width: 1080, height: 1920, log, errors, name: url } : { width: 1280, height: 800, log, errors, name: url });
-    await page.goto(daemon.origin + url);
+    const page = await openPage(lab.browser, kiosk ? { width: 1080, height: 1920, log, errors, name: url } : { width: 1280, height: 800, log, errors, name: url });
+    await page.goto(lab.daemon.origin + url);
     await until(page, (t) => document.querySelector('#device-unset')?.textContent.includes(t), UNSET);
     assert.match(await page.textContent('#device-unset'), new RegExp(why));
     assert.match(await page.textContent('#device-unset'), /contact the IT desk/);
@@ -50,8 +35,8 @@ test('a kiosk or rating tablet without its token says so on screen', async () =>
   }
   // The right tokens: no such screen.
   for (const url of [`/kiosk?token=${TOKENS.kiosk}`, `/rating/2?token=${TOKENS.rating(2)}`]) {
-    const page = await openPage(browser, { width: 1080, height: 1920, log, errors, name: url });
-    await page.goto(daemon.origin + url);
+    const page = await openPage(lab.browser, { width: 1080, height: 1920, log, errors, name: url });
+    await page.goto(lab.daemon.origin + url);
     await page.waitForTimeout(700);
     assert.equal(await page.$('#device-unset'), null, url);
     await page.close();
@@ -59,27 +44,27 @@ test('a kiosk or rating tablet without its token says so on screen', async () =>
 });
 
 test('phone page: after a no-show it says what to do; cancelled and unknown tickets get a way on', async () => {
-  const tok = (await apiCall(daemon.origin, 'POST', '/api/v1/login', { staff: 'nv03', pin: '1234', counter: 3 })).data.token;
-  const t = (await apiCall(daemon.origin, 'POST', '/api/v1/tickets', { service: 'datdai' }, TOKENS.kiosk)).data;
-  await apiCall(daemon.origin, 'POST', '/api/v1/counters/3/next', undefined, tok);
-  await apiCall(daemon.origin, 'POST', '/api/v1/counters/3/no-show', undefined, tok);
-  const page = await openPage(browser, { width: 390, height: 844, log, errors, name: 'phone' });
-  await page.goto(`${daemon.origin}/t/${t.id}`);
+  const tok = (await apiCall(lab.daemon.origin, 'POST', '/api/v1/login', { staff: 'nv03', pin: '1234', counter: 3 })).data.token;
+  const t = (await apiCall(lab.daemon.origin, 'POST', '/api/v1/tickets', { service: 'datdai' }, TOKENS.kiosk)).data;
+  await apiCall(lab.daemon.origin, 'POST', '/api/v1/counters/3/next', undefined, tok);
+  await apiCall(lab.daemon.origin, 'POST', '/api/v1/counters/3/no-show', undefined, tok);
+  const page = await openPage(lab.browser, { width: 390, height: 844, log, errors, name: 'phone' });
+  await page.goto(`${lab.daemon.origin}/t/${t.id}`);
   await until(page, () => !document.querySelector('#next-step').hidden);
   assert.match(await page.textContent('#next-step'), /bàn hướng dẫn/);
   assert.match(await page.textContent('#next-step'), /Quầy 3/);
   await shot(page, 'dayone-phone-noshow-390x844.png', { fullPage: true });
 
-  const c = (await apiCall(daemon.origin, 'POST', '/api/v1/tickets', { service: 'datdai' }, TOKENS.kiosk)).data;
-  await apiCall(daemon.origin, 'DELETE', `/api/v1/tickets/${c.id}`);
-  await page.goto(`${daemon.origin}/t/${c.id}`);
+  const c = (await apiCall(lab.daemon.origin, 'POST', '/api/v1/tickets', { service: 'datdai' }, TOKENS.kiosk)).data;
+  await apiCall(lab.daemon.origin, 'DELETE', `/api/v1/tickets/${c.id}`);
+  await page.goto(`${lab.daemon.origin}/t/${c.id}`);
   await until(page, () => !document.querySelector('#next-step').hidden);
   assert.match(await page.textContent('#next-step'), /đã bị hủy/);
   assert.equal(await page.getAttribute('#next-links a[href="/board"]', 'href'), '/board');
   assert.equal(await page.isVisible('#next-links a[href="/t/new"]'), true);
   await shot(page, 'dayone-phone-cancelled-390x844.png', { fullPage: true });
 
-  await page.goto(`${daemon.origin}/t/01JDXXXXXXXXXXXXXXXXXXXXXX`);
+  await page.goto(`${lab.daemon.origin}/t/01JDXXXXXXXXXXXXXXXXXXXXXX`);
   await until(page, () => !document.querySelector('#missing').hidden);
   assert.equal(await page.isVisible('#missing a[href="/t/new"]'), true);
   assert.equal(await page.isVisible('#missing a[href="/board"]'), true);
@@ -89,15 +74,15 @@ test('phone page: after a no-show it says what to do; cancelled and unknown tick
 
 /** A free slot of hotich on `day` that starts after the daemon's now, or null. */
 async function freeSlot(day) {
-  const now = Date.parse((await apiCall(daemon.origin, 'GET', '/api/v1/state')).data.now);
-  const r = await apiCall(daemon.origin, 'GET', `/api/v1/slots?service=hotich&day=${day}`);
+  const now = Date.parse((await apiCall(lab.daemon.origin, 'GET', '/api/v1/state')).data.now);
+  const r = await apiCall(lab.daemon.origin, 'GET', `/api/v1/slots?service=hotich&day=${day}`);
   if (r.status !== 200) return null;
   return r.data.find((s) => s.free > 0 && Date.parse(s.start) > now + 60e3) || null;
 }
 
 test('kiosk ticket shows the priority class and the appointment time; wrong-day check-in names the day', async () => {
-  const page = await openPage(browser, { width: 1080, height: 1920, log, errors, name: 'kiosk' });
-  await page.goto(`${daemon.origin}/kiosk?token=${TOKENS.kiosk}`);
+  const page = await openPage(lab.browser, { width: 1080, height: 1920, log, errors, name: 'kiosk' });
+  await page.goto(`${lab.daemon.origin}/kiosk?token=${TOKENS.kiosk}`);
   await until(page, () => !!document.querySelector('#prio [data-prio="elderly"]'));
   await page.click('#prio [data-prio="elderly"]');
   await page.click('.svc[data-service="datdai"]');
@@ -106,10 +91,10 @@ test('kiosk ticket shows the priority class and the appointment time; wrong-day 
   await shot(page, 'dayone-kiosk-ticket-priority-1080x1920.png');
   await page.click('#t-done');
 
-  const st = (await apiCall(daemon.origin, 'GET', '/api/v1/state')).data;
+  const st = (await apiCall(lab.daemon.origin, 'GET', '/api/v1/state')).data;
   const slot = await freeSlot(st.day);
   assert.ok(slot, 'a free slot today');
-  const b = (await apiCall(daemon.origin, 'POST', '/api/v1/bookings', { service: 'hotich', start: slot.start })).data;
+  const b = (await apiCall(lab.daemon.origin, 'POST', '/api/v1/bookings', { service: 'hotich', start: slot.start })).data;
   assert.ok(b.code, JSON.stringify({ b, slot }));
   await page.click('#booking');
   await page.keyboard.type(b.code);
@@ -129,7 +114,7 @@ test('kiosk ticket shows the priority class and the appointment time; wrong-day 
     otherDay = d;
   }
   assert.ok(other, 'a free slot on a later day');
-  const ob = (await apiCall(daemon.origin, 'POST', '/api/v1/bookings', { service: 'hotich', start: other.start })).data;
+  const ob = (await apiCall(lab.daemon.origin, 'POST', '/api/v1/bookings', { service: 'hotich', start: other.start })).data;
   await page.click('#booking');
   await page.keyboard.type(ob.code);
   await page.click('#checkin-ok');
@@ -141,8 +126,8 @@ test('kiosk ticket shows the priority class and the appointment time; wrong-day 
 });
 
 test('booking page: an unknown code is said before any confirmation', async () => {
-  const page = await openPage(browser, { width: 390, height: 844, log, errors, name: 'book' });
-  await page.goto(`${daemon.origin}/book`);
+  const page = await openPage(lab.browser, { width: 390, height: 844, log, errors, name: 'book' });
+  await page.goto(`${lab.daemon.origin}/book`);
   await page.fill('#cancel-code', 'ZZZZZZ');
   await page.click('#cancel-btn');
   await until(page, () => document.querySelector('#cancel-msg').dataset.code === 'unknown_booking');

@@ -5,39 +5,24 @@
 // services (item 7), a login at a counter someone else holds asks first and the displaced
 // clerk is told who took over (item 6), wrong PINs clear the field, warn before the lockout,
 // count the lockout down, and do not lock a colleague out of the same PC (item 8).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, stopDaemon, launch, openPage, shot, until, apiCall, freshDataDir, removeDir, TOKENS,
-  offsetToLocalHour as offsetTo,
+  openPage, shot, until, apiCall, TOKENS, useDaemonAndBrowser, demoAtHour,
 } from './lib.mjs';
 
-let daemon;
-let browser;
-let dataDir;
+const lab = useDaemonAndBrowser(demoAtHour(9));
 const log = [];
 const errors = [];
 
-before(async () => {
-  dataDir = freshDataDir();
-  daemon = await startDaemon(dataDir, 0, { env: { XEPHANG_TEST_CLOCK_OFFSET_S: String(offsetTo(9)) } });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await stopDaemon(daemon);
-  removeDir(dataDir);
-});
-
 const issue = async (service, priority) => {
-  const r = await apiCall(daemon.origin, 'POST', '/api/v1/tickets', priority ? { service, priority } : { service }, TOKENS.kiosk);
+  const r = await apiCall(lab.daemon.origin, 'POST', '/api/v1/tickets', priority ? { service, priority } : { service }, TOKENS.kiosk);
   assert.equal(r.status, 201, JSON.stringify(r.data));
   return r.data;
 };
 
 async function signIn(page, staff, counter, pin = '1234') {
-  await page.goto(`${daemon.origin}/clerk`);
+  await page.goto(`${lab.daemon.origin}/clerk`);
   await until(page, (n) => [...document.querySelectorAll('#counter option')].some((o) => o.value === String(n)), counter);
   await page.fill('#staff', staff);
   await page.fill('#pin', pin);
@@ -54,12 +39,12 @@ test('clerk terminal: call order, no-shows back in the queue, paused, transfer p
   const c = await issue('hotich', 'elderly');
   const d = await issue('chungthuc', 'disabled');
 
-  const page = await openPage(browser, { width: 1366, height: 768, log, errors, name: 'clerk1' });
+  const page = await openPage(lab.browser, { width: 1366, height: 768, log, errors, name: 'clerk1' });
   await signIn(page, 'nv01', 1);
   await until(page, () => !document.querySelector('#app').hidden);
   await until(page, () => document.querySelectorAll('#waiting li[data-issued]').length === 4);
   const shown = await waitingNumbers(page);
-  const server = (await apiCall(daemon.origin, 'GET', '/api/v1/counters/1/queue', undefined, TOKENS.supervisor)).data.tickets.map((t) => t.number);
+  const server = (await apiCall(lab.daemon.origin, 'GET', '/api/v1/counters/1/queue', undefined, TOKENS.supervisor)).data.tickets.map((t) => t.number);
   assert.deepEqual(shown, server, 'the list is the server order');
   assert.deepEqual(shown, [c.number, d.number, a.number, b.number], 'priority tickets first, then by issue time');
   await shot(page, 'dayone-clerk-order-1366x768.png');
@@ -80,7 +65,7 @@ test('clerk terminal: call order, no-shows back in the queue, paused, transfer p
   await page.click(`#noshows button[data-number="${d.number}"]`);
   await until(page, () => document.querySelector('#noshows').hidden);
   await until(page, (n) => [...document.querySelectorAll('#waiting li .n')].some((x) => x.textContent === n), d.number);
-  const t = (await apiCall(daemon.origin, 'GET', `/api/v1/tickets/${d.id}`)).data;
+  const t = (await apiCall(lab.daemon.origin, 'GET', `/api/v1/tickets/${d.id}`)).data;
   assert.equal(t.status, 'waiting');
 
   // Transfer picker: not the ticket's own service, not the appointment-only one.
@@ -106,32 +91,32 @@ test('clerk terminal: call order, no-shows back in the queue, paused, transfer p
 });
 
 test('supervisor puts a no-show back in the queue from the dashboard', async () => {
-  const staff = await apiCall(daemon.origin, 'POST', '/api/v1/login', { staff: 'nv03', pin: '1234', counter: 3 });
+  const staff = await apiCall(lab.daemon.origin, 'POST', '/api/v1/login', { staff: 'nv03', pin: '1234', counter: 3 });
   const tok = staff.data.token;
   const e = await issue('datdai');
-  await apiCall(daemon.origin, 'POST', '/api/v1/counters/3/next', undefined, tok);
-  await apiCall(daemon.origin, 'POST', '/api/v1/counters/3/no-show', undefined, tok);
-  const page = await openPage(browser, { width: 1920, height: 1080, log, errors, name: 'supervisor' });
-  await page.goto(`${daemon.origin}/supervisor?token=${TOKENS.supervisor}`);
+  await apiCall(lab.daemon.origin, 'POST', '/api/v1/counters/3/next', undefined, tok);
+  await apiCall(lab.daemon.origin, 'POST', '/api/v1/counters/3/no-show', undefined, tok);
+  const page = await openPage(lab.browser, { width: 1920, height: 1080, log, errors, name: 'supervisor' });
+  await page.goto(`${lab.daemon.origin}/supervisor?token=${TOKENS.supervisor}`);
   await until(page, (n) => !!document.querySelector(`#noshows button[data-number="${n}"]`), e.number);
   await page.click(`#noshows button[data-number="${e.number}"]`);
   await until(page, () => document.querySelector('#noshows').hidden);
-  assert.equal((await apiCall(daemon.origin, 'GET', `/api/v1/tickets/${e.id}`)).data.status, 'waiting');
+  assert.equal((await apiCall(lab.daemon.origin, 'GET', `/api/v1/tickets/${e.id}`)).data.status, 'waiting');
   await page.close();
 });
 
 test('taking over a held counter asks first; the displaced clerk is told who took over', async () => {
-  const first = await openPage(browser, { width: 1366, height: 768, log, errors, name: 'clerk5' });
+  const first = await openPage(lab.browser, { width: 1366, height: 768, log, errors, name: 'clerk5' });
   await signIn(first, 'nv05', 5);
   await until(first, () => !document.querySelector('#app').hidden);
 
-  const second = await openPage(browser, { width: 1366, height: 768, log, errors, name: 'clerk6' });
+  const second = await openPage(lab.browser, { width: 1366, height: 768, log, errors, name: 'clerk6' });
   await signIn(second, 'nv06', 5);
   await until(second, () => !document.querySelector('#takeover').hidden);
   assert.match(await second.textContent('#takeover-msg'), /Quầy 5 đang do Hoàng Minh Đức \(nv05\) phụ trách/);
   await shot(second, 'dayone-clerk-takeover-1366x768.png');
   // Nothing happened yet: nv05 still holds it.
-  const st = (await apiCall(daemon.origin, 'GET', '/api/v1/state')).data;
+  const st = (await apiCall(lab.daemon.origin, 'GET', '/api/v1/state')).data;
   assert.equal(st.counters.find((c) => c.id === 5).clerk.id, 'nv05');
   await second.click('#takeover-yes');
   await until(second, () => !document.querySelector('#app').hidden);
@@ -144,7 +129,7 @@ test('taking over a held counter asks first; the displaced clerk is told who too
 });
 
 test('wrong PINs: field cleared, tries left, a ticking lockout, a colleague unaffected', async () => {
-  const page = await openPage(browser, { width: 1366, height: 768, log, errors, name: 'pin' });
+  const page = await openPage(lab.browser, { width: 1366, height: 768, log, errors, name: 'pin' });
   await signIn(page, 'nv04', 4, '0000');
   await until(page, () => document.querySelector('#login-err').textContent.includes('còn 4 lần thử'));
   assert.equal(await page.inputValue('#pin'), '', 'the PIN field is cleared');
@@ -168,7 +153,7 @@ test('wrong PINs: field cleared, tries left, a ticking lockout, a colleague unaf
   assert.notEqual(t1, t2, 'the countdown ticks');
   await shot(page, 'dayone-clerk-lockout-1366x768.png');
   // A colleague at the same PC (same address) signs in fine.
-  const r = await apiCall(daemon.origin, 'POST', '/api/v1/login', { staff: 'nv02', pin: '1234', counter: 2 });
+  const r = await apiCall(lab.daemon.origin, 'POST', '/api/v1/login', { staff: 'nv02', pin: '1234', counter: 2 });
   assert.equal(r.status, 200, JSON.stringify(r.data));
   await page.close();
 });

@@ -3,44 +3,29 @@
 // the clerk's name survive a reload (item 9), the Excel button downloads the chosen day's
 // workbook (item 10), the dossier form refuses impossible figures, and so does the server
 // (item 13).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, stopDaemon, launch, openPage, shot, until, apiCall, freshDataDir, removeDir, TOKENS,
-  offsetToLocalHour as offsetTo,
+  openPage, shot, until, apiCall, TOKENS, useDaemonAndBrowser, demoAtHour,
 } from './lib.mjs';
 
-let daemon;
-let browser;
-let dataDir;
+const lab = useDaemonAndBrowser(demoAtHour(9));
 const log = [];
 const errors = [];
 
-before(async () => {
-  dataDir = freshDataDir();
-  daemon = await startDaemon(dataDir, 0, { env: { XEPHANG_TEST_CLOCK_OFFSET_S: String(offsetTo(9)) } });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await stopDaemon(daemon);
-  removeDir(dataDir);
-});
-
 test('rating comments with the clerk name survive a reload; Excel of a chosen day', async () => {
-  const login = await apiCall(daemon.origin, 'POST', '/api/v1/login', { staff: 'nv02', pin: '1234', counter: 2 });
+  const login = await apiCall(lab.daemon.origin, 'POST', '/api/v1/login', { staff: 'nv02', pin: '1234', counter: 2 });
   const tok = login.data.token;
-  const t = await apiCall(daemon.origin, 'POST', '/api/v1/tickets', { service: 'chungthuc' }, TOKENS.kiosk);
+  const t = await apiCall(lab.daemon.origin, 'POST', '/api/v1/tickets', { service: 'chungthuc' }, TOKENS.kiosk);
   assert.equal(t.status, 201);
-  await apiCall(daemon.origin, 'POST', '/api/v1/counters/2/next', undefined, tok);
-  await apiCall(daemon.origin, 'POST', '/api/v1/counters/2/finish', undefined, tok);
-  const r = await apiCall(daemon.origin, 'POST', '/api/v1/ratings',
+  await apiCall(lab.daemon.origin, 'POST', '/api/v1/counters/2/next', undefined, tok);
+  await apiCall(lab.daemon.origin, 'POST', '/api/v1/counters/2/finish', undefined, tok);
+  const r = await apiCall(lab.daemon.origin, 'POST', '/api/v1/ratings',
     { score: 4, comment: 'Cán bộ nhiệt tình, hướng dẫn rõ ràng' }, TOKENS.rating(2));
   assert.equal(r.status, 201, JSON.stringify(r.data));
 
-  const page = await openPage(browser, { width: 1920, height: 1080, log, errors, name: 'supervisor' });
-  await page.goto(`${daemon.origin}/supervisor?token=${TOKENS.supervisor}`);
+  const page = await openPage(lab.browser, { width: 1920, height: 1080, log, errors, name: 'supervisor' });
+  await page.goto(`${lab.daemon.origin}/supervisor?token=${TOKENS.supervisor}`);
   await until(page, () => document.querySelector('#rating-list')?.textContent.includes('hướng dẫn rõ ràng'));
   await page.reload();
   await until(page, () => document.querySelector('#rating-list')?.textContent.includes('hướng dẫn rõ ràng'));
@@ -55,7 +40,7 @@ test('rating comments with the clerk name survive a reload; Excel of a chosen da
   const href = await page.getAttribute('#xlsx', 'href');
   const day = await page.inputValue('#xlsx-day');
   assert.match(href, new RegExp(`day=${day}`));
-  const xlsx = await page.request.get(daemon.origin + href);
+  const xlsx = await page.request.get(lab.daemon.origin + href);
   assert.equal(xlsx.status(), 200);
   assert.match(xlsx.headers()['content-type'], /spreadsheetml/);
   const body = await xlsx.body();
@@ -68,15 +53,15 @@ test('rating comments with the clerk name survive a reload; Excel of a chosen da
   await page.dispatchEvent('#xlsx-to', 'change');
   const range = await page.getAttribute('#xlsx', 'href');
   assert.match(range, new RegExp(`range\\.xlsx\\?.*from=${before}&to=${day}`));
-  const rx = await page.request.get(daemon.origin + range);
+  const rx = await page.request.get(lab.daemon.origin + range);
   assert.equal(rx.status(), 200, await rx.text());
   assert.equal((await rx.body()).subarray(0, 2).toString(), 'PK');
   await page.close();
 });
 
 test('the dossier form and the server refuse on time + overdue > received', async () => {
-  const page = await openPage(browser, { width: 1920, height: 1080, log, errors, name: 'dossier' });
-  await page.goto(`${daemon.origin}/supervisor?token=${TOKENS.supervisor}`);
+  const page = await openPage(lab.browser, { width: 1920, height: 1080, log, errors, name: 'dossier' });
+  await page.goto(`${lab.daemon.origin}/supervisor?token=${TOKENS.supervisor}`);
   await until(page, () => !document.querySelector('#app').hidden);
   await page.fill('#d-received', '10');
   await page.fill('#d-on_time', '8');
@@ -85,16 +70,16 @@ test('the dossier form and the server refuse on time + overdue > received', asyn
   await until(page, () => document.querySelector('#dossier-err')?.textContent.includes('không thể lớn hơn'));
   await shot(page, 'dayone-supervisor-dossier-1920x1080.png', { clip: { x: 960, y: 500, width: 960, height: 580 } });
   await page.waitForTimeout(300);
-  const st = (await apiCall(daemon.origin, 'GET', '/api/v1/state')).data;
+  const st = (await apiCall(lab.daemon.origin, 'GET', '/api/v1/state')).data;
   assert.equal(st.dossier, null, 'nothing was sent');
-  const bad = await apiCall(daemon.origin, 'PUT', '/api/v1/dossier-stats', { received: 10, on_time: 8, overdue: 5 }, TOKENS.supervisor);
+  const bad = await apiCall(lab.daemon.origin, 'PUT', '/api/v1/dossier-stats', { received: 10, on_time: 8, overdue: 5 }, TOKENS.supervisor);
   assert.equal(bad.status, 400);
   assert.equal(bad.data.error.code, 'impossible_figures');
   // A possible set goes through.
   await page.fill('#d-overdue', '2');
   await page.click('#dossier button[type=submit]');
   await until(page, () => document.querySelector('#dossier-err')?.textContent === '');
-  const ok = await apiCall(daemon.origin, 'PUT', '/api/v1/dossier-stats', { received: 10, on_time: 8, overdue: 2 }, TOKENS.supervisor);
+  const ok = await apiCall(lab.daemon.origin, 'PUT', '/api/v1/dossier-stats', { received: 10, on_time: 8, overdue: 2 }, TOKENS.supervisor);
   assert.equal(ok.status, 200);
   await page.close();
 });

@@ -1,5 +1,6 @@
 // Helpers of xephang's end-to-end tests: start and stop a real daemon, launch Debian's
 // chromium through playwright-core, log every request of every page, decode QR codes.
+import { before, after } from 'node:test';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -284,3 +285,28 @@ export function startHub(config, db) {
     });
   });
 }
+
+/**
+ * The set-up most browser test files share: before the file's tests, a fresh data dir, a
+ * daemon (`start(dataDir)`: by default the demo centre on the real clock) and a browser;
+ * after them, all three gone. Returns them as `lab.daemon`, `lab.browser`, `lab.dataDir`,
+ * set once started (a test may put a restarted daemon in `lab.daemon`: that one is stopped).
+ */
+export function useDaemonAndBrowser(start = (dir) => startDaemon(dir)) {
+  const lab = {};
+  before(async () => {
+    lab.dataDir = freshDataDir();
+    lab.daemon = await start(lab.dataDir);
+    lab.browser = await launch();
+  });
+  after(async () => {
+    await lab.browser?.close();
+    await stopDaemon(lab.daemon);
+    removeDir(lab.dataDir);
+  });
+  return lab;
+}
+
+/** `startDaemon` for `useDaemonAndBrowser`: the demo centre with the test clock at `hour`:00. */
+export const demoAtHour = (hour) => (dir) =>
+  startDaemon(dir, 0, { env: { XEPHANG_TEST_CLOCK_OFFSET_S: String(offsetToLocalHour(hour)) } });

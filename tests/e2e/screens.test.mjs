@@ -4,38 +4,23 @@
 // 1 s the board, the counter display and the phone page show the call → the clerk finishes →
 // the rating tablet rates → the supervisor shows one served ticket and one rating. Every page
 // is screenshotted at its target size under target/e2e/, and no page talks to another host.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  startDaemon, stopDaemon, launch, openPage, shot, until, decodeQr, apiCall, foreignRequests,
-  freshDataDir, removeDir, TOKENS, SHOTS,
+  openPage, shot, until, decodeQr, apiCall, foreignRequests, TOKENS, SHOTS, useDaemonAndBrowser,
 } from './lib.mjs';
 
-let daemon;
-let browser;
-let dataDir;
+const lab = useDaemonAndBrowser();
 const log = [];
 const errors = [];
 const pages = {};
 let ticket; // the ticket the kiosk issued
 
-before(async () => {
-  dataDir = freshDataDir();
-  daemon = await startDaemon(dataDir);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await stopDaemon(daemon);
-  removeDir(dataDir);
-});
-
 const open = async (name, width, height, url) => {
-  const page = await openPage(browser, { width, height, log, errors, name });
-  await page.goto(daemon.origin + url);
+  const page = await openPage(lab.browser, { width, height, log, errors, name });
+  await page.goto(lab.daemon.origin + url);
   pages[name] = page;
   return page;
 };
@@ -80,7 +65,7 @@ test('the print layout is one 80 mm page with the number and a QR code to the ph
   assert.ok(Math.abs(width - (80 / 25.4) * 96) < 2, `print layout is 80 mm wide (${width}px)`);
   await kiosk.locator('#print').screenshot({ path: path.join(SHOTS, 'kiosk-print-80mm.png') });
   const qrPng = await kiosk.locator('#p-qr').screenshot();
-  assert.equal(ticket.url, `${daemon.origin}/t/${ticket.id}`, "the ticket names the address its QR encodes");
+  assert.equal(ticket.url, `${lab.daemon.origin}/t/${ticket.id}`, "the ticket names the address its QR encodes");
   assert.equal(decodeQr(qrPng), ticket.url);
   const pdf = await kiosk.pdf({ preferCSSPageSize: true, printBackground: true });
   writeFileSync(path.join(SHOTS, 'kiosk-ticket.pdf'), pdf);
@@ -159,7 +144,7 @@ test('the clerk finishes, the rating tablet rates it, the supervisor shows one s
   await shot(rating, 'rating-thanks-1280x800.png');
 
   // The same ticket cannot be rated twice.
-  const again = await apiCall(daemon.origin, 'POST', '/api/v1/ratings', { score: 1 }, TOKENS.rating(1));
+  const again = await apiCall(lab.daemon.origin, 'POST', '/api/v1/ratings', { score: 1 }, TOKENS.rating(1));
   assert.equal(again.status, 409);
 
   const sup = await open('supervisor', 1920, 1080, `/supervisor?token=${TOKENS.supervisor}`);
@@ -187,7 +172,7 @@ test('double taps on the kiosk issue one ticket', async () => {
   await until(kiosk, (n) => !document.querySelector('#issued').hidden && window.__prints.length === n + 1, before);
   await until(kiosk, () => document.querySelector('.svc[data-service="chungthuc"]:not(:disabled)'), undefined, 5000);
   assert.equal(await kiosk.evaluate(() => window.__prints.length), before + 1, 'one ticket printed');
-  const st = await apiCall(daemon.origin, 'GET', '/api/v1/state');
+  const st = await apiCall(lab.daemon.origin, 'GET', '/api/v1/state');
   assert.equal(st.data.services.find((s) => s.id === 'chungthuc').waiting, 1);
   await until(pages.board, () => document.querySelector('.svc[data-service="chungthuc"] .waiting')?.textContent === '1');
 });
@@ -197,8 +182,8 @@ test('a print that fails or holds the page never freezes the kiosk', async () =>
   // the page's thread for seconds. The ticket is issued once, shown, and the screen goes
   // back to the service list by itself.
   const kiosks = await Promise.all([['throw', 'throw'], ['held', 3000]].map(async ([name, printer]) => {
-    const page = await openPage(browser, { width: 1080, height: 1920, log, errors, name: `kiosk-print-${name}`, printer });
-    await page.goto(`${daemon.origin}/kiosk?token=${TOKENS.kiosk}`);
+    const page = await openPage(lab.browser, { width: 1080, height: 1920, log, errors, name: `kiosk-print-${name}`, printer });
+    await page.goto(`${lab.daemon.origin}/kiosk?token=${TOKENS.kiosk}`);
     await until(page, () => document.querySelector('.svc[data-service="hotich"]:not(:disabled)'));
     return page;
   }));
@@ -220,7 +205,7 @@ test('a print that fails or holds the page never freezes the kiosk', async () =>
 });
 
 test('a citizen cancels a ticket from the phone page; the board follows', async () => {
-  const r = await apiCall(daemon.origin, 'POST', '/api/v1/tickets', { service: 'datdai' }, TOKENS.kiosk);
+  const r = await apiCall(lab.daemon.origin, 'POST', '/api/v1/tickets', { service: 'datdai' }, TOKENS.kiosk);
   assert.equal(r.status, 201);
   await until(pages.board, () => document.querySelector('.svc[data-service="datdai"] .waiting')?.textContent === '1');
   const phone = await open('phone-cancel', 390, 844, `/t/${r.data.id}`);
@@ -251,7 +236,7 @@ test('remaining screens at their target sizes: 4K board with audio, index, Engli
 
 test('no page sent a request to any host other than the daemon, and no page error', () => {
   assert.ok(log.length > 20, `requests were logged (${log.length})`);
-  assert.ok(log.some((r) => r.url.startsWith(`ws://${daemon.host}/ws`)), 'WebSockets were logged');
-  assert.deepEqual(foreignRequests(log, daemon.host), []);
+  assert.ok(log.some((r) => r.url.startsWith(`ws://${lab.daemon.host}/ws`)), 'WebSockets were logged');
+  assert.deepEqual(foreignRequests(log, lab.daemon.host), []);
   assert.deepEqual(errors.filter((e) => !/Failed to load resource.*(404|photos|sounds)/.test(e)), []);
 });

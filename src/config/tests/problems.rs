@@ -168,7 +168,7 @@ fn duplicate_token() {
 }
 
 #[test]
-fn rating_device_needs_a_known_counter_and_others_none() {
+fn rating_and_display_devices_take_a_known_counter_others_none() {
     let text = BASE.to_string() + &device("Tablet", "rating", "rating-token-counter", None);
     assert_problem(
         &text,
@@ -183,13 +183,24 @@ fn rating_device_needs_a_known_counter_and_others_none() {
         "devices[0].counter",
         "unknown counter 9 (known: 1)",
     );
-    let text = BASE.to_string() + &device("TV", "display", "display-token-abcdef", Some(1));
+    let text = BASE.to_string() + &device("Kiosk", "kiosk", "kiosk-token-abcdefgh", Some(1));
     assert_problem(
         &text,
         "counter = 1",
         "devices[0].counter",
-        "only rating devices",
+        "only rating and display devices",
     );
+    // A display with a counter is that counter's display, and the counter must exist.
+    let text = BASE.to_string() + &device("TV", "display", "display-token-abcdef", Some(9));
+    assert_problem(
+        &text,
+        "counter = 9",
+        "devices[0].counter",
+        "unknown counter 9 (known: 1)",
+    );
+    let text = BASE.to_string() + &device("TV", "display", "display-token-abcdef", Some(1));
+    let c = parse(&text, "centre.toml").expect("a counter display");
+    assert_eq!(c.devices[0].counter, Some(CounterId(1)));
     let text = BASE.to_string() + &device("TV", "screen", "display-token-abcdef", None);
     assert_problem(
         &text,
