@@ -1,6 +1,9 @@
 //! The lobby as screens see it at one seq: services with their queues and estimates,
 //! counters with their clerk and current ticket, recent calls, the waiting list. Built from
-//! the read model once per committed batch, serialised lazily and at most once per audience.
+//! the read model once per committed batch, serialised lazily and at most once per audience
+//! through the typed per-audience views of [`document`].
+
+pub mod document;
 
 use std::sync::OnceLock;
 
@@ -17,8 +20,10 @@ use crate::domain::ticket::Ticket;
 use crate::domain::State;
 use crate::view::{Audience, StaffTicket, TicketView};
 
+pub use document::{CounterSnapshot, PublicSnapshot, SnapshotView, StaffSnapshot};
+
 /// Centre facts that never change while running (shipped to the province hub with the spec).
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CentreInfo {
     pub name: String,
     pub name_en: String,
@@ -30,8 +35,9 @@ pub struct CentreInfo {
 }
 
 /// One service's queue as the board and the kiosk show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServiceSummary {
+    #[schema(value_type = String, example = "hotich")]
     pub id: ServiceId,
     pub name: String,
     pub name_en: String,
@@ -178,6 +184,16 @@ impl Snapshot {
         &self.waiting
     }
 
+    /// The latest calls, newest first.
+    pub fn recent_calls(&self) -> &[RecentCall] {
+        &self.recent_calls
+    }
+
+    /// Active supervisor alerts.
+    pub fn alerts(&self) -> &[Alert] {
+        &self.alerts
+    }
+
     pub fn dossier(&self) -> Option<&DossierStats> {
         self.dossier.as_ref()
     }
@@ -210,41 +226,56 @@ impl Snapshot {
         format!("{{\"now\":{now},{}", body.strip_prefix('{').unwrap_or(body))
     }
 
+    /// The snapshot as `audience` sees it, without `now` (which [`to_json`](Self::to_json)
+    /// splices in per answer; [`SnapshotView::at`] puts it in).
+    pub fn view<'a>(
+        &'a self,
+        centre: &'a CentreInfo,
+        priorities: &'a [PriorityClass],
+        audience: Audience,
+    ) -> SnapshotView<'a> {
+        let lobby = PublicSnapshot {
+            now: None,
+            seq: self.seq,
+            day: self.day,
+            centre,
+            priorities,
+            services: &self.services,
+            counters: self
+                .counters
+                .iter()
+                .map(|c| CounterSnapshot {
+                    id: c.id,
+                    name: &c.name,
+                    status: c.status,
+                    services: &c.services,
+                    mode: c.mode,
+                    clerk: c.clerk.as_ref(),
+                    current: c.current.as_ref().map(|t| TicketView::of(t, audience)),
+                    served: c.served,
+                })
+                .collect(),
+            recent_calls: &self.recent_calls,
+            dossier: self.dossier.as_ref(),
+        };
+        if audience.is_staff() {
+            SnapshotView::Staff(StaffSnapshot {
+                lobby,
+                waiting: self.waiting.iter().map(StaffTicket::new).collect(),
+                alerts: &self.alerts,
+            })
+        } else {
+            SnapshotView::Public(lobby)
+        }
+    }
+
     fn render(
         &self,
         centre: &CentreInfo,
         priorities: &[PriorityClass],
         audience: Audience,
     ) -> String {
-        let counters: Vec<Value> = self
-            .counters
-            .iter()
-            .map(|c| {
-                json!({
-                    "id": c.id, "name": c.name, "status": c.status, "services": c.services,
-                    "mode": c.mode, "clerk": c.clerk,
-                    "current": c.current.as_ref().map(|t| TicketView::of(t, audience)),
-                    "served": c.served,
-                })
-            })
-            .collect();
-        let mut v = json!({
-            "seq": self.seq,
-            "day": self.day,
-            "centre": centre,
-            "priorities": priorities,
-            "services": self.services,
-            "counters": counters,
-            "recent_calls": self.recent_calls,
-            "dossier": self.dossier,
-        });
-        if audience.is_staff() {
-            if let Value::Object(m) = &mut v {
-                let waiting: Vec<StaffTicket> = self.waiting.iter().map(StaffTicket::new).collect();
-                m.insert("waiting".into(), json!(waiting));
-                m.insert("alerts".into(), json!(self.alerts));
-            }
-        }
-        v.to_string()
+        // Strings, numbers, dates and maps with string keys only: serialising cannot fail.
+        serde_json::to_string(&self.view(centre, priorities, audience)).unwrap_or_default()
     }
 }
