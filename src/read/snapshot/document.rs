@@ -116,3 +116,125 @@ impl ToSchema for SnapshotView<'_> {
         PublicSnapshot::schemas(schemas);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::domain::event::{AlertKind, Event};
+    use crate::domain::ids::StaffId;
+    use crate::domain::tests::{spec, Sim};
+    use crate::domain::Command;
+    use crate::read::ReadModel;
+    use crate::view::schema_keys::schema_keys;
+    use crate::view::Audience;
+
+    /// A lobby with every optional part of the snapshot filled: a clerk with a photo, a
+    /// called and a waiting ticket, a recent call, dossier figures, an alert.
+    fn busy() -> (ReadModel, CentreInfo) {
+        let mut sim = Sim::new(spec());
+        sim.exec(Command::Login {
+            counter: CounterId(1),
+            clerk: ClerkRef {
+                id: StaffId("nv01".into()),
+                name: "Nguyễn Văn An".into(),
+                photo: Some("nv01.jpg".into()),
+            },
+        })
+        .expect("login");
+        for _ in 0..2 {
+            sim.exec(Command::Issue {
+                service: ServiceId::new("a"),
+                priority: Some("elderly".into()),
+                remote: false,
+            })
+            .expect("issue");
+        }
+        sim.exec(Command::Next {
+            counter: CounterId(1),
+        })
+        .expect("next");
+        sim.commit(vec![
+            Event::DossierStats(DossierStats {
+                received: 3,
+                on_time: 2,
+                overdue: 1,
+                as_of: sim.now,
+            }),
+            Event::Alert(Alert {
+                key: "paper".into(),
+                kind: AlertKind::PrinterPaperLow,
+                service: Some(ServiceId::new("a")),
+                counter: Some(CounterId(1)),
+                number: Some("1".into()),
+                since: sim.now,
+                printer: Some("kiosk-1".into()),
+                device: Some("tv-1".into()),
+            }),
+        ]);
+        let centre = CentreInfo {
+            name: "Trung tâm".into(),
+            name_en: "Centre".into(),
+            logo: Some("logo.png".into()),
+            notice: Some("Thông báo".into()),
+            notice_en: Some("Notice".into()),
+        };
+        let spec = Arc::new(sim.spec.clone());
+        let mut model = ReadModel::new(spec, Arc::new(centre.clone()), sim.now.date_naive());
+        let log: Vec<_> = sim.log.iter().cloned().map(Arc::new).collect();
+        model.apply(&log, sim.now);
+        (model, centre)
+    }
+
+    fn keys_of(v: &serde_json::Value) -> BTreeSet<String> {
+        v.as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// `/state`'s schema names exactly the keys each audience is sent, down to the counters,
+    /// services, calls, alerts and the centre; staff get `waiting` and `alerts` on top.
+    #[test]
+    fn the_snapshot_schemas_name_exactly_the_keys_sent() {
+        let (model, centre) = busy();
+        let now = model.snapshot().dossier().expect("dossier").as_of;
+        let priorities = &model.spec().priorities;
+        let view = |a| model.snapshot().view(&centre, priorities, a).at(now);
+        let public = serde_json::to_value(view(Audience::Public)).expect("json");
+        let staff = serde_json::to_value(view(Audience::Staff)).expect("json");
+        assert_eq!(keys_of(&public), schema_keys::<PublicSnapshot>());
+        assert_eq!(keys_of(&staff), schema_keys::<StaffSnapshot>());
+        let extra: BTreeSet<_> = keys_of(&staff)
+            .difference(&keys_of(&public))
+            .cloned()
+            .collect();
+        assert_eq!(extra, ["alerts", "waiting"].map(String::from).into());
+        assert_eq!(
+            schema_keys::<SnapshotView>(),
+            keys_of(&staff),
+            "anyOf: the union"
+        );
+        let counter = &staff["counters"][0];
+        assert!(counter["clerk"]["photo"].is_string() && counter["current"].is_object());
+        assert_eq!(keys_of(counter), schema_keys::<CounterSnapshot>());
+        assert_eq!(keys_of(&counter["clerk"]), schema_keys::<ClerkRef>());
+        assert_eq!(keys_of(&staff["centre"]), schema_keys::<CentreInfo>());
+        assert_eq!(
+            keys_of(&staff["recent_calls"][0]),
+            schema_keys::<RecentCall>()
+        );
+        assert_eq!(keys_of(&staff["dossier"]), schema_keys::<DossierStats>());
+        assert_eq!(keys_of(&staff["alerts"][0]), schema_keys::<Alert>());
+        assert_eq!(keys_of(&staff["priorities"][0]), schema_keys::<PriorityClass>());
+        // Tickets: every key documented (api/views.rs holds them to all their keys).
+        assert!(keys_of(&staff["waiting"][0]).is_subset(&schema_keys::<StaffTicket>()));
+        // A service sends `reopens_at` only while closed for a break and
+        // `appointment_days_ahead` only if it takes appointments (the test centre's do not).
+        let mut service = schema_keys::<ServiceSummary>();
+        service.remove("reopens_at");
+        service.remove("appointment_days_ahead");
+        assert_eq!(keys_of(&public["services"][0]), service);
+    }
+}
