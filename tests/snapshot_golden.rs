@@ -87,8 +87,8 @@ fn check_snapshot(model: &ReadModel, centre: &CentreInfo, now: DateTime<FixedOff
     let priorities = &model.spec().priorities;
     for a in AUDIENCES {
         let sent = model.snapshot_json(a, now);
-        let typed = serde_json::to_string(&snap.view(centre, priorities, a).at(now))
-            .expect("serialises");
+        let typed =
+            serde_json::to_string(&snap.view(centre, priorities, a).at(now)).expect("serialises");
         assert_eq!(sent, typed, "{a:?} at seq {}: splice = typed", model.seq());
         let new: Value = serde_json::from_str(&sent).expect("JSON");
         let old: Value =
@@ -181,10 +181,22 @@ async fn a_recorded_day_answers_as_before() {
     .expect(201);
     let n = api.next(1, &c1).await;
     let body = n.expect(200);
-    given(&api, &mut log, "next", &[&body["ticket"], &body["finished"]]).await;
+    given(
+        &api,
+        &mut log,
+        "next",
+        &[&body["ticket"], &body["finished"]],
+    )
+    .await;
     let n = api.next(2, &c2).await;
     let body = n.expect(200);
-    given(&api, &mut log, "next (finishing)", &[&body["ticket"], &body["finished"]]).await;
+    given(
+        &api,
+        &mut log,
+        "next (finishing)",
+        &[&body["ticket"], &body["finished"]],
+    )
+    .await;
     let x = api.counter_op(1, "no-show", &c1).await;
     given(&api, &mut log, "no-show", &[&x.expect(200)["ticket"]]).await;
     let no_show = id_of(&x.body["ticket"]);
@@ -195,7 +207,9 @@ async fn a_recorded_day_answers_as_before() {
     api.next(1, &c1).await.expect(200);
     let t = api.transfer(1, &c1, "datdai").await;
     given(&api, &mut log, "transfer", &[&t.expect(200)["ticket"]]).await;
-    let z = api.delete(&format!("/api/v1/tickets/{}", id_of(&e)), None).await;
+    let z = api
+        .delete(&format!("/api/v1/tickets/{}", id_of(&e)), None)
+        .await;
     given(&api, &mut log, "cancel", &[z.expect(200)]).await;
     let mut booked = 0;
     if let Some(slot) = api.free_slot("hotich", 8).await {
@@ -248,7 +262,9 @@ async fn a_recorded_day_answers_as_before() {
         model.apply(&[Arc::new(env.clone())], now);
         snapshots += check_snapshot(&model, &centre, now);
         for g in log.iter().filter(|g| g.seq == model.seq()) {
-            let t = model.ticket(&ticket_id(&g.ticket)).expect("answered ticket");
+            let t = model
+                .ticket(&ticket_id(&g.ticket))
+                .expect("answered ticket");
             assert_eq!(bare(g.ticket.clone()), legacy::own_ticket(t), "{}", g.what);
             answers += 1;
         }
@@ -266,13 +282,7 @@ async fn a_recorded_day_answers_as_before() {
         let mut got = api.state(token).await;
         let when = got["now"].as_str().expect("now").to_string();
         let when = DateTime::parse_from_rfc3339(&when).expect("now");
-        let old = legacy_snapshot::to_json(
-            full.snapshot(),
-            &centre,
-            &spec.priorities,
-            a,
-            when,
-        );
+        let old = legacy_snapshot::to_json(full.snapshot(), &centre, &spec.priorities, a, when);
         let mut old: Value = serde_json::from_str(&old).expect("oracle JSON");
         // Waits are estimated at each answer's own clock: compare them apart.
         for v in [&mut got, &mut old] {
@@ -285,12 +295,16 @@ async fn a_recorded_day_answers_as_before() {
     let mut reads = 0;
     let own = |t: &Value| legacy::own_ticket(full.ticket(&ticket_id(t)).expect("ticket"));
     for env in &events {
-        let Some(t) = env.event.ticket() else { continue };
+        let Some(t) = env.event.ticket() else {
+            continue;
+        };
         let r = api.ticket(&t.id.to_string()).await;
         let body = r.expect(200);
         assert_eq!(bare(body.clone()), own(body), "GET /tickets/{}", t.id);
         assert_eq!(body["rated"], json!(full.rating(&t.id).is_some()));
-        assert!(body["url"].as_str().is_some_and(|u| u.contains(&t.id.to_string())));
+        assert!(body["url"]
+            .as_str()
+            .is_some_and(|u| u.contains(&t.id.to_string())));
         reads += 1;
     }
     let queue = api.get("/api/v1/counters/1/queue", Some(&c1)).await;
@@ -309,13 +323,19 @@ async fn a_recorded_day_answers_as_before() {
     ] {
         let me = api.get("/api/v1/me", Some(token)).await;
         let current = &me.expect(200)["current"];
-        let k = full.snapshot().counter(CounterId(counter)).expect("counter");
+        let k = full
+            .snapshot()
+            .counter(CounterId(counter))
+            .expect("counter");
         let expected = k.current.as_ref().map(|t| legacy::ticket(t, a));
         assert_eq!(current, &json!(expected), "/me at counter {counter}");
         reads += 1;
     }
     let k = full.snapshot().counter(CounterId(2)).expect("counter 2");
-    let expected = k.current.as_ref().map(|t| legacy::ticket(t, Audience::Staff));
+    let expected = k
+        .current
+        .as_ref()
+        .map(|t| legacy::ticket(t, Audience::Staff));
     assert_eq!(paused["current"], json!(expected), "status answer");
     assert!(paused["current"].is_object(), "counter 2 serves someone");
     let bookings = api
@@ -332,10 +352,13 @@ async fn a_recorded_day_answers_as_before() {
     }
 
     // Events the short day did not raise, on top of it.
-    let mut seq = model.seq();
-    for event in extra_events(day) {
-        seq += 1;
-        let env = Envelope { seq, at: now, event };
+    let first = model.seq() + 1;
+    for (seq, event) in (first..).zip(extra_events(day)) {
+        let env = Envelope {
+            seq,
+            at: now,
+            event,
+        };
         model.apply(&[Arc::new(env)], now);
         snapshots += check_snapshot(&model, &centre, now);
     }

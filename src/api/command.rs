@@ -36,7 +36,10 @@ pub async fn execute(app: &AppState, who: &Principal, cmd: Command) -> crate::en
 
 /// The ticket of the last event that carries one, as its holder sees it, with its current
 /// place in line from the read side.
-pub fn own_ticket_of(app: &AppState, events: &[Arc<Envelope>]) -> Option<(TicketId, OwnedStaffTicket)> {
+pub fn own_ticket_of(
+    app: &AppState,
+    events: &[Arc<Envelope>],
+) -> Option<(TicketId, OwnedStaffTicket)> {
     let t = events.iter().rev().find_map(|e| e.event.ticket())?;
     let model = app.read.current();
     let view = OwnedStaffTicket::new(model.ticket(&t.id).unwrap_or(t));

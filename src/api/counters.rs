@@ -412,9 +412,6 @@ pub async fn no_shows(State(app): State<AppState>, who: Principal) -> ApiResult<
         .filter(|t| services.as_ref().is_none_or(|s| s.contains(&t.service)))
         .collect();
     list.sort_by_key(|t| std::cmp::Reverse(t.finished_at.or(t.called_at)));
-    let tickets = list
-        .into_iter()
-        .map(OwnedStaffTicket::new)
-        .collect();
+    let tickets = list.into_iter().map(OwnedStaffTicket::new).collect();
     Ok(Json(TicketList { tickets }))
 }

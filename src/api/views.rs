@@ -171,11 +171,12 @@ mod tests {
             sent_keys(&OwnedTicketView::new(&t, Audience::Public))
         );
         assert!(!public.contains("id") && !public.contains("booking"));
+        assert_eq!(sent, sent_keys(&OwnedTicketView::new(&t, Audience::Staff)));
         assert_eq!(
-            sent,
-            sent_keys(&OwnedTicketView::new(&t, Audience::Staff))
+            schema_keys::<OwnedTicketView>(),
+            documented,
+            "anyOf: the union"
         );
-        assert_eq!(schema_keys::<OwnedTicketView>(), documented, "anyOf: the union");
         let mut answer = schema_keys::<OwnTicket>();
         for k in ["url", "rated", "print"] {
             assert!(answer.remove(k), "{k}");

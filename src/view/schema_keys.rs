@@ -39,7 +39,12 @@ fn collect(
         out.extend(props.keys().cloned());
     }
     for key in ["allOf", "anyOf", "oneOf"] {
-        for part in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+        for part in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             collect(part, components, out, depth + 1);
         }
     }

@@ -22,7 +22,10 @@ pub fn to_json(
 ) -> String {
     let body = render(snap, centre, priorities, audience);
     let now = json!(now).to_string();
-    format!("{{\"now\":{now},{}", body.strip_prefix('{').unwrap_or(&body))
+    format!(
+        "{{\"now\":{now},{}",
+        body.strip_prefix('{').unwrap_or(&body)
+    )
 }
 
 fn render(

@@ -227,7 +227,10 @@ mod tests {
         );
         assert_eq!(keys_of(&staff["dossier"]), schema_keys::<DossierStats>());
         assert_eq!(keys_of(&staff["alerts"][0]), schema_keys::<Alert>());
-        assert_eq!(keys_of(&staff["priorities"][0]), schema_keys::<PriorityClass>());
+        assert_eq!(
+            keys_of(&staff["priorities"][0]),
+            schema_keys::<PriorityClass>()
+        );
         // Tickets: every key documented (api/views.rs holds them to all their keys).
         assert!(keys_of(&staff["waiting"][0]).is_subset(&schema_keys::<StaffTicket>()));
         // A service sends `reopens_at` only while closed for a break and
