@@ -14,14 +14,13 @@ use super::app::AppState;
 use super::auth::Principal;
 use super::command::{acting, counter_for, own_ticket_of, run, CounterUse};
 use super::error::{ApiJson, ApiResult, ErrorBody};
-use super::views::{OwnedStaffTicket, OwnedTicketView};
+use super::views::OwnedStaffTicket;
 use crate::domain::event::{ClerkRef, CounterStatus, Event};
 use crate::domain::ids::{CounterId, ServiceId};
 use crate::domain::next_up::counter_order;
 use crate::domain::spec::Mode;
 use crate::domain::ticket::Status;
 use crate::domain::{Command, DomainError};
-use crate::view::Audience;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -229,7 +228,7 @@ pub async fn status(
         status: body.status,
     };
     run(&app, &who, acting(&who, cmd)).await?;
-    Ok(Json(counter_view(&app, counter, Audience::Staff)))
+    Ok(Json(counter_view(&app, counter)))
 }
 
 /// A counter as the snapshot shows it (the answer of `status`).
@@ -241,16 +240,15 @@ pub struct CounterAnswer {
     pub status: CounterStatus,
     #[schema(value_type = Vec<String>)]
     pub services: Vec<ServiceId>,
-    /// `fifo` or `ordered`.
-    #[schema(value_type = String)]
     pub mode: Mode,
     pub clerk: Option<ClerkRef>,
-    pub current: Option<OwnedTicketView>,
+    /// Its current ticket as staff see it (only staff change a counter's status).
+    pub current: Option<OwnedStaffTicket>,
     pub served: u32,
 }
 
-/// Counter `counter` as the snapshot shows it to `audience`.
-fn counter_view(app: &AppState, counter: CounterId, audience: Audience) -> Option<CounterAnswer> {
+/// Counter `counter` as the snapshot shows it to staff.
+fn counter_view(app: &AppState, counter: CounterId) -> Option<CounterAnswer> {
     let model = app.read.current();
     let c = model.snapshot().counter(counter)?;
     Some(CounterAnswer {
@@ -260,10 +258,7 @@ fn counter_view(app: &AppState, counter: CounterId, audience: Audience) -> Optio
         services: c.services.clone(),
         mode: c.mode,
         clerk: c.clerk.clone(),
-        current: c
-            .current
-            .as_ref()
-            .map(|t| OwnedTicketView::new(t, audience)),
+        current: c.current.as_ref().map(OwnedStaffTicket::new),
         served: c.served,
     })
 }
