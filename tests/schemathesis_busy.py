@@ -3,9 +3,10 @@
 Schemathesis fuzzes a fresh daemon, whose lobby is empty: /state has no current tickets and
 no waiting list, no ticket answer carries a place in line. This script first makes the lobby
 busy (a clerk calls, recalls, marks a no-show; tickets of several kinds wait) and validates
-every answer on the way — tickets, counter answers, /me, the queue, no-shows and /state for
-each audience — against the schema the document gives its status, with the JSON Schema
-validator schemathesis itself ships (jsonschema_rs). Exit status 1 on any mismatch.
+every answer on the way — tickets, counter answers, /me, the queue, no-shows, a counter's
+status answer and /state for each audience — against the schema the document gives its
+status, with the JSON Schema validator schemathesis itself ships (jsonschema_rs). Exit
+status 1 on any mismatch.
 
 Usage: python schemathesis_busy.py BASE_URL
 """
@@ -70,6 +71,8 @@ check("GET", "/api/v1/counters/1/queue", "/counters/{n}/queue", clerk)
 check("GET", "/api/v1/no-shows", "/no-shows", SUPERVISOR)
 check("GET", "/api/v1/me", "/me", clerk)
 check("GET", "/api/v1/counters/1/rating-target", "/counters/{n}/rating-target", clerk)
+for status in ["paused", "open"]:
+    check("POST", "/api/v1/counters/1/status", "/counters/{n}/status", clerk, {"status": status})
 for token in [None, KIOSK, clerk, SUPERVISOR]:
     state = check("GET", "/api/v1/state", "/state", token)
     if not any(c["current"] for c in state["counters"]):
