@@ -7,6 +7,8 @@
 //! or personal data.
 
 pub mod event;
+#[cfg(test)]
+pub mod schema_keys;
 pub mod ticket;
 
 use serde_json::Value;
@@ -34,16 +36,20 @@ impl Audience {
     }
 }
 
-/// A ticket as `audience` sees it, as a JSON value for answers assembled with `json!` and
-/// extended with keys of their own. The typed view is [`TicketView::of`].
-pub fn ticket(t: &DomainTicket, audience: Audience) -> Value {
-    to_value(&TicketView::of(t, audience))
+/// A ticket as `audience` sees it.
+pub fn ticket(t: &DomainTicket, audience: Audience) -> TicketView<'_> {
+    TicketView::of(t, audience)
 }
 
-/// A ticket for its own holder (who has the id): the full view, as a JSON value (see
-/// [`ticket`]). The typed view is [`StaffTicket::new`].
-pub fn own_ticket(t: &DomainTicket) -> Value {
-    to_value(&StaffTicket::new(t))
+/// A ticket for its own holder (who has the id): the full view.
+pub fn own_ticket(t: &DomainTicket) -> StaffTicket<'_> {
+    StaffTicket::new(t)
+}
+
+/// [`own_ticket`] as a JSON value, for a caller that extends it with keys of its own or keeps
+/// it to compare with the next one.
+pub fn own_ticket_value(t: &DomainTicket) -> Value {
+    to_value(&own_ticket(t))
 }
 
 /// An event as the audience may see it.

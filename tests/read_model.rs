@@ -153,7 +153,7 @@ async fn a_centre_rebuilt_from_its_events_alone_equals_the_live_daemon() {
         let id = t["id"].as_str().expect("id");
         let live = api.ticket(id).await.body;
         let tid = id.parse().expect("ticket id");
-        let mine = xephang::view::own_ticket(model.ticket(&tid).expect("ticket in model"));
+        let mine = xephang::view::own_ticket_value(model.ticket(&tid).expect("ticket in model"));
         assert_eq!(sans(live, &["rated", "url"]), mine, "ticket {id}");
     }
 }

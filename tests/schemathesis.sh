@@ -2,7 +2,9 @@
 # Schemathesis (PyPI) against the running daemon (issue 7): every operation of
 # /api/v1/openapi.json is fuzzed, positively and negatively, with the demo supervisor token and
 # then with the demo kiosk token; the checks are no 5xx, every response matching its schema,
-# every status documented and every content type as documented. Needs target/debug/xephang
+# every status documented and every content type as documented. Before fuzzing,
+# tests/schemathesis_busy.py makes the lobby busy and checks those answers against the
+# document too. Needs target/debug/xephang
 # (`cargo build --bins`) and python3 with venv. Takes about 75 s on 2 cores (debug build).
 #   ST_MAX_EXAMPLES=n   cases per operation and phase (default 100)
 set -euo pipefail
@@ -40,6 +42,10 @@ for _ in $(seq 1 100); do
 done
 [ -n "$URL" ] || { echo "daemon did not start"; cat "$DATA/stderr"; exit 1; }
 echo "== schemathesis $ST_VERSION against $URL"
+
+# A busy lobby first (calls, a no-show, waiting tickets), every answer on the way checked
+# against the document: the fuzzing below then also meets current tickets and waiting lists.
+"$VENV/bin/python" tests/schemathesis_busy.py "$URL"
 
 status=0
 cd "$DATA" # schemathesis keeps a cache in .schemathesis/ of its working directory

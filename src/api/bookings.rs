@@ -23,14 +23,13 @@ use super::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 use super::links::Links;
 use super::print::{after_issue, KioskDevice};
 use super::tickets::qr_svg;
-use super::views::{OwnTicket, TicketView};
+use super::views::{OwnTicket, OwnedStaffTicket};
 use crate::domain::event::Event;
 use crate::domain::ids::{BookingCode, ServiceId, TicketId, CODE_ALPHABET, CODE_LEN};
 use crate::domain::slots::slots_of;
 use crate::domain::ticket::Ticket;
 use crate::domain::{Command, DomainError};
 use crate::engine::EngineError;
-use crate::view;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -331,7 +330,7 @@ pub struct BookingRow {
     pub name: Option<String>,
     pub phone: Option<String>,
     /// The ticket its check-in got.
-    pub ticket: Option<TicketView>,
+    pub ticket: Option<OwnedStaffTicket>,
 }
 
 /// A day's bookings, by slot.
@@ -377,7 +376,7 @@ pub async fn list(
             let ticket = b
                 .checked_in
                 .and_then(|id| tickets.get(&id))
-                .map(|t| TicketView(view::own_ticket(t)));
+                .map(|t| OwnedStaffTicket::new(t));
             BookingRow {
                 code: b.code.0,
                 service: b.service.0,

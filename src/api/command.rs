@@ -11,11 +11,11 @@ use super::app::AppState;
 use super::auth::Principal;
 use super::error::{ApiError, ApiResult};
 use super::links::Links;
-use super::views::{OwnTicket, TicketView};
+use super::views::{OwnTicket, OwnedStaffTicket};
 use crate::domain::ids::{CounterId, TicketId};
 use crate::domain::{Command, DomainError, Envelope};
 use crate::engine::{Actor, EngineError};
-use crate::view::{self, Audience};
+use crate::view::Audience;
 
 /// Runs a command for a principal and returns its committed events.
 pub async fn run(app: &AppState, who: &Principal, cmd: Command) -> ApiResult<Vec<Arc<Envelope>>> {
@@ -36,11 +36,14 @@ pub async fn execute(app: &AppState, who: &Principal, cmd: Command) -> crate::en
 
 /// The ticket of the last event that carries one, as its holder sees it, with its current
 /// place in line from the read side.
-pub fn own_ticket_of(app: &AppState, events: &[Arc<Envelope>]) -> Option<(TicketId, TicketView)> {
+pub fn own_ticket_of(
+    app: &AppState,
+    events: &[Arc<Envelope>],
+) -> Option<(TicketId, OwnedStaffTicket)> {
     let t = events.iter().rev().find_map(|e| e.event.ticket())?;
     let model = app.read.current();
-    let view = view::own_ticket(model.ticket(&t.id).unwrap_or(t));
-    Some((t.id, TicketView(view)))
+    let view = OwnedStaffTicket::new(model.ticket(&t.id).unwrap_or(t));
+    Some((t.id, view))
 }
 
 /// [`own_ticket_of`] with its `url` (what a citizen's answer carries).
@@ -49,7 +52,7 @@ pub fn ticket_of(app: &AppState, links: &Links, events: &[Arc<Envelope>]) -> Opt
 }
 
 /// A ticket's view with `url`, the address its QR code encodes.
-pub fn with_url(ticket: TicketView, links: &Links, id: &TicketId) -> OwnTicket {
+pub fn with_url(ticket: OwnedStaffTicket, links: &Links, id: &TicketId) -> OwnTicket {
     OwnTicket {
         ticket,
         url: links.ticket(id),

@@ -14,14 +14,13 @@ use super::app::AppState;
 use super::auth::Principal;
 use super::command::{acting, counter_for, own_ticket_of, run, CounterUse};
 use super::error::{ApiJson, ApiResult, ErrorBody};
-use super::views::{self as views, TicketView};
+use super::views::OwnedStaffTicket;
 use crate::domain::event::{ClerkRef, CounterStatus, Event};
 use crate::domain::ids::{CounterId, ServiceId};
 use crate::domain::next_up::counter_order;
 use crate::domain::spec::Mode;
 use crate::domain::ticket::Status;
 use crate::domain::{Command, DomainError};
-use crate::view::{self, Audience};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -40,15 +39,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Serialize, ToSchema)]
 pub struct NextAnswer {
     /// The ticket that was at the counter, now finished.
-    pub finished: Option<TicketView>,
+    pub finished: Option<OwnedStaffTicket>,
     /// The ticket called; null when nobody waits.
-    pub ticket: Option<TicketView>,
+    pub ticket: Option<OwnedStaffTicket>,
 }
 
 /// The ticket a counter command acted on.
 #[derive(Serialize, ToSchema)]
 pub struct TicketAnswer {
-    pub ticket: Option<TicketView>,
+    pub ticket: Option<OwnedStaffTicket>,
 }
 
 #[utoipa::path(
@@ -78,10 +77,10 @@ pub async fn next(
     for e in &events {
         match &e.event {
             Event::TicketFinished { ticket, .. } => {
-                answer.finished = Some(TicketView(view::own_ticket(ticket)));
+                answer.finished = Some(OwnedStaffTicket::new(ticket));
             }
             Event::TicketCalled { ticket, .. } => {
-                answer.ticket = Some(TicketView(view::own_ticket(ticket)));
+                answer.ticket = Some(OwnedStaffTicket::new(ticket));
             }
             _ => {}
         }
@@ -200,7 +199,6 @@ pub async fn transfer(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
-    #[schema(value_type = views::CounterState)]
     status: CounterStatus,
 }
 
@@ -230,7 +228,7 @@ pub async fn status(
         status: body.status,
     };
     run(&app, &who, acting(&who, cmd)).await?;
-    Ok(Json(counter_view(&app, counter, Audience::Staff)))
+    Ok(Json(counter_view(&app, counter)))
 }
 
 /// A counter as the snapshot shows it (the answer of `status`).
@@ -239,21 +237,18 @@ pub struct CounterAnswer {
     #[schema(value_type = u32)]
     pub id: CounterId,
     pub name: String,
-    #[schema(value_type = views::CounterState)]
     pub status: CounterStatus,
     #[schema(value_type = Vec<String>)]
     pub services: Vec<ServiceId>,
-    /// `fifo` or `ordered`.
-    #[schema(value_type = String)]
     pub mode: Mode,
-    #[schema(value_type = Option<views::ClerkRef>)]
     pub clerk: Option<ClerkRef>,
-    pub current: Option<TicketView>,
+    /// Its current ticket as staff see it (only staff change a counter's status).
+    pub current: Option<OwnedStaffTicket>,
     pub served: u32,
 }
 
-/// Counter `counter` as the snapshot shows it to `audience`.
-fn counter_view(app: &AppState, counter: CounterId, audience: Audience) -> Option<CounterAnswer> {
+/// Counter `counter` as the snapshot shows it to staff.
+fn counter_view(app: &AppState, counter: CounterId) -> Option<CounterAnswer> {
     let model = app.read.current();
     let c = model.snapshot().counter(counter)?;
     Some(CounterAnswer {
@@ -263,10 +258,7 @@ fn counter_view(app: &AppState, counter: CounterId, audience: Audience) -> Optio
         services: c.services.clone(),
         mode: c.mode,
         clerk: c.clerk.clone(),
-        current: c
-            .current
-            .as_ref()
-            .map(|t| TicketView(view::ticket(t, audience))),
+        current: c.current.as_ref().map(OwnedStaffTicket::new),
         served: c.served,
     })
 }
@@ -288,7 +280,6 @@ pub struct LastServed {
 pub struct RatingTarget {
     #[schema(value_type = u32)]
     pub counter: CounterId,
-    #[schema(value_type = Option<views::ClerkRef>)]
     pub clerk: Option<ClerkRef>,
     pub ticket: Option<LastServed>,
 }
@@ -335,7 +326,7 @@ pub async fn rating_target(
 #[derive(Serialize, ToSchema)]
 pub struct CounterQueue {
     pub counter: u32,
-    pub tickets: Vec<TicketView>,
+    pub tickets: Vec<OwnedStaffTicket>,
 }
 
 /// The tickets waiting for counter `n`, in the order "next" will call them.
@@ -364,7 +355,7 @@ pub async fn queue(
         .map(|t| {
             // The line's own copy carries the place and estimate.
             let placed = model.ticket(&t.id).unwrap_or(t);
-            TicketView(view::ticket(placed, Audience::Staff))
+            OwnedStaffTicket::new(placed)
         })
         .collect();
     Ok(Json(CounterQueue {
@@ -376,7 +367,7 @@ pub async fn queue(
 /// Tickets, latest first.
 #[derive(Serialize, ToSchema)]
 pub struct TicketList {
-    pub tickets: Vec<TicketView>,
+    pub tickets: Vec<OwnedStaffTicket>,
 }
 
 /// The services `who` may see no-shows of: a clerk's own counter's, or every service for a
@@ -416,9 +407,6 @@ pub async fn no_shows(State(app): State<AppState>, who: Principal) -> ApiResult<
         .filter(|t| services.as_ref().is_none_or(|s| s.contains(&t.service)))
         .collect();
     list.sort_by_key(|t| std::cmp::Reverse(t.finished_at.or(t.called_at)));
-    let tickets = list
-        .into_iter()
-        .map(|t| TicketView(view::ticket(t, Audience::Staff)))
-        .collect();
+    let tickets = list.into_iter().map(OwnedStaffTicket::new).collect();
     Ok(Json(TicketList { tickets }))
 }

@@ -101,12 +101,7 @@ pub fn after_issue(
     let (Some(kiosk), Some(answer)) = (&kiosk.0, answer.as_mut()) else {
         return;
     };
-    let Some(id) = answer.ticket.0["id"]
-        .as_str()
-        .and_then(|s| s.parse::<TicketId>().ok())
-    else {
-        return;
-    };
+    let id = answer.ticket.id();
     app.printers.remember(id, kiosk);
     if let Some(printer) = app.printers.get(kiosk) {
         let url = links.ticket(&id);

@@ -17,11 +17,10 @@ use super::app::AppState;
 use super::auth::Principal;
 use super::command::{audience, run};
 use super::error::{ApiError, ApiJson, ApiResult, ErrorBody};
-use super::views::{self as views, TicketView};
+use super::views::OwnedTicketView;
 use crate::domain::event::ClerkRef;
 use crate::domain::ids::{CounterId, StaffId};
 use crate::domain::Command;
-use crate::view;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -207,7 +206,6 @@ pub struct LogoutAnswer {
     #[schema(value_type = u32)]
     pub counter: CounterId,
     /// Always null.
-    #[schema(value_type = Option<views::ClerkRef>)]
     pub clerk: Option<ClerkRef>,
 }
 
@@ -246,7 +244,7 @@ pub struct Me {
     pub counter: Option<CounterId>,
     pub served_today: u32,
     pub avg_service_s: Option<i64>,
-    pub current: Option<TicketView>,
+    pub current: Option<OwnedTicketView>,
     /// The session was opened with a one-time PIN that must be changed (`POST /me/pin`).
     pub must_change_pin: bool,
 }
@@ -282,7 +280,8 @@ pub async fn me(State(app): State<AppState>, who: Principal) -> ApiResult<Json<M
         });
     let current = counter
         .and_then(|c| model.snapshot().counter(c))
-        .and_then(|k| k.current.clone());
+        .and_then(|k| k.current.as_ref())
+        .map(|t| OwnedTicketView::new(t, audience(&who)));
     Ok(Json(Me {
         role: who.role(),
         must_change_pin: staff
@@ -296,6 +295,6 @@ pub async fn me(State(app): State<AppState>, who: Principal) -> ApiResult<Json<M
         counter,
         served_today: served,
         avg_service_s: (served > 0).then(|| total_s / i64::from(served)),
-        current: current.map(|t| TicketView(view::ticket(&t, audience(&who)))),
+        current,
     }))
 }

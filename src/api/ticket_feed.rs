@@ -51,7 +51,7 @@ pub fn ticket_frame(
     if seq < seen.seq {
         return None;
     }
-    let v = view::own_ticket(ticket);
+    let v = view::own_ticket_value(ticket);
     if seen.view.as_ref() == Some(&v) {
         return None;
     }

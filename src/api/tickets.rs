@@ -16,11 +16,10 @@ use super::command::{parse_ticket_id, run, ticket_of, with_url};
 use super::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 use super::links::Links;
 use super::print::{after_issue, KioskDevice};
-use super::views::{OwnTicket, TicketView};
+use super::views::{OwnTicket, OwnedStaffTicket};
 use crate::domain::event::{Event, Rating, RatingSource};
 use crate::domain::ids::ServiceId;
 use crate::domain::Command;
-use crate::view;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -93,7 +92,7 @@ pub async fn get_one(
     let id = parse_ticket_id(&id)?;
     let model = app.read.current();
     let t = model.ticket(&id).ok_or_else(ApiError::not_found)?;
-    let mut answer = with_url(TicketView(view::own_ticket(t)), &links, &id);
+    let mut answer = with_url(OwnedStaffTicket::new(t), &links, &id);
     answer.rated = Some(model.rating(&id).is_some());
     Ok(Json(answer))
 }

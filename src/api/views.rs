@@ -1,85 +1,97 @@
-//! The audience views of `src/view.rs` as HTTP answers carry them: [`TicketView`] holds the
-//! JSON that `view` builds (a ticket as one audience may see it — the same JSON the WebSocket
-//! sends) and [`Ticket`] is its schema in the OpenAPI document (a test checks they name the
-//! same keys); [`Counter`] is the schema of a counter in the snapshot (`GET /state`, which the
-//! read model encodes). The views stay `Value`-based here on purpose: typing them per audience
-//! is `src/view.rs`'s own change (issue 13, knot 4); when it lands, [`TicketView`] becomes its
-//! type and the schemas below go. [`OwnTicket`] and [`TicketPrint`] are typed answers.
+//! The audience views of `src/view.rs` as HTTP answers carry them. The views borrow from the
+//! read model, which an answer outlives, so the answers hold a copy of the domain ticket and
+//! serialise it through the view: [`OwnedStaffTicket`] is a [`StaffTicket`] (its schema is
+//! `StaffTicket`), [`OwnedTicketView`] a [`view::TicketView`] for the caller's audience (its
+//! schema is `TicketView`). The OpenAPI document therefore describes the very types that
+//! write the bytes; no schema here is written by hand. [`OwnTicket`] and [`TicketPrint`] are
+//! the holder's answer.
 
-use chrono::{DateTime, FixedOffset};
-use serde::Serialize;
-use serde_json::Value;
-use utoipa::ToSchema;
+use std::borrow::Cow;
 
-/// A ticket as `view::ticket` / `view::own_ticket` shows it (schema: [`Ticket`]).
-#[derive(Serialize, ToSchema, Clone, Debug, PartialEq)]
-#[serde(transparent)]
-#[schema(value_type = Ticket)]
-pub struct TicketView(pub Value);
+use serde::{Serialize, Serializer};
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
 
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum TicketStatus {
-    Waiting,
-    Called,
-    Done,
-    NoShow,
-    Transferred,
-    Cancelled,
-    Expired,
+use crate::domain::ids::TicketId;
+use crate::domain::ticket::Ticket;
+use crate::view::{self, Audience, StaffTicket};
+
+/// A ticket with its id, as its holder, clerks and supervisors see it: a [`StaffTicket`]
+/// owning its ticket.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedStaffTicket(Ticket);
+
+impl OwnedStaffTicket {
+    pub fn new(t: &Ticket) -> Self {
+        OwnedStaffTicket(t.clone())
+    }
+
+    pub fn id(&self) -> TicketId {
+        self.0.id
+    }
 }
 
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum CounterState {
-    Open,
-    Paused,
-    Closed,
+impl Serialize for OwnedStaffTicket {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        view::own_ticket(&self.0).serialize(s)
+    }
 }
 
-/// A ticket. `id` is absent for public and display viewers; `waiting_ahead` and `eta_s` are
-/// null unless waiting.
-#[derive(ToSchema)]
-pub struct Ticket {
-    pub id: Option<String>,
-    pub number: String,
-    pub service: String,
-    pub priority: Option<String>,
-    pub status: TicketStatus,
-    pub issued_at: DateTime<FixedOffset>,
-    pub called_at: Option<DateTime<FixedOffset>>,
-    pub finished_at: Option<DateTime<FixedOffset>>,
-    pub counter: Option<u32>,
-    /// Staff id of the clerk who called it.
-    pub clerk: Option<String>,
-    pub recalls: u32,
-    pub waiting_ahead: Option<u32>,
-    pub eta_s: Option<u64>,
-    /// Booking code (staff only), when the ticket came from a check-in.
-    pub booking: Option<String>,
-    /// Present (true) on tickets taken from home.
-    pub remote: Option<bool>,
-    /// An appointment ticket's slot.
-    pub slot_start: Option<DateTime<FixedOffset>>,
+impl PartialSchema for OwnedStaffTicket {
+    fn schema() -> RefOr<Schema> {
+        StaffTicket::schema()
+    }
 }
 
-#[derive(ToSchema)]
-pub struct ClerkRef {
-    pub id: String,
-    pub name: String,
-    pub photo: Option<String>,
+/// Named `StaffTicket` in the document: the same component as the view it serialises as.
+impl ToSchema for OwnedStaffTicket {
+    fn name() -> Cow<'static, str> {
+        StaffTicket::name()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        StaffTicket::schemas(schemas);
+    }
 }
 
-#[derive(ToSchema)]
-pub struct Counter {
-    pub id: u32,
-    pub name: String,
-    pub status: CounterState,
-    pub services: Vec<String>,
-    pub mode: String,
-    pub clerk: Option<ClerkRef>,
-    pub current: Option<Ticket>,
-    pub served: u32,
+/// A ticket as one audience sees it: a [`view::TicketView`] owning its ticket.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedTicketView {
+    ticket: Ticket,
+    audience: Audience,
+}
+
+impl OwnedTicketView {
+    pub fn new(t: &Ticket, audience: Audience) -> Self {
+        OwnedTicketView {
+            ticket: t.clone(),
+            audience,
+        }
+    }
+}
+
+impl Serialize for OwnedTicketView {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        view::ticket(&self.ticket, self.audience).serialize(s)
+    }
+}
+
+impl PartialSchema for OwnedTicketView {
+    fn schema() -> RefOr<Schema> {
+        view::TicketView::schema()
+    }
+}
+
+/// Named `TicketView` in the document, like the view it serialises as.
+impl ToSchema for OwnedTicketView {
+    fn name() -> Cow<'static, str> {
+        view::TicketView::name()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        view::TicketView::schemas(schemas);
+    }
 }
 
 /// A ticket as its holder sees it (issue, check-in, remote ticket, look-up, cancel,
@@ -87,7 +99,7 @@ pub struct Counter {
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct OwnTicket {
     #[serde(flatten)]
-    pub ticket: TicketView,
+    pub ticket: OwnedStaffTicket,
     /// The address of its phone page, what its QR code encodes.
     pub url: String,
     /// `GET /api/v1/tickets/{id}` only: whether it was rated.
@@ -117,14 +129,7 @@ mod tests {
     use super::*;
     use crate::domain::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
     use crate::domain::ticket::{Status, Ticket as Stored};
-    use crate::view::{self, Audience};
-
-    /// The property names of a schema.
-    fn properties<T: utoipa::PartialSchema>() -> Vec<String> {
-        let schema = serde_json::to_value(T::schema()).expect("schema");
-        let props = schema["properties"].as_object().expect("properties");
-        props.keys().cloned().collect()
-    }
+    use crate::view::schema_keys::{schema_keys, sent_keys};
 
     fn every_field_set() -> Stored {
         let at = chrono::DateTime::parse_from_rfc3339("2026-03-02T08:00:00+07:00").expect("time");
@@ -151,30 +156,32 @@ mod tests {
         }
     }
 
-    /// The Value-based view (src/view.rs) and its schema [`Ticket`] name the same keys: every
-    /// key any audience gets is documented, and every documented key is sent to some audience.
+    /// The answers' schemas name exactly the keys sent: every key the holder's view carries is
+    /// documented and every documented key is sent (all fields set); the public view sends
+    /// only documented keys, and `TicketView` offers both.
     #[test]
-    fn the_ticket_schema_names_exactly_the_views_keys() {
-        let documented = properties::<Ticket>();
+    fn the_ticket_schemas_name_exactly_the_views_keys() {
         let t = every_field_set();
-        let full = view::own_ticket(&t);
-        let keys: Vec<String> = full.as_object().expect("object").keys().cloned().collect();
-        for k in &keys {
-            assert!(
-                documented.contains(k),
-                "`{k}` is sent but not in the schema"
-            );
+        let documented = schema_keys::<OwnedStaffTicket>();
+        let sent = sent_keys(&OwnedStaffTicket::new(&t));
+        assert_eq!(documented, sent);
+        let public = schema_keys::<view::PublicTicket>();
+        assert_eq!(
+            public,
+            sent_keys(&OwnedTicketView::new(&t, Audience::Public))
+        );
+        assert!(!public.contains("id") && !public.contains("booking"));
+        assert_eq!(sent, sent_keys(&OwnedTicketView::new(&t, Audience::Staff)));
+        assert_eq!(
+            schema_keys::<OwnedTicketView>(),
+            documented,
+            "anyOf: the union"
+        );
+        let mut answer = schema_keys::<OwnTicket>();
+        for k in ["url", "rated", "print"] {
+            assert!(answer.remove(k), "{k}");
         }
-        for k in &documented {
-            assert!(keys.contains(k), "`{k}` is in the schema but never sent");
-        }
-        let public = view::ticket(&t, Audience::Public);
-        for k in public.as_object().expect("object").keys() {
-            assert!(
-                documented.contains(k),
-                "`{k}` (public) is not in the schema"
-            );
-        }
+        assert_eq!(answer, documented);
     }
 
     /// An own ticket's answer: the view's keys, `url`, and `rated` / `print` only when set.
@@ -182,7 +189,7 @@ mod tests {
     fn an_own_ticket_adds_url_and_only_the_fields_it_has() {
         let t = every_field_set();
         let mut answer = OwnTicket {
-            ticket: TicketView(view::own_ticket(&t)),
+            ticket: OwnedStaffTicket::new(&t),
             url: "http://x/t/1".into(),
             rated: None,
             print: None,

@@ -9,7 +9,7 @@ use super::ids::{BookingCode, CounterId, ServiceId, StaffId, TicketId};
 use super::ticket::Ticket;
 
 /// What a counter is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CounterStatus {
     Open,
@@ -18,8 +18,9 @@ pub enum CounterStatus {
 }
 
 /// The clerk on duty at a counter, as screens show them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClerkRef {
+    #[schema(value_type = String, example = "nv01")]
     pub id: StaffId,
     pub name: String,
     pub photo: Option<String>,
@@ -54,7 +55,7 @@ pub struct Rating {
 }
 
 /// Figures of the centre's dossier software, shown on the board.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DossierStats {
     pub received: u32,
     pub on_time: u32,
@@ -83,7 +84,7 @@ pub struct Booking {
 pub struct ClientTag(pub String);
 
 /// What needs a supervisor's attention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
     /// A waiting ticket has passed its service's target wait.
@@ -115,11 +116,13 @@ impl AlertKind {
 }
 
 /// An alert as raised; `key` names the condition so it is raised once and cleared once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Alert {
     pub key: String,
     pub kind: AlertKind,
+    #[schema(value_type = Option<String>)]
     pub service: Option<ServiceId>,
+    #[schema(value_type = Option<u32>)]
     pub counter: Option<CounterId>,
     pub number: Option<String>,
     /// When the condition began (issue time, pause time, first waiting ticket, first failed

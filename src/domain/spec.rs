@@ -150,7 +150,7 @@ pub struct CounterSpec {
 }
 
 /// How a counter picks among its services once priority tickets are considered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// The longest-waiting ticket across all of the counter's services.
@@ -160,7 +160,7 @@ pub enum Mode {
 }
 
 /// A priority class from config (người cao tuổi, người khuyết tật, …).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PriorityClass {
     pub id: String,
     pub name: String,

@@ -41,10 +41,12 @@ pub struct CounterState {
 }
 
 /// A call as the board lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RecentCall {
     pub number: String,
+    #[schema(value_type = String)]
     pub service: ServiceId,
+    #[schema(value_type = u32)]
     pub counter: CounterId,
     pub at: DateTime<FixedOffset>,
 }

@@ -207,7 +207,7 @@ async fn ticket(
     // `url`, as the lobby's answer has it: this ticket's page here, at the address asked.
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let page = crate::api::links::Links::hub_centre(host, &id).ticket(&tid);
-    let mut v = view::own_ticket(t);
+    let mut v = view::own_ticket_value(t);
     if let Value::Object(m) = &mut v {
         m.insert("rated".into(), json!(model.rating(&tid).is_some()));
         m.insert("url".into(), json!(page));

@@ -1,13 +1,16 @@
 //! The lobby as screens see it at one seq: services with their queues and estimates,
 //! counters with their clerk and current ticket, recent calls, the waiting list. Built from
 //! a published read model when a reader first asks for it (a batch nobody reads costs
-//! nothing), serialised lazily and at most once per audience.
+//! nothing), serialised lazily and at most once per audience through the typed per-audience
+//! views of [`document`].
+
+pub mod document;
 
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::domain::event::{Alert, ClerkRef, CounterStatus, DossierStats};
 use crate::domain::ids::{CounterId, ServiceId, TicketId};
@@ -18,8 +21,10 @@ use crate::domain::ticket::Ticket;
 use crate::domain::State;
 use crate::view::{Audience, StaffTicket, TicketView};
 
+pub use document::{CounterSnapshot, PublicSnapshot, SnapshotView, StaffSnapshot};
+
 /// Centre facts that never change while running (shipped to the province hub with the spec).
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CentreInfo {
     pub name: String,
     pub name_en: String,
@@ -31,8 +36,9 @@ pub struct CentreInfo {
 }
 
 /// One service's queue as the board and the kiosk show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServiceSummary {
+    #[schema(value_type = String, example = "hotich")]
     pub id: ServiceId,
     pub name: String,
     pub name_en: String,
@@ -211,6 +217,16 @@ impl Snapshot {
         &self.waiting
     }
 
+    /// The latest calls, newest first.
+    pub fn recent_calls(&self) -> &[RecentCall] {
+        &self.recent_calls
+    }
+
+    /// Active supervisor alerts.
+    pub fn alerts(&self) -> &[Alert] {
+        &self.alerts
+    }
+
     pub fn dossier(&self) -> Option<&DossierStats> {
         self.dossier.as_ref()
     }
@@ -232,41 +248,56 @@ impl Snapshot {
         format!("{{\"now\":{now},{}", body.strip_prefix('{').unwrap_or(body))
     }
 
+    /// The snapshot as `audience` sees it, without `now` (which [`to_json`](Self::to_json)
+    /// splices in per answer; [`SnapshotView::at`] puts it in).
+    pub fn view<'a>(
+        &'a self,
+        centre: &'a CentreInfo,
+        priorities: &'a [PriorityClass],
+        audience: Audience,
+    ) -> SnapshotView<'a> {
+        let lobby = PublicSnapshot {
+            now: None,
+            seq: self.seq,
+            day: self.day,
+            centre,
+            priorities,
+            services: &self.services,
+            counters: self
+                .counters
+                .iter()
+                .map(|c| CounterSnapshot {
+                    id: c.id,
+                    name: &c.name,
+                    status: c.status,
+                    services: &c.services,
+                    mode: c.mode,
+                    clerk: c.clerk.as_ref(),
+                    current: c.current.as_ref().map(|t| TicketView::of(t, audience)),
+                    served: c.served,
+                })
+                .collect(),
+            recent_calls: &self.recent_calls,
+            dossier: self.dossier.as_ref(),
+        };
+        if audience.is_staff() {
+            SnapshotView::Staff(StaffSnapshot {
+                lobby,
+                waiting: self.waiting.iter().map(StaffTicket::new).collect(),
+                alerts: &self.alerts,
+            })
+        } else {
+            SnapshotView::Public(lobby)
+        }
+    }
+
     fn render(
         &self,
         centre: &CentreInfo,
         priorities: &[PriorityClass],
         audience: Audience,
     ) -> String {
-        let counters: Vec<Value> = self
-            .counters
-            .iter()
-            .map(|c| {
-                json!({
-                    "id": c.id, "name": c.name, "status": c.status, "services": c.services,
-                    "mode": c.mode, "clerk": c.clerk,
-                    "current": c.current.as_ref().map(|t| TicketView::of(t, audience)),
-                    "served": c.served,
-                })
-            })
-            .collect();
-        let mut v = json!({
-            "seq": self.seq,
-            "day": self.day,
-            "centre": centre,
-            "priorities": priorities,
-            "services": self.services,
-            "counters": counters,
-            "recent_calls": self.recent_calls,
-            "dossier": self.dossier,
-        });
-        if audience.is_staff() {
-            if let Value::Object(m) = &mut v {
-                let waiting: Vec<StaffTicket> = self.waiting.iter().map(StaffTicket::new).collect();
-                m.insert("waiting".into(), json!(waiting));
-                m.insert("alerts".into(), json!(self.alerts));
-            }
-        }
-        v.to_string()
+        // Strings, numbers, dates and maps with string keys only: serialising cannot fail.
+        serde_json::to_string(&self.view(centre, priorities, audience)).unwrap_or_default()
     }
 }

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
+use utoipa::openapi::schema::{AnyOfBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::ToSchema;
 
 use super::Audience;
@@ -57,12 +59,45 @@ pub struct StaffTicket<'a> {
     pub booking: Option<&'a BookingCode>,
 }
 
-/// A ticket as a given audience sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+/// A ticket as a given audience sees it. Its schema is `anyOf` (not the `oneOf` a derive
+/// would give an untagged enum): a staff view also satisfies [`PublicTicket`]'s schema, so
+/// "exactly one of" would reject every staff answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum TicketView<'a> {
     Staff(StaffTicket<'a>),
     Public(PublicTicket<'a>),
+}
+
+impl utoipa::PartialSchema for TicketView<'_> {
+    fn schema() -> RefOr<Schema> {
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name(StaffTicket::name()))
+            .item(Ref::from_schema_name(PublicTicket::name()))
+            .description(Some(
+                "A ticket as the caller's audience sees it: staff (clerks, supervisors) get \
+                 `StaffTicket`, everyone else `PublicTicket`.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for TicketView<'_> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "TicketView".into()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        use utoipa::PartialSchema;
+        for (name, schema) in [
+            (StaffTicket::name(), StaffTicket::schema()),
+            (PublicTicket::name(), PublicTicket::schema()),
+        ] {
+            schemas.push((name.into_owned(), schema));
+        }
+        StaffTicket::schemas(schemas);
+        PublicTicket::schemas(schemas);
+    }
 }
 
 impl<'a> PublicTicket<'a> {
