@@ -181,23 +181,12 @@ mod tests {
         Ticket {
             id: TicketId(ulid::Ulid::from_parts(1, 1)),
             number: "1001".into(),
-            service: ServiceId::new("hotich"),
-            origin: ServiceId::new("hotich"),
-            priority: None,
-            status,
             issued_at: at("2026-11-30T08:00:00+07:00"),
             called_at: called,
             first_called_at: called,
             finished_at: (status == Status::Done).then(|| at("2026-11-30T08:09:00+07:00")),
             counter: (status != Status::Waiting).then_some(CounterId(1)),
-            clerk: None,
-            recalls: 0,
-            order: 1,
-            slot_start: None,
-            booking: None,
-            remote: false,
-            waiting_ahead: None,
-            eta_s: None,
+            ..crate::domain::line_moves::tests::ticket("hotich", status)
         }
     }
 

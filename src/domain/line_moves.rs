@@ -78,8 +78,8 @@ pub(crate) mod tests {
     use chrono::{DateTime, FixedOffset};
 
     use super::*;
-    use crate::domain::event::{ClerkRef, CounterStatus};
-    use crate::domain::ids::{BookingCode, StaffId, TicketId};
+    use crate::domain::event::CounterStatus;
+    use crate::domain::ids::{BookingCode, TicketId};
     use crate::domain::tests::Sim;
     use crate::domain::ticket::{Status, Ticket};
     use crate::domain::{decide, Command, Ctx};
@@ -94,7 +94,8 @@ pub(crate) mod tests {
         DateTime::parse_from_rfc3339("2026-11-30T08:00:00+07:00").expect("time")
     }
 
-    fn ticket(service: &str, status: Status) -> Ticket {
+    /// A ticket of `service` in `status`, for tests.
+    pub(crate) fn ticket(service: &str, status: Status) -> Ticket {
         Ticket {
             id: TicketId(ulid::Ulid::from_parts(9, 9)),
             number: "5001".into(),
@@ -294,16 +295,7 @@ pub(crate) mod tests {
     pub(crate) fn day() -> Sim {
         let mut sim = Sim::new(three_services());
         for c in 1..=4u32 {
-            let clerk = ClerkRef {
-                id: StaffId(format!("nv{c:02}")),
-                name: format!("Clerk {c}"),
-                photo: None,
-            };
-            sim.exec(Command::Login {
-                counter: CounterId(c),
-                clerk,
-            })
-            .expect("login");
+            sim.open(c);
         }
         sim
     }

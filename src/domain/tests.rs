@@ -115,7 +115,7 @@ impl Sim {
         Ok(events)
     }
 
-    fn open(&mut self, c: u32) {
+    pub(crate) fn open(&mut self, c: u32) {
         let clerk = ClerkRef {
             id: StaffId(format!("nv{c:02}")),
             name: format!("Clerk {c}"),

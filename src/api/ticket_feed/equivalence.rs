@@ -145,14 +145,14 @@ fn run(ops: &[(u8, u8, u8)], lag: usize) -> Result<(), TestCaseError> {
             p.read_all(&read);
         }
         for p in &mut lagging {
-            if batch % lag == 0 {
+            if batch.is_multiple_of(lag) {
                 p.read_all(&read);
             }
         }
         for env in &envs {
             if let crate::domain::Event::TicketIssued { ticket, .. } = &env.event {
                 prompt.push(Phone::connect(&read, ticket.id));
-                if prompt.len() % 3 == 0 {
+                if prompt.len().is_multiple_of(3) {
                     lagging.push(Phone::connect(&read, ticket.id));
                 }
             }
