@@ -10,6 +10,7 @@ pub mod http;
 pub mod issue;
 pub mod latency;
 pub mod report;
+pub mod sockets;
 pub mod startup;
 pub mod summary;
 

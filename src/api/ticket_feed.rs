@@ -3,62 +3,162 @@
 //! Its own file because the rule has one subtle part: a phone whose socket lags behind the
 //! lobby must still see its call, so a frame about its ticket shows the ticket as of that
 //! event, never the latest state (which may already be `done`).
+//!
+//! And because its cost is per phone and per event (10,000 phones on the province hub):
+//! - an event about another ticket is skipped at once, without a look-up, when it cannot
+//!   change the phone's ticket — one that is no longer waiting (only its own events change
+//!   it), or one waiting in a line the event cannot move
+//!   ([`crate::domain::line_moves::may_move`]);
+//! - a frame is built once per ticket and seq and its bytes shared by every socket that
+//!   follows that ticket ([`crate::broadcast::ticket_frames`]); a phone compares bytes with
+//!   what it last sent, not views.
+
+use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
-use serde_json::json;
+use serde::Serialize;
 
+use crate::broadcast::ticket_frames::AsOf;
 use crate::broadcast::{Broadcaster, Frame};
-use crate::domain::ids::TicketId;
+use crate::domain::ids::{ServiceId, TicketId};
+use crate::domain::line_moves::may_move;
+use crate::domain::spec::CentreSpec;
 use crate::domain::ticket::{Status, Ticket};
 use crate::view;
 
-/// A ticket's state as its phone last saw it, and as of which event (seq).
+/// Which events about other tickets a phone must look at.
+#[derive(Default)]
+enum Follows {
+    /// Its ticket is not known (yet, or any more): every event.
+    #[default]
+    Unknown,
+    /// It waits in the line of `service`: events that may move that line (`spec`: the
+    /// centre's effective spec when it was last looked at).
+    Waiting {
+        service: ServiceId,
+        spec: Arc<CentreSpec>,
+    },
+    /// Called, done, gone elsewhere: none (only its own events change it).
+    Settled,
+}
+
+/// A ticket's frame as its phone last got it, as of which event (seq), and which events
+/// about other tickets may change it.
 #[derive(Default)]
 pub struct Seen {
     seq: u64,
-    view: Option<serde_json::Value>,
+    frame: Option<Utf8Bytes>,
+    follows: Follows,
+}
+
+impl Seen {
+    /// Whether an event about another ticket can be passed over without a look-up.
+    fn passes_over(&self, frame: &Frame) -> bool {
+        match &self.follows {
+            Follows::Unknown => false,
+            Follows::Settled => true,
+            Follows::Waiting { service, spec } => !may_move(spec, &frame.envelope.event, service),
+        }
+    }
+
+    /// Notes what the ticket looked like when last looked at.
+    fn follow(&mut self, ticket: Option<&Ticket>, spec: &Arc<CentreSpec>) {
+        match ticket {
+            None => self.follows = Follows::Unknown,
+            Some(t) if t.status != Status::Waiting => self.follows = Follows::Settled,
+            Some(t) => {
+                let same = matches!(&self.follows, Follows::Waiting { service, spec: s }
+                    if *service == t.service && Arc::ptr_eq(s, spec));
+                if !same {
+                    self.follows = Follows::Waiting {
+                        service: t.service.clone(),
+                        spec: spec.clone(),
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// The `ticket` frame of API.md. Generic over the view so that it serialises whatever
+/// [`view::own_ticket`] returns (a JSON value or a typed view: the same JSON).
+#[derive(Serialize)]
+struct TicketFrame<T> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    ticket: T,
+}
+
+/// A ticket's frame as bytes for its holder.
+fn encode(t: &Ticket) -> Utf8Bytes {
+    let frame = TicketFrame {
+        kind: "ticket",
+        ticket: view::own_ticket(t),
+    };
+    // A struct of a static string and a view (string keys only): serde_json cannot fail.
+    Utf8Bytes::from(serde_json::to_string(&frame).unwrap_or_default())
 }
 
 /// The `ticket` frame a phone watching `id` gets after `frame` (None: at connect), if its
 /// ticket looks different. When the event is about this ticket, the ticket is taken as of
 /// that event — a phone that lags behind the lobby still sees its call before it sees the
 /// ticket done (the latest state would skip the call). Other tickets' events only move its
-/// place in line, so they update a ticket that still waits. Never older than what was shown.
+/// place in line, so they update a ticket that still waits, and only when they may move its
+/// line. Never older than what was shown.
 pub fn ticket_frame(
     read: &Broadcaster,
     id: &TicketId,
     frame: Option<&Frame>,
     seen: &mut Seen,
 ) -> Option<Utf8Bytes> {
-    let model = read.current();
-    let latest = model.ticket(id);
     let about = frame.and_then(|f| {
         let t = f.envelope.event.ticket().filter(|t| &t.id == id)?;
         Some((f.seq, t))
     });
+    if let (None, Some(f)) = (about, frame) {
+        if seen.passes_over(f) {
+            return None;
+        }
+    }
+    let model = read.current();
+    let spec = model.spec_arc();
+    let latest = model.ticket(id);
+    let now = AsOf::Model(model.seq());
     let waiting = |t: &Ticket| t.status == Status::Waiting;
-    let (seq, ticket) = match (about, frame) {
+    let (seq, as_of, ticket) = match (about, frame) {
         // Its own event: as of then, with today's place in line if it still waits.
         (Some((seq, t)), _) => match latest {
-            Some(now) if waiting(t) && waiting(now) => (seq, now),
-            _ => (seq, t),
+            Some(l) if waiting(t) && waiting(l) => (seq, now, l),
+            _ => (seq, AsOf::Event(seq), t),
         },
         // At connect: as it is now.
-        (None, None) => (model.seq(), latest?),
+        (None, None) => {
+            seen.follow(latest, &spec);
+            (model.seq(), now, latest?)
+        }
         // Another ticket's event: a new place in line, while it waits.
-        (None, Some(f)) => (f.seq, latest.filter(|t| waiting(t))?),
+        (None, Some(f)) => {
+            seen.follow(latest, &spec);
+            (f.seq, now, latest.filter(|t| waiting(t))?)
+        }
     };
     if seq < seen.seq {
         return None;
     }
-    let v = view::own_ticket_value(ticket);
-    if seen.view.as_ref() == Some(&v) {
+    seen.follow(Some(ticket), &spec);
+    let bytes = read
+        .ticket_frames()
+        .get_or_build(*id, as_of, || encode(ticket));
+    if seen.frame.as_ref() == Some(&bytes) {
         return None;
     }
-    let text = json!({"type": "ticket", "ticket": &v}).to_string();
-    *seen = Seen { seq, view: Some(v) };
-    Some(Utf8Bytes::from(text))
+    seen.seq = seq;
+    seen.frame = Some(bytes.clone());
+    Some(bytes)
 }
+
+#[cfg(test)]
+mod equivalence;
 
 #[cfg(test)]
 mod tests {
@@ -81,23 +181,12 @@ mod tests {
         Ticket {
             id: TicketId(ulid::Ulid::from_parts(1, 1)),
             number: "1001".into(),
-            service: ServiceId::new("hotich"),
-            origin: ServiceId::new("hotich"),
-            priority: None,
-            status,
             issued_at: at("2026-11-30T08:00:00+07:00"),
             called_at: called,
             first_called_at: called,
             finished_at: (status == Status::Done).then(|| at("2026-11-30T08:09:00+07:00")),
             counter: (status != Status::Waiting).then_some(CounterId(1)),
-            clerk: None,
-            recalls: 0,
-            order: 1,
-            slot_start: None,
-            booking: None,
-            remote: false,
-            waiting_ahead: None,
-            eta_s: None,
+            ..crate::domain::line_moves::tests::ticket("hotich", status)
         }
     }
 
@@ -240,5 +329,110 @@ mod tests {
             sent.extend(ticket_frame(&read, &id, Some(&frame), &mut seen));
         }
         assert_eq!(statuses(&sent), ["waiting", "called"]);
+    }
+
+    /// Every phone following a ticket gets the same bytes, built once; a phone whose ticket
+    /// waits in a line an event cannot move passes over it without a look-up, and one whose
+    /// ticket was called passes over every other ticket's event.
+    #[test]
+    fn followers_share_one_frame_and_unmoved_lines_are_passed_over() {
+        let now = at("2026-11-30T08:10:00+07:00");
+        let read = demo_lobby(now);
+        let env = |seq: u64, event: Event| {
+            Arc::new(Envelope {
+                seq,
+                at: now,
+                event,
+            })
+        };
+        let mine = ticket(Status::Waiting);
+        let issue = |t: Ticket| Event::TicketIssued {
+            ticket: t,
+            booking: None,
+            client: None,
+        };
+        read.publish(&[env(1, issue(mine.clone()))], now);
+        let (_, mut rx) = read.subscribe(None);
+        let mut phones: Vec<Seen> = (0..3).map(|_| Seen::default()).collect();
+        let first: Vec<Utf8Bytes> = phones
+            .iter_mut()
+            .filter_map(|s| ticket_frame(&read, &mine.id, None, s))
+            .collect();
+        assert_eq!(statuses(&first), ["waiting", "waiting", "waiting"]);
+        assert!(first
+            .iter()
+            .all(|f| f.as_str().as_ptr() == first[0].as_str().as_ptr()));
+        assert_eq!(read.ticket_frames().len(), 1);
+
+        // A gplx ticket (counters 5 and 6, which do not serve hotich): passed over.
+        let mut gplx = ticket(Status::Waiting);
+        gplx.id = TicketId(ulid::Ulid::from_parts(3, 3));
+        gplx.service = ServiceId::new("gplx");
+        gplx.origin = gplx.service.clone();
+        gplx.number = "5001".into();
+        read.publish(&[env(2, issue(gplx))], now);
+        let frame = rx.try_recv().expect("frame 2");
+        assert!(phones[0].passes_over(&frame));
+        assert!(phones
+            .iter_mut()
+            .all(|s| ticket_frame(&read, &mine.id, Some(&frame), s).is_none()));
+        assert_eq!(
+            read.ticket_frames().len(),
+            1,
+            "nothing built for a passed-over event"
+        );
+
+        // A hotich ticket ahead of it (priority) moves it back: one new frame, shared.
+        let mut ahead = ticket(Status::Waiting);
+        ahead.id = TicketId(ulid::Ulid::from_parts(4, 4));
+        ahead.number = "1002".into();
+        ahead.priority = Some("elderly".into());
+        ahead.order = 2;
+        read.publish(&[env(3, issue(ahead))], now);
+        let frame = rx.try_recv().expect("frame 3");
+        assert!(!phones[0].passes_over(&frame));
+        let moved: Vec<Utf8Bytes> = phones
+            .iter_mut()
+            .filter_map(|s| ticket_frame(&read, &mine.id, Some(&frame), s))
+            .collect();
+        assert_eq!(moved.len(), 3);
+        let v: serde_json::Value = serde_json::from_str(moved[0].as_str()).expect("json");
+        assert_eq!(v["type"], "ticket");
+        assert_eq!(v["ticket"]["waiting_ahead"], 1, "{v}");
+        assert!(moved
+            .iter()
+            .all(|f| f.as_str().as_ptr() == moved[0].as_str().as_ptr()));
+
+        // Called: from now on only its own events are looked at.
+        let mut called = ticket(Status::Called);
+        called.order = mine.order;
+        read.publish(
+            &[env(
+                4,
+                Event::TicketCalled {
+                    ticket: called,
+                    counter: CounterId(1),
+                    audio: Vec::new(),
+                },
+            )],
+            now,
+        );
+        let frame = rx.try_recv().expect("frame 4");
+        let sent: Vec<Utf8Bytes> = phones
+            .iter_mut()
+            .filter_map(|s| ticket_frame(&read, &mine.id, Some(&frame), s))
+            .collect();
+        assert_eq!(statuses(&sent), ["called", "called", "called"]);
+        let paused = Event::CounterStatus {
+            counter: CounterId(1),
+            status: crate::domain::event::CounterStatus::Paused,
+        };
+        read.publish(&[env(5, paused)], now);
+        let frame = rx.try_recv().expect("frame 5");
+        assert!(phones[0].passes_over(&frame));
+
+        // A model replaced without events (the hub's rebuild) forgets the shared frames.
+        read.reset(read.current().as_ref().clone());
+        assert!(read.ticket_frames().is_empty());
     }
 }

@@ -8,6 +8,7 @@
 //! is told it lagged (a socket is then closed and its screen reconnects with a snapshot).
 
 pub mod frames;
+pub mod ticket_frames;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -55,6 +56,8 @@ pub struct Broadcaster {
     tx: broadcast::Sender<Arc<Frame>>,
     /// Frames kept for `since` ([`RING`] in a lobby; the province hub keeps fewer per centre).
     ring: usize,
+    /// Phones' `ticket` frames, built once per ticket and seq (src/api/ticket_feed.rs).
+    ticket_frames: ticket_frames::TicketFrames,
 }
 
 /// A panic while holding one of these locks leaves plain data behind: keep serving it.
@@ -78,7 +81,13 @@ impl Broadcaster {
             working: Mutex::new(model),
             tx,
             ring,
+            ticket_frames: Default::default(),
         }
+    }
+
+    /// Phones' `ticket` frames, shared by every phone that follows the same ticket.
+    pub fn ticket_frames(&self) -> &ticket_frames::TicketFrames {
+        &self.ticket_frames
     }
 
     /// The latest published model.
@@ -100,6 +109,7 @@ impl Broadcaster {
         let shared = Arc::new(model.clone());
         *lock(&self.working) = model;
         lock(&self.published).model = shared;
+        self.ticket_frames.clear();
     }
 
     /// Recomputes lines and snapshot at `now` and publishes them; no frame is sent.
@@ -107,6 +117,8 @@ impl Broadcaster {
         let mut working = lock(&self.working);
         working.refresh(now);
         lock(&self.published).model = Arc::new(working.clone());
+        // Same seq, places recomputed at `now`: frames "as of" that seq may differ.
+        self.ticket_frames.clear();
     }
 
     /// Publishes a committed batch: the model after it, then its frames. What it replaced

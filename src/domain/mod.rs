@@ -12,6 +12,7 @@ pub mod device_alerts;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod line_moves;
 pub mod next_up;
 pub mod personal;
 pub mod rules;

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset};
 use imbl::{HashMap as PMap, OrdMap};
 
-use crate::domain::ids::{CounterId, ServiceId, TicketId};
+use crate::domain::ids::{ServiceId, TicketId};
+use crate::domain::line_moves::may_move;
 use crate::domain::select::positions;
 use crate::domain::spec::CentreSpec;
 use crate::domain::ticket::Ticket;
@@ -17,102 +18,30 @@ use crate::domain::{Envelope, Event, State};
 
 /// Which services' lines a batch changed.
 pub(super) enum Touched {
-    /// A new day, a counter opening or closing, a change of configuration: every line.
+    /// A new day or a change of configuration: every line, computed afresh.
     All,
     Some(HashSet<ServiceId>),
 }
 
-/// What one event changes directly: every line, or the lines of some services and the
-/// estimates at some counters.
-enum Reach<'a> {
-    All,
-    Direct {
-        services: Vec<&'a ServiceId>,
-        counters: Vec<CounterId>,
-    },
-}
-
-/// A ticket's event: its service's line, and the counter that held it or holds it now (a
-/// counter that becomes busy or free moves the estimates of every service it serves).
-fn ticket(t: &Ticket, counter: Option<CounterId>) -> Reach<'_> {
-    Reach::Direct {
-        services: vec![&t.service],
-        counters: counter.into_iter().chain(t.counter).collect(),
-    }
-}
-
-/// Exhaustive, so that a new kind of event says what it moves before it compiles.
-fn reach(event: &Event) -> Reach<'_> {
-    match event {
-        Event::DayStarted { .. } | Event::CounterStatus { .. } | Event::ConfigChanged { .. } => {
-            Reach::All
-        }
-        Event::TicketIssued { ticket: t, .. }
-        | Event::TicketRequeued { ticket: t }
-        | Event::TicketCancelled { ticket: t }
-        | Event::TicketExpired { ticket: t } => ticket(t, None),
-        // A call, a recall, a finish or a no-show changes whether the counter is busy, and a
-        // finish the service's average time.
-        Event::TicketCalled {
-            ticket: t, counter, ..
-        }
-        | Event::TicketRecalled {
-            ticket: t, counter, ..
-        }
-        | Event::TicketFinished { ticket: t, counter }
-        | Event::TicketNoShow { ticket: t, counter } => ticket(t, Some(*counter)),
-        Event::TicketTransferred {
-            ticket: t,
-            from_service,
-            counter,
-            ..
-        } => Reach::Direct {
-            services: vec![&t.service, from_service],
-            counters: counter.iter().copied().chain(t.counter).collect(),
-        },
-        Event::ClerkLogin { counter, .. } => Reach::Direct {
-            services: Vec::new(),
-            counters: vec![*counter],
-        },
-        Event::Rating(_)
-        | Event::DossierStats(_)
-        | Event::BookingCreated { .. }
-        | Event::BookingCancelled { .. }
-        | Event::Alert(_)
-        | Event::AlertCleared { .. }
-        | Event::PersonalDataPurged { .. } => Reach::Direct {
-            services: Vec::new(),
-            counters: Vec::new(),
-        },
-    }
-}
-
 impl Touched {
+    /// The lines `envs` may have moved: those of the services one of its events may move
+    /// ([`may_move`], the same rule that tells a phone whether to re-check its ticket).
     pub(super) fn by(spec: &CentreSpec, envs: &[Arc<Envelope>]) -> Touched {
-        let mut services: HashSet<ServiceId> = HashSet::new();
-        // A waiting ticket's estimate depends on the counters serving its service: whether
-        // they are busy and which of their other services have a queue.
-        let mut counters: HashSet<CounterId> = HashSet::new();
-        for env in envs {
-            match reach(&env.event) {
-                Reach::All => return Touched::All,
-                Reach::Direct {
-                    services: s,
-                    counters: c,
-                } => {
-                    services.extend(s.into_iter().cloned());
-                    counters.extend(c);
-                }
-            }
+        let afresh = envs.iter().any(|e| {
+            matches!(
+                e.event,
+                Event::DayStarted { .. } | Event::ConfigChanged { .. }
+            )
+        });
+        if afresh {
+            return Touched::All;
         }
-        for c in &spec.counters {
-            if c.services.iter().any(|s| services.contains(s)) {
-                counters.insert(c.id);
-            }
-        }
-        for c in spec.counters.iter().filter(|c| counters.contains(&c.id)) {
-            services.extend(c.services.iter().cloned());
-        }
+        let services = spec
+            .services
+            .iter()
+            .filter(|s| envs.iter().any(|e| may_move(spec, &e.event, &s.id)))
+            .map(|s| s.id.clone())
+            .collect();
         Touched::Some(services)
     }
 
