@@ -3,7 +3,7 @@
 //! runs the hub and PostgreSQL at the lowest CPU priority (nice 19). The lobby and the
 //! clients stay at the normal priority; the kernel then gives the hub only what they leave.
 
-use super::procs::{children_of, nice_of, parent_of, renice};
+use crate::load::procs::{children_of, nice_of, parent_of, renice};
 
 /// The nice value the stand-ins for another machine run at.
 pub const REMOTE_NICE: i32 = 19;

@@ -1,5 +1,5 @@
 //! Process-wide helpers shared by the load tool and the province hub's benches (benches/hubkit
-//! includes this file too): a clock comparable across processes, the open-file limit, and a
+//! re-exports it): a clock comparable across processes, the open-file limit, and a
 //! process's memory, CPU time and scheduling priority read from /proc.
 #![allow(dead_code)]
 
