@@ -15,6 +15,16 @@
 //! - **catching up**: the hub is started on that port just before the first call, so it
 //!   ingests the backlog while the calls are measured (how far it got is printed).
 //!
+//!
+//! The hub and PostgreSQL stand in for another machine: they run at the lowest CPU priority
+//! (`SCHED_IDLE`, nice 19: benches/hubkit/nice.rs; PostgreSQL's processes are lowered for the
+//! run and restored after), the lobby and the boards at the normal one. The bench says
+//! whether PostgreSQL's data shares the lobby journal's file system (its writes then share
+//! the lobby's fsyncs; `PG_PARENT=/dev/shm . tests/pg.sh && pg_up` avoids it). Printed per
+//! way: the latency, the lobby's CPU during the calls and, apart, its uplink thread's (the
+//! catch-up's read-back and encoding, at idle priority), the hub's, the load average, and
+//! how many events the hub took in per second.
+//!
 //! Only 127.0.0.1; every daemon and hub is a child killed when its run ends (and on
 //! panic); every wait is bounded. `--quick`: 100 sockets, 5 s, a backlog of 30,000 events.
 
@@ -60,6 +70,12 @@ fn main() {
         parse,
         run,
     );
+}
+
+/// The device of the file system holding `path`.
+fn dev_of(path: &std::path::Path) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| m.dev())
 }
 
 fn note(s: &str) {
@@ -115,18 +131,34 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
     }
     // In a province the hub and its database are on another machine: here they run at the
     // lowest CPU priority, the lobby and the boards at the normal one.
-    let pg = match hubkit::nice::PgNiced::renice(&base).await {
+    let pg = match hubkit::nice::PgLowered::lower(&base).await {
         Ok(pg) => {
             println!(
-                "the hub (each way's `xephang hub`) and PostgreSQL ({} processes, reniced, restored at the end) run at nice {} as stand-ins for another machine; the lobby daemon and the {} boards at nice 0",
+                "the hub (each way's `xephang hub`) and PostgreSQL ({} processes, restored at the end) run at {} as stand-ins for another machine; the lobby daemon and the {} boards at nice 0",
                 pg.processes,
-                hubkit::nice::REMOTE_NICE,
+                hubkit::nice::REMOTE.label(),
                 o.sockets
             );
+            // Its writes on the lobby's file system would share the lobby's fsyncs (ext4
+            // commits other files' new blocks with them): not what another machine does.
+            let lobby_dev = load::daemon::tempdir().ok().and_then(|t| dev_of(t.path()));
+            match pg.data_directory.as_deref() {
+                Some(d) if dev_of(d).is_some() && dev_of(d) == lobby_dev => println!(
+                    "warning: PostgreSQL's data ({}) is on the lobby journal's file system ({}): its writes share the lobby's fsyncs; `PG_PARENT=/dev/shm . tests/pg.sh && pg_up` puts it elsewhere",
+                    d.display(),
+                    load::daemon::fs_type(d)
+                ),
+                Some(d) => println!(
+                    "PostgreSQL's data ({}, {}) is on another file system than the lobby's journal",
+                    d.display(),
+                    load::daemon::fs_type(d)
+                ),
+                None => {}
+            }
             Some(pg)
         }
         Err(e) => {
-            println!("warning: PostgreSQL could not be reniced ({e}); it competes with the lobby at its own priority");
+            println!("warning: PostgreSQL's priority could not be lowered ({e}); it competes with the lobby at its own priority");
             None
         }
     };

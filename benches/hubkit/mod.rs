@@ -140,18 +140,18 @@ impl HubProc {
     /// Starts the hub on `bind` and waits (at most `wait`) for its listening line, which it
     /// prints once every centre's read model is rebuilt.
     pub fn start(cfg: &Path, db: &str, bind: &str, wait: Duration) -> Result<HubProc, String> {
-        HubProc::start_at(cfg, db, bind, wait, 0)
+        HubProc::start_at(cfg, db, bind, wait, None)
     }
 
-    /// [`HubProc::start`] at nice [`nice::REMOTE_NICE`]: the hub standing in for another
-    /// machine next to a lobby under measure.
+    /// [`HubProc::start`] at [`nice::REMOTE`] (the lowest CPU priority): the hub standing in
+    /// for another machine next to a lobby under measure.
     pub fn start_remote(
         cfg: &Path,
         db: &str,
         bind: &str,
         wait: Duration,
     ) -> Result<HubProc, String> {
-        HubProc::start_at(cfg, db, bind, wait, nice::REMOTE_NICE)
+        HubProc::start_at(cfg, db, bind, wait, Some(nice::REMOTE))
     }
 
     fn start_at(
@@ -159,20 +159,15 @@ impl HubProc {
         db: &str,
         bind: &str,
         wait: Duration,
-        niceness: i32,
+        priority: Option<Priority>,
     ) -> Result<HubProc, String> {
         use std::os::unix::process::CommandExt;
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_xephang"));
-        if niceness != 0 {
-            // SAFETY: between fork and exec only setpriority, a plain system call, runs; the
-            // threads the hub starts after exec inherit the nice value.
+        if let Some(p) = priority {
+            // SAFETY: between fork and exec only plain system calls run (no allocation, no
+            // lock); the threads the hub starts after exec inherit the policy and nice value.
             unsafe {
-                cmd.pre_exec(move || {
-                    if libc::setpriority(libc::PRIO_PROCESS, 0, niceness) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
+                cmd.pre_exec(move || p.apply_to_thread(0));
             }
         }
         let mut child = cmd

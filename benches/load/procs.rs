@@ -132,21 +132,78 @@ pub fn children_of(pid: u32) -> Vec<u32> {
         .collect()
 }
 
-/// Sets the nice value of every thread of a process (`setpriority` on Linux acts on one
-/// thread: the one whose id is given).
-pub fn renice(pid: u32, nice: i32) -> Result<(), String> {
-    let tasks: Vec<u32> = std::fs::read_dir(format!("/proc/{pid}/task"))
-        .map_err(|e| format!("/proc/{pid}/task: {e}"))?
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
-    for tid in tasks {
-        // SAFETY: setpriority takes plain integers.
-        if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice) } != 0 {
-            return Err(format!(
-                "setpriority({tid}, {nice}): {}",
-                std::io::Error::last_os_error()
-            ));
+/// The lowest CPU priority Linux has: `SCHED_IDLE` (a thread runs only when no thread of
+/// normal priority wants its core, and one that wakes takes the core at once) with nice 19,
+/// or nice 19 alone where `SCHED_IDLE` is refused.
+pub const LOWEST: Priority = Priority {
+    idle: true,
+    nice: 19,
+};
+/// The default: `SCHED_OTHER` at nice 0.
+pub const NORMAL: Priority = Priority {
+    idle: false,
+    nice: 0,
+};
+
+/// A scheduling policy and nice value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Priority {
+    /// `SCHED_IDLE` rather than `SCHED_OTHER`.
+    pub idle: bool,
+    pub nice: i32,
+}
+
+impl Priority {
+    /// Applies to one thread (`tid`; 0: the calling one). Only plain system calls: fit for
+    /// `pre_exec`. The policy is tried first; nice is applied in any case.
+    pub fn apply_to_thread(self, tid: i32) -> std::io::Result<()> {
+        let param = libc::sched_param { sched_priority: 0 };
+        let policy = if self.idle {
+            libc::SCHED_IDLE
+        } else {
+            libc::SCHED_OTHER
+        };
+        // SAFETY: plain system calls taking integers and a parameter we own.
+        let sched = unsafe { libc::sched_setscheduler(tid, policy, &param) };
+        let sched_err = std::io::Error::last_os_error();
+        // SAFETY: as above.
+        if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, self.nice) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if sched != 0 && !self.idle {
+            return Err(sched_err);
+        }
+        Ok(())
+    }
+
+    /// Applies to every thread of a process (on Linux both calls act on one thread).
+    pub fn apply(self, pid: u32) -> Result<(), String> {
+        let tasks: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .map_err(|e| format!("/proc/{pid}/task: {e}"))?
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+            .collect();
+        for tid in tasks {
+            self.apply_to_thread(tid)
+                .map_err(|e| format!("priority {self:?} of thread {tid}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// What a thread of `pid` runs at now (its main thread's policy and nice value).
+    pub fn of(pid: u32) -> Option<Priority> {
+        // SAFETY: sched_getscheduler takes a pid.
+        let policy = unsafe { libc::sched_getscheduler(pid as libc::pid_t) };
+        Some(Priority {
+            idle: policy == libc::SCHED_IDLE,
+            nice: nice_of(pid)?,
+        })
+    }
+
+    pub fn label(self) -> String {
+        if self.idle {
+            format!("SCHED_IDLE, nice {}", self.nice)
+        } else {
+            format!("nice {}", self.nice)
         }
     }
-    Ok(())
 }
