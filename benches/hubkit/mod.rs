@@ -8,11 +8,9 @@ pub mod cli;
 pub mod day;
 pub mod nice;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 #[allow(unused_imports)]
@@ -184,21 +182,9 @@ impl HubProc {
             .map_err(|e| format!("spawn the hub: {e}"))?;
         let pid = child.id();
         let out = child.stdout.take().ok_or("no stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut tx = Some(tx);
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if let Some(a) = line.trim().strip_prefix("xephang hub listening on http://") {
-                    if let Some(t) = tx.take() {
-                        let _ = t.send(a.trim().parse::<SocketAddr>());
-                    }
-                }
-                // Keep draining so the hub never blocks on a full pipe.
-            }
-        });
+        let rx = watch_listening(out, "xephang hub listening on http://");
         match rx.recv_timeout(wait) {
-            Ok(Ok(addr)) => Ok(HubProc { child, addr, pid }),
+            Ok((Ok(addr), _)) => Ok(HubProc { child, addr, pid }),
             other => {
                 let _ = child.kill();
                 let _ = child.wait();

@@ -4,13 +4,12 @@
 //! open-file limit, /proc figures) are in procs.rs, shared with the hub's benches.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
+use super::procs::watch_listening;
 pub use super::procs::{cpu_of, fd_limit_of, mem_of, now_ns, raise_fd_limit, Mem};
 
 /// A running `xephang run`.
@@ -77,25 +76,13 @@ impl Daemon {
             .map_err(|e| format!("spawn {}: {e}", bin.display()))?;
         let pid = child.id();
         let stdout = child.stdout.take().ok_or("no stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut tx = Some(tx);
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.trim().strip_prefix("xephang listening on http://") {
-                    if let Some(t) = tx.take() {
-                        let _ = t.send((rest.trim().parse::<SocketAddr>(), t0.elapsed()));
-                    }
-                }
-                // Keep draining so the daemon never blocks on a full pipe.
-            }
-        });
+        let rx = watch_listening(stdout, "xephang listening on http://");
         match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok((Ok(addr), started_in)) => Ok(Daemon {
+            Ok((Ok(addr), at)) => Ok(Daemon {
                 child,
                 addr,
                 pid,
-                started_in,
+                started_in: at.duration_since(t0),
                 log_path,
                 tmp,
             }),

@@ -207,3 +207,32 @@ impl Priority {
         }
     }
 }
+
+/// What [`watch_listening`] reports: the address parsed from the line, and when it came.
+pub type Listening = (
+    Result<std::net::SocketAddr, std::net::AddrParseError>,
+    std::time::Instant,
+);
+
+/// Reads a child's stdout on a thread of its own and reports the address of its first line
+/// starting with `prefix` (e.g. `xephang listening on http://`); keeps draining the pipe
+/// afterwards so the child never blocks on it.
+pub fn watch_listening(
+    out: impl std::io::Read + Send + 'static,
+    prefix: &'static str,
+) -> std::sync::mpsc::Receiver<Listening> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in std::io::BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.trim().strip_prefix(prefix) {
+                if let Some(t) = tx.take() {
+                    let _ = t.send((rest.trim().parse(), std::time::Instant::now()));
+                }
+            }
+        }
+    });
+    rx
+}
