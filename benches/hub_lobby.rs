@@ -206,7 +206,11 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
                 to.saturating_sub(from),
                 to.saturating_sub(from) as f64 / r.seconds,
                 match (way, r.caught_up_s) {
-                    (Way::CatchingUp, Some(s)) => format!("; the backlog was in {s:.1} s after the hub started (the calls lasted {:.0} s)", r.seconds),
+                    (Way::CatchingUp, Some(s)) => format!(
+                        "; the backlog was in {s:.1} s after the hub started: the catch-up ran at ≈ {:.0} events/s (the calls lasted {:.0} s)",
+                        to as f64 / s.max(0.001),
+                        r.seconds
+                    ),
                     (Way::CatchingUp, None) => "; still catching up when the calls ended".to_string(),
                     _ => String::new(),
                 }
