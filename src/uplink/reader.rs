@@ -159,3 +159,53 @@ fn run(dir: PathBuf, jobs: mpsc::Receiver<Job>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Envelope, Event};
+    use crate::journal;
+    use chrono::{FixedOffset, NaiveDate, TimeZone};
+
+    #[tokio::test]
+    async fn the_thread_serves_batches_in_order_never_past_upto() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let day = NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
+        let at = FixedOffset::east_opt(7 * 3600)
+            .and_then(|tz| tz.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single())
+            .expect("time");
+        let mut buf = Vec::new();
+        for seq in 1..=10 {
+            let event = Event::AlertCleared {
+                key: format!("k{seq}"),
+            };
+            journal::encode_line(&Envelope { seq, at, event }, &mut buf).expect("encodes");
+        }
+        std::fs::write(journal::day_path(dir.path(), day), buf).expect("write");
+        let reader = Reader::spawn(dir.path().to_path_buf()).expect("thread");
+        assert_eq!(reader.start_of_current_day().await.expect("first"), Some(1));
+        // Two outstanding, as the task keeps them: this batch and the next.
+        let first = reader.request(1, 9, 4);
+        let second = reader.request(5, 9, 4);
+        let a = Reader::wait(first).await.expect("batch");
+        let b = Reader::wait(second).await.expect("batch");
+        let seqs = |b: &Batch| {
+            serde_json::from_slice::<Vec<Envelope>>(&b.json)
+                .expect("a JSON array of events")
+                .iter()
+                .map(|e| e.seq)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(seqs(&a), vec![1, 2, 3, 4]);
+        assert_eq!((b.from, b.filled.count, b.filled.last), (5, 4, 8));
+        assert_eq!(seqs(&b), vec![5, 6, 7, 8]);
+        reader.recycle(a.json);
+        // Never past `upto`, the lobby's committed seq.
+        let c = Reader::wait(reader.request(9, 9, 4)).await.expect("batch");
+        assert_eq!(seqs(&c), vec![9]);
+        let empty = Reader::wait(reader.request(11, 20, 4))
+            .await
+            .expect("batch");
+        assert_eq!((empty.filled.count, empty.json.as_slice()), (0, &b"[]"[..]));
+    }
+}
