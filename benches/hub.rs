@@ -15,6 +15,8 @@
 
 #[path = "hubkit/mod.rs"]
 mod hubkit;
+#[path = "load/mod.rs"]
+mod load;
 
 use std::time::{Duration, Instant};
 

@@ -15,6 +15,16 @@
 //! - **catching up**: the hub is started on that port just before the first call, so it
 //!   ingests the backlog while the calls are measured (how far it got is printed).
 //!
+//!
+//! The hub and PostgreSQL stand in for another machine: they run at the lowest CPU priority
+//! (`SCHED_IDLE`, nice 19: benches/hubkit/nice.rs; PostgreSQL's processes are lowered for the
+//! run and restored after), the lobby and the boards at the normal one. The bench says
+//! whether PostgreSQL's data shares the lobby journal's file system (its writes then share
+//! the lobby's fsyncs; `PG_PARENT=/dev/shm . tests/pg.sh && pg_up` avoids it). Printed per
+//! way: the latency, the lobby's CPU during the calls and, apart, its uplink thread's (the
+//! catch-up's read-back and encoding, at idle priority), the hub's, the load average, and
+//! how many events the hub took in per second.
+//!
 //! Only 127.0.0.1; every daemon and hub is a child killed when its run ends (and on
 //! panic); every wait is bounded. `--quick`: 100 sockets, 5 s, a backlog of 30,000 events.
 
@@ -23,7 +33,7 @@ mod hubkit;
 #[path = "load/mod.rs"]
 mod load;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,7 +41,8 @@ use futures_util::FutureExt;
 use hubkit::*;
 use load::latency::{level_with, Level, Setup};
 
-const LOBBY_TOKEN: &str = "bench-token-real-lobby-0001";
+/// The name of the lobby's uplink thread (src/uplink/reader.rs), whose CPU is printed apart.
+const UPLINK_THREAD: &str = "xephang-uplink";
 
 struct Opts {
     sockets: usize,
@@ -41,55 +52,30 @@ struct Opts {
 }
 
 fn parse() -> Result<Opts, String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    let mut o = Opts {
-        sockets: 100,
-        seconds: if quick { 5.0 } else { 10.0 },
-        rate: None,
-        backlog: if quick { 30_000 } else { 200_000 },
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut num = || -> Result<f64, String> {
-            it.next()
-                .ok_or(format!("{a} needs a value"))?
-                .replace('_', "")
-                .parse::<f64>()
-                .map_err(|e| format!("{a}: {e}"))
-        };
-        match a.as_str() {
-            "--bench" | "--quick" => {}
-            "--sockets" => o.sockets = num()? as usize,
-            "--seconds" => o.seconds = num()?.clamp(1.0, 600.0),
-            "--rate" => o.rate = Some(num()?.max(0.1)),
-            "--backlog" => o.backlog = num()? as usize,
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    Ok(o)
+    let a = cli::Args::parse(&["--sockets", "--seconds", "--rate", "--backlog"])?;
+    Ok(Opts {
+        sockets: a.count("--sockets", 100),
+        seconds: a
+            .get("--seconds")
+            .map_or(if a.quick { 5.0 } else { 10.0 }, |s| s.clamp(1.0, 600.0)),
+        rate: a.get("--rate").map(|r| r.max(0.1)),
+        backlog: a.count("--backlog", if a.quick { 30_000 } else { 200_000 }),
+    })
 }
 
 fn main() {
-    let opts = match parse() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}\nusage: cargo bench --bench hub_lobby -- [--quick] [--sockets N] [--seconds N] [--rate CALLS_PER_S] [--backlog EVENTS]");
-            std::process::exit(2);
-        }
-    };
-    let Some(base) = database_url("hub_lobby bench") else {
-        return;
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    if let Err(e) = rt.block_on(run(base, opts)) {
-        eprintln!("hub_lobby bench failed: {e}");
-        std::process::exit(1);
-    }
+    cli::bench_main(
+        "hub_lobby",
+        "[--quick] [--sockets N] [--seconds N] [--rate CALLS_PER_S] [--backlog EVENTS]",
+        parse,
+        run,
+    );
+}
+
+/// The device of the file system holding `path`.
+fn dev_of(path: &std::path::Path) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| m.dev())
 }
 
 fn note(s: &str) {
@@ -119,12 +105,15 @@ struct Run {
     /// What the hub held of the lobby's events: (when the calls began, when they ended, the
     /// lobby's seq at the end).
     hub: Option<(u64, u64, u64)>,
+    /// The load average when the calls ended.
+    load: String,
     /// Catching up: seconds from the hub's start until it held the backlog (None: not
     /// within the run).
     caught_up_s: Option<f64>,
     seconds: f64,
-    /// CPU seconds the lobby and the hub used during the calls.
-    cpu: (f64, f64),
+    /// CPU seconds the lobby, the lobby's uplink thread (part of the lobby's) and the hub
+    /// used during the calls.
+    cpu: (f64, f64, f64),
 }
 
 async fn run(base: String, o: Opts) -> Result<(), String> {
@@ -140,6 +129,39 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
             o.sockets
         ));
     }
+    // In a province the hub and its database are on another machine: here they run at the
+    // lowest CPU priority, the lobby and the boards at the normal one.
+    let pg = match hubkit::nice::PgLowered::lower(&base).await {
+        Ok(pg) => {
+            println!(
+                "the hub (each way's `xephang hub`) and PostgreSQL ({} processes, restored at the end) run at {} as stand-ins for another machine; the lobby daemon and the {} boards at nice 0",
+                pg.processes,
+                hubkit::nice::REMOTE.label(),
+                o.sockets
+            );
+            // Its writes on the lobby's file system would share the lobby's fsyncs (ext4
+            // commits other files' new blocks with them): not what another machine does.
+            let lobby_dev = load::daemon::tempdir().ok().and_then(|t| dev_of(t.path()));
+            match pg.data_directory.as_deref() {
+                Some(d) if dev_of(d).is_some() && dev_of(d) == lobby_dev => println!(
+                    "warning: PostgreSQL's data ({}) is on the lobby journal's file system ({}): its writes share the lobby's fsyncs; `PG_PARENT=/dev/shm . tests/pg.sh && pg_up` puts it elsewhere",
+                    d.display(),
+                    load::daemon::fs_type(d)
+                ),
+                Some(d) => println!(
+                    "PostgreSQL's data ({}, {}) is on another file system than the lobby's journal",
+                    d.display(),
+                    load::daemon::fs_type(d)
+                ),
+                None => {}
+            }
+            Some(pg)
+        }
+        Err(e) => {
+            println!("warning: PostgreSQL's priority could not be lowered ({e}); it competes with the lobby at its own priority");
+            None
+        }
+    };
     let t = Instant::now();
     let (day, journal, events) = load::startup::generate(o.backlog)?;
     note(&format!(
@@ -165,7 +187,7 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
         runs.push((way, r));
     }
     println!(
-        "{:<16} | {:>9} | {:>9} | {:>9} | {:>6} | {:>7} | {:>17} | {:>16} | hub during the calls",
+        "{:<16} | {:>7} | {:>7} | {:>7} | {:>6} | {:>7} | {:>15} | {:>24} | {:>14} | hub during the calls",
         "way",
         "p50 ms",
         "p99 ms",
@@ -173,16 +195,22 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
         "missed",
         "calls/s",
         "next p50/p99 ms",
-        "CPU s lobby/hub"
+        "CPU s lobby (uplink)/hub",
+        "load avg"
     );
     for (way, r) in &runs {
         let hub = match (way, r.hub) {
             (Way::Down, _) => "unreachable (connection refused)".to_string(),
             (_, Some((from, to, lobby))) => format!(
-                "held seq {from} → {to} of the lobby's {lobby} ({} events ingested during the calls){}",
+                "held seq {from} → {to} of the lobby's {lobby}: {} events ingested during the calls = {:.0} events/s{}",
                 to.saturating_sub(from),
+                to.saturating_sub(from) as f64 / r.seconds,
                 match (way, r.caught_up_s) {
-                    (Way::CatchingUp, Some(s)) => format!("; the backlog was in {s:.1} s after the hub started (the calls lasted {:.0} s)", r.seconds),
+                    (Way::CatchingUp, Some(s)) => format!(
+                        "; the backlog was in {s:.1} s after the hub started: the catch-up ran at ≈ {:.0} events/s (the calls lasted {:.0} s)",
+                        to as f64 / s.max(0.001),
+                        r.seconds
+                    ),
                     (Way::CatchingUp, None) => "; still catching up when the calls ended".to_string(),
                     _ => String::new(),
                 }
@@ -191,7 +219,7 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
         };
         match &r.level {
             Ok(l) => println!(
-                "{:<16} | {:>9.2} | {:>9.2} | {:>9.2} | {:>6} | {:>7.1} | {:>8.1}/{:<8.1} | {:>7.1}/{:<8.1} | {hub}",
+                "{:<16} | {:>7.2} | {:>7.2} | {:>7.2} | {:>6} | {:>7.1} | {:>7.1}/{:<7.1} | {:>5.2} ({:>4.2}) / {:<11.2} | {:>14} | {hub}",
                 way.label(),
                 l.daemon.p50_us as f64 / 1000.0,
                 l.daemon.p99_us as f64 / 1000.0,
@@ -202,38 +230,25 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
                 l.next_rtt_p99_us as f64 / 1000.0,
                 r.cpu.0,
                 r.cpu.1,
+                r.cpu.2,
+                r.load,
             ),
             Err(e) => println!("{:<16} | failed: {e}", way.label()),
         }
     }
+    println!(
+        "CPU s: used during the {} s of calls by the lobby daemon (all its threads; in brackets its \
+         uplink thread `{UPLINK_THREAD}`, which runs at idle priority) and by the hub; load avg: \
+         /proc/loadavg when the calls ended",
+        o.seconds
+    );
+    println!(
+        "the lobby's own extra CPU while its hub catches up (catching up − hub down) is the uplink's cost on the lobby PC"
+    );
     println!("target: the three rows alike (the uplink must not move the lobby's latency)");
     println!("load average after: {}", loadavg());
+    drop(pg);
     Ok(())
-}
-
-fn lobby_config(dir: &Path, hub_port: u16) -> Result<PathBuf, String> {
-    let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml"))
-        .map_err(|e| format!("config/default.toml: {e}"))?;
-    let path = dir.join("lobby.toml");
-    std::fs::write(
-        &path,
-        format!("{base}\n[uplink]\nurl = \"http://127.0.0.1:{hub_port}\"\ncentre = \"lobby\"\ntoken = \"{LOBBY_TOKEN}\"\n"),
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(path)
-}
-
-async fn lobby_seq(http: &reqwest::Client, lobby: &str) -> u64 {
-    let r = http.get(format!("{lobby}/healthz")).send().await;
-    match r {
-        Ok(r) => r
-            .json::<serde_json::Value>()
-            .await
-            .ok()
-            .and_then(|v| v["seq"].as_u64())
-            .unwrap_or(0),
-        Err(_) => 0,
-    }
 }
 
 async fn one_way(
@@ -250,10 +265,7 @@ async fn one_way(
     std::fs::write(xephang::journal::day_path(&dir, day), journal).map_err(|e| e.to_string())?;
     let conf = load::daemon::tempdir()?;
     let hub_cfg = conf.path().join("hub.toml");
-    let lobby_centre = format!(
-        "[[centres]]\nid = \"lobby\"\nname = \"Trung tâm thật\"\ntoken = \"{LOBBY_TOKEN}\"\n"
-    );
-    std::fs::write(&hub_cfg, hub_toml(0, &lobby_centre)).map_err(|e| e.to_string())?;
+    std::fs::write(&hub_cfg, hub_toml(0, &lobby_centre_toml())).map_err(|e| e.to_string())?;
     let port = free_port()?;
     let db = match way {
         Way::Down => None,
@@ -268,7 +280,7 @@ async fn one_way(
     // The hub of this way, kept until its calls end.
     let hub: Arc<Mutex<Option<HubProc>>> = Arc::new(Mutex::new(None));
     if way == Way::Up {
-        let h = HubProc::start(
+        let h = HubProc::start_remote(
             &hub_cfg,
             &db_url,
             &format!("127.0.0.1:{port}"),
@@ -278,8 +290,9 @@ async fn one_way(
     }
     let marks: Arc<Mutex<(u64, u64, u64)>> = Arc::new(Mutex::new((0, 0, 0)));
     let caught_up: Arc<Mutex<Option<f64>>> = Arc::new(Mutex::new(None));
-    // CPU seconds of (the lobby, the hub) at the first call, then used during the calls.
-    let cpu: Arc<Mutex<[f64; 4]>> = Arc::new(Mutex::new([0.0; 4]));
+    // CPU seconds of (the lobby, the hub, the lobby's uplink thread) at the first call,
+    // then used during the calls.
+    let cpu: Arc<Mutex<[f64; 6]>> = Arc::new(Mutex::new([0.0; 6]));
     let (stop_poll, stop_rx) = tokio::sync::watch::channel(false);
     let hub_url = format!("http://127.0.0.1:{port}");
     let before = {
@@ -297,7 +310,7 @@ async fn one_way(
                     Way::Down => {}
                     Way::Up => {
                         // The whole backlog at the hub before the calls.
-                        let want = lobby_seq(&http, &lobby).await;
+                        let want = lobby_seq(&http, &lobby).await.unwrap_or(0);
                         let t = Instant::now();
                         while hub_seq(&http, &hub_url, "lobby").await < want {
                             if t.elapsed() > Duration::from_secs(300) {
@@ -312,7 +325,7 @@ async fn one_way(
                     }
                     Way::CatchingUp => {
                         let h = tokio::task::spawn_blocking(move || {
-                            HubProc::start(
+                            HubProc::start_remote(
                                 &cfg,
                                 &db_url,
                                 &format!("127.0.0.1:{port}"),
@@ -323,7 +336,7 @@ async fn one_way(
                         .map_err(|e| e.to_string())??;
                         *hub.lock().map_err(|e| e.to_string())? = Some(h);
                         // When the hub holds the backlog (polled every 250 ms).
-                        let backlog = lobby_seq(&http, &lobby).await;
+                        let backlog = lobby_seq(&http, &lobby).await.unwrap_or(0);
                         let (http, hub_url) = (http.clone(), hub_url.clone());
                         let mut stop = stop_rx;
                         tokio::spawn(async move {
@@ -351,6 +364,7 @@ async fn one_way(
                 if let Ok(mut c) = cpu.lock() {
                     c[0] = cpu_secs(lobby_pid);
                     c[1] = hub_pid.map_or(0.0, cpu_secs);
+                    c[4] = thread_cpu_of(lobby_pid, UPLINK_THREAD);
                 }
                 Ok(())
             }
@@ -363,6 +377,7 @@ async fn one_way(
         move |d: &load::daemon::Daemon| {
             let lobby = d.http();
             let lobby_cpu = cpu_secs(d.pid);
+            let uplink_cpu = thread_cpu_of(d.pid, UPLINK_THREAD);
             let hub_cpu = hub
                 .lock()
                 .ok()
@@ -371,10 +386,11 @@ async fn one_way(
             if let Ok(mut c) = cpu.lock() {
                 c[2] = lobby_cpu - c[0];
                 c[3] = hub_cpu - c[1];
+                c[5] = uplink_cpu - c[4];
             }
             async move {
                 let at = hub_seq(&http, &hub_url, "lobby").await;
-                let seq = lobby_seq(&http, &lobby).await;
+                let seq = lobby_seq(&http, &lobby).await.unwrap_or(0);
                 if let Ok(mut m) = marks.lock() {
                     m.1 = at;
                     m.2 = seq;
@@ -385,7 +401,10 @@ async fn one_way(
         }
     };
     let setup = Setup {
-        config: Some(lobby_config(conf.path(), port)?),
+        config: Some(lobby_config(
+            conf.path(),
+            &format!("http://127.0.0.1:{port}"),
+        )?),
         tmp: Some(tmp),
         before_calls: Some(Box::new(before)),
         after_calls: Some(Box::new(after)),
@@ -412,10 +431,12 @@ async fn one_way(
         Way::Down => None,
         _ => marks.lock().ok().map(|m| *m),
     };
+    let load = loadavg();
     let caught_up_s = caught_up.lock().ok().and_then(|c| *c);
-    let cpu = cpu.lock().map(|c| (c[2], c[3])).unwrap_or_default();
+    let cpu = cpu.lock().map(|c| (c[2], c[5], c[3])).unwrap_or_default();
     Ok(Run {
         level,
+        load,
         cpu,
         hub,
         caught_up_s,

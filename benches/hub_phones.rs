@@ -33,8 +33,6 @@ use hubkit::*;
 use load::daemon::Daemon;
 use load::http::{Api, CALLED, KIOSK};
 
-const LOBBY_TOKEN: &str = "bench-token-real-lobby-0001";
-
 struct Opts {
     sockets: usize,
     centres: usize,
@@ -44,67 +42,28 @@ struct Opts {
 }
 
 fn parse() -> Result<Opts, String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    let mut o = if quick {
-        Opts {
-            sockets: 2000,
-            centres: 20,
-            tickets: 300,
-            clicks: 20,
-            rate: 4.0,
-        }
+    let a = cli::Args::parse(&["--sockets", "--centres", "--tickets", "--clicks", "--rate"])?;
+    let (sockets, centres, tickets, clicks, rate) = if a.quick {
+        (2000, 20, 300, 20, 4.0)
     } else {
-        Opts {
-            sockets: 10_000,
-            centres: 100,
-            tickets: 3000,
-            clicks: 40,
-            rate: 2.0,
-        }
+        (10_000, 100, 3000, 40, 2.0)
     };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut num = || -> Result<f64, String> {
-            it.next()
-                .ok_or(format!("{a} needs a value"))?
-                .replace('_', "")
-                .parse::<f64>()
-                .map_err(|e| format!("{a}: {e}"))
-        };
-        match a.as_str() {
-            "--bench" | "--quick" => {}
-            "--sockets" => o.sockets = num()? as usize,
-            "--centres" => o.centres = num()? as usize,
-            "--tickets" => o.tickets = num()? as usize,
-            "--clicks" => o.clicks = (num()? as usize).clamp(2, 900),
-            "--rate" => o.rate = num()?.max(0.1),
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    Ok(o)
+    Ok(Opts {
+        sockets: a.count("--sockets", sockets),
+        centres: a.count("--centres", centres),
+        tickets: a.count("--tickets", tickets),
+        clicks: a.count("--clicks", clicks).clamp(2, 900),
+        rate: a.get("--rate").map_or(rate, |r| r.max(0.1)),
+    })
 }
 
 fn main() {
-    let opts = match parse() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}\nusage: cargo bench --bench hub_phones -- [--quick] [--sockets N] [--centres N] [--tickets N] [--clicks N] [--rate CLICKS_PER_S]");
-            std::process::exit(2);
-        }
-    };
-    let Some(base) = database_url("hub_phones bench") else {
-        return;
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    if let Err(e) = rt.block_on(run(base, opts)) {
-        eprintln!("hub_phones bench failed: {e}");
-        std::process::exit(1);
-    }
+    cli::bench_main(
+        "hub_phones",
+        "[--quick] [--sockets N] [--centres N] [--tickets N] [--clicks N] [--rate CLICKS_PER_S]",
+        parse,
+        run,
+    );
 }
 
 fn note(s: &str) {
@@ -145,10 +104,7 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
 async fn measure(db: &TempDb, o: &Opts, generated: Generated) -> Result<(), String> {
     let dir = load::daemon::tempdir()?;
     let cfg = dir.path().join("hub.toml");
-    let lobby_centre = format!(
-        "[[centres]]\nid = \"lobby\"\nname = \"Trung tâm thật\"\ntoken = \"{LOBBY_TOKEN}\"\n"
-    );
-    std::fs::write(&cfg, hub_toml(o.centres, &lobby_centre)).map_err(|e| e.to_string())?;
+    std::fs::write(&cfg, hub_toml(o.centres, &lobby_centre_toml())).map_err(|e| e.to_string())?;
     let hub = HubProc::start(&cfg, &db.url, "127.0.0.1:0", Duration::from_secs(60))?;
     note(&format!(
         "hub on {} (its open-file limit {:?})",
@@ -165,18 +121,7 @@ async fn measure(db: &TempDb, o: &Opts, generated: Generated) -> Result<(), Stri
     let (rss_day, hwm_day) = hub.mem_mib();
 
     // The real lobby, pushing to the hub.
-    let base_toml =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml"))
-            .map_err(|e| format!("config/default.toml: {e}"))?;
-    let lobby_cfg = dir.path().join("lobby.toml");
-    std::fs::write(
-        &lobby_cfg,
-        format!(
-            "{base_toml}\n[uplink]\nurl = \"{}\"\ncentre = \"lobby\"\ntoken = \"{LOBBY_TOKEN}\"\n",
-            hub.url()
-        ),
-    )
-    .map_err(|e| e.to_string())?;
+    let lobby_cfg = lobby_config(dir.path(), &hub.url())?;
     let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_xephang"));
     let lobby = Daemon::start_cfg(&bin, "warn", Some(&lobby_cfg), load::daemon::tempdir()?)?;
     let api = Api::new(&lobby.http());
@@ -305,18 +250,4 @@ async fn measure(db: &TempDb, o: &Opts, generated: Generated) -> Result<(), Stri
 
 fn ms(us: u64) -> String {
     format!("{:.1}", us as f64 / 1000.0)
-}
-
-async fn lobby_seq(http: &reqwest::Client, lobby: &str) -> Result<u64, String> {
-    let v: serde_json::Value = http
-        .get(format!("{lobby}/healthz"))
-        .send()
-        .await
-        .map_err(|e| format!("lobby state: {e}"))?
-        .json()
-        .await
-        .map_err(|e| format!("lobby state: {e}"))?;
-    v["seq"]
-        .as_u64()
-        .ok_or_else(|| format!("lobby healthz without seq: {v}"))
 }

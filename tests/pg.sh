@@ -5,7 +5,8 @@
 # It installs Debian's postgresql when missing, runs initdb into a temp dir on a free port
 # (as the postgres user when run as root: the server refuses to run as root), listens on
 # 127.0.0.1 and a socket in that dir only, and creates the database `xephang`.
-# `pg_restart` stops and starts the same cluster (fault tests).
+# `pg_restart` stops and starts the same cluster (fault tests). `PG_PARENT=/dev/shm` puts the
+# cluster's directory there instead of /tmp (hub_lobby: the database off the lobby's disk).
 
 pg_bin_dir() {
   local d
@@ -25,7 +26,7 @@ pg_up() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql </dev/null >&2
   fi
   PG_BIN=$(pg_bin_dir)
-  PG_DIR=$(mktemp -d /tmp/xephang-pg.XXXXXX)
+  PG_DIR=$(mktemp -d "${PG_PARENT:-/tmp}/xephang-pg.XXXXXX")
   chmod 755 "$PG_DIR"
   mkdir -p "$PG_DIR/data" "$PG_DIR/sock"
   [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$PG_DIR"

@@ -4,17 +4,21 @@
 //! killed when dropped (also when the bench panics), and the process figures they print.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod day;
+pub mod nice;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 #[allow(unused_imports)]
 pub use day::{day_of, push_all, push_bodies, Generated};
+// The process figures are the load tool's (every bench using this kit includes
+// benches/load as `mod load` at its root).
+#[allow(unused_imports)]
+pub use crate::load::procs::*;
 
 pub fn env_num(key: &str, default: usize) -> usize {
     std::env::var(key)
@@ -42,75 +46,15 @@ pub fn loadavg() -> String {
     s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
-/// Raises this process's soft open-file limit to its hard limit (children inherit it);
-/// returns the soft limit in force.
-pub fn raise_fd_limit() -> u64 {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: plain getrlimit/setrlimit on a struct we own.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return 1024;
-        }
-        if lim.rlim_cur < lim.rlim_max {
-            let want = libc::rlimit {
-                rlim_cur: lim.rlim_max,
-                rlim_max: lim.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
-                lim = want;
-            }
-        }
-    }
-    lim.rlim_cur
-}
-
-/// The soft "Max open files" of a running process.
-pub fn fd_limit_of(pid: u32) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
-    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
-    line.split_whitespace().nth(3)?.parse().ok()
-}
-
 /// (VmRSS, VmHWM) of a process in MiB.
 pub fn mem_mib(pid: u32) -> (u64, u64) {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map_or(0, |kb| kb / 1024)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    let m = mem_of(pid);
+    (m.rss >> 20, m.hwm >> 20)
 }
 
-/// CPU seconds (user + system) a process has used so far.
+/// CPU seconds (user + system) a process has used so far (0 when it cannot be read).
 pub fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-    f.iter().sum::<f64>() / hz
-}
-
-/// CLOCK_MONOTONIC in nanoseconds (comparable across the processes of the machine).
-pub fn now_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own; CLOCK_MONOTONIC always exists.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    cpu_of(pid).unwrap_or(0.0)
 }
 
 /// p-th percentile of a sorted list (0 when empty).
@@ -194,7 +138,37 @@ impl HubProc {
     /// Starts the hub on `bind` and waits (at most `wait`) for its listening line, which it
     /// prints once every centre's read model is rebuilt.
     pub fn start(cfg: &Path, db: &str, bind: &str, wait: Duration) -> Result<HubProc, String> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_xephang"))
+        HubProc::start_at(cfg, db, bind, wait, None)
+    }
+
+    /// [`HubProc::start`] at [`nice::REMOTE`] (the lowest CPU priority): the hub standing in
+    /// for another machine next to a lobby under measure.
+    pub fn start_remote(
+        cfg: &Path,
+        db: &str,
+        bind: &str,
+        wait: Duration,
+    ) -> Result<HubProc, String> {
+        HubProc::start_at(cfg, db, bind, wait, Some(nice::REMOTE))
+    }
+
+    fn start_at(
+        cfg: &Path,
+        db: &str,
+        bind: &str,
+        wait: Duration,
+        priority: Option<Priority>,
+    ) -> Result<HubProc, String> {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xephang"));
+        if let Some(p) = priority {
+            // SAFETY: between fork and exec only plain system calls run (no allocation, no
+            // lock); the threads the hub starts after exec inherit the policy and nice value.
+            unsafe {
+                cmd.pre_exec(move || p.apply_to_thread(0));
+            }
+        }
+        let mut child = cmd
             .env("XEPHANG_DATABASE_URL", db)
             .env("RUST_LOG", "warn")
             .env("NO_COLOR", "1")
@@ -208,21 +182,9 @@ impl HubProc {
             .map_err(|e| format!("spawn the hub: {e}"))?;
         let pid = child.id();
         let out = child.stdout.take().ok_or("no stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut tx = Some(tx);
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if let Some(a) = line.trim().strip_prefix("xephang hub listening on http://") {
-                    if let Some(t) = tx.take() {
-                        let _ = t.send(a.trim().parse::<SocketAddr>());
-                    }
-                }
-                // Keep draining so the hub never blocks on a full pipe.
-            }
-        });
+        let rx = watch_listening(out, "xephang hub listening on http://");
         match rx.recv_timeout(wait) {
-            Ok(Ok(addr)) => Ok(HubProc { child, addr, pid }),
+            Ok((Ok(addr), _)) => Ok(HubProc { child, addr, pid }),
             other => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -270,4 +232,41 @@ pub async fn hub_seq(http: &reqwest::Client, hub: &str, centre: &str) -> u64 {
             .unwrap_or(0),
         _ => 0,
     }
+}
+
+/// The token of the one real lobby daemon a bench runs (centre `lobby` at the hub).
+pub const LOBBY_TOKEN: &str = "bench-token-real-lobby-0001";
+
+/// The hub config's entry for that lobby (the `extra` of [`hub_toml`]).
+pub fn lobby_centre_toml() -> String {
+    format!("[[centres]]\nid = \"lobby\"\nname = \"Trung tâm thật\"\ntoken = \"{LOBBY_TOKEN}\"\n")
+}
+
+/// Writes `dir/lobby.toml`: the demo centre (config/default.toml, whose PINs and tokens the
+/// load tool uses) with an `[uplink]` to `hub_url` as centre `lobby`.
+pub fn lobby_config(dir: &Path, hub_url: &str) -> Result<std::path::PathBuf, String> {
+    let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml"))
+        .map_err(|e| format!("config/default.toml: {e}"))?;
+    let path = dir.join("lobby.toml");
+    std::fs::write(
+        &path,
+        format!("{base}\n[uplink]\nurl = \"{hub_url}\"\ncentre = \"lobby\"\ntoken = \"{LOBBY_TOKEN}\"\n"),
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// The lobby daemon's committed seq (its `/healthz`).
+pub async fn lobby_seq(http: &reqwest::Client, lobby: &str) -> Result<u64, String> {
+    let v: serde_json::Value = http
+        .get(format!("{lobby}/healthz"))
+        .send()
+        .await
+        .map_err(|e| format!("lobby state: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("lobby state: {e}"))?;
+    v["seq"]
+        .as_u64()
+        .ok_or_else(|| format!("lobby healthz without seq: {v}"))
 }

@@ -1,96 +1,16 @@
 //! The daemon under test as a separate process: spawn `xephang run` on 127.0.0.1:0 with a
 //! fresh data dir, wait for `xephang listening on http://ADDR`, read its memory from /proc,
-//! kill it when done. Also the process-wide helpers: a clock comparable across processes
-//! and the open-file limit.
+//! kill it when done. The process-wide helpers (a clock comparable across processes, the
+//! open-file limit, /proc figures) are in procs.rs, shared with the hub's benches.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
-/// CLOCK_MONOTONIC in nanoseconds: the same clock in every process of the machine, so a
-/// time taken in the floor server's process compares with one taken here.
-pub fn now_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own; CLOCK_MONOTONIC always exists.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
-
-/// Raises this process's soft open-file limit to its hard limit (children inherit it).
-/// Returns the soft limit now in force.
-pub fn raise_fd_limit() -> u64 {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: plain getrlimit/setrlimit on a struct we own.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return 1024;
-        }
-        if lim.rlim_cur < lim.rlim_max {
-            let want = libc::rlimit {
-                rlim_cur: lim.rlim_max,
-                rlim_max: lim.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
-                lim = want;
-            }
-        }
-    }
-    lim.rlim_cur
-}
-
-/// Resident memory of a process, in bytes.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Mem {
-    /// VmRSS: resident now.
-    pub rss: u64,
-    /// VmHWM: the peak resident size so far.
-    pub hwm: u64,
-}
-
-pub fn mem_of(pid: u32) -> Mem {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map_or(0, |kb| kb * 1024)
-    };
-    Mem {
-        rss: field("VmRSS:"),
-        hwm: field("VmHWM:"),
-    }
-}
-
-/// The soft "Max open files" of a running process.
-pub fn fd_limit_of(pid: u32) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
-    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
-    line.split_whitespace().nth(3)?.parse().ok()
-}
-
-/// CPU seconds a process has used so far (user + system, all its threads), from
-/// `/proc/PID/stat`; None when it cannot be read.
-pub fn cpu_of(pid: u32) -> Option<f64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The fields after the command name (which may hold spaces) start after its `)`.
-    let rest = &text[text.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the `)`.
-    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-    Some(ticks / hz)
-}
+use super::procs::watch_listening;
+pub use super::procs::{cpu_of, fd_limit_of, mem_of, now_ns, raise_fd_limit, Mem};
 
 /// A running `xephang run`.
 pub struct Daemon {
@@ -156,25 +76,13 @@ impl Daemon {
             .map_err(|e| format!("spawn {}: {e}", bin.display()))?;
         let pid = child.id();
         let stdout = child.stdout.take().ok_or("no stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut tx = Some(tx);
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.trim().strip_prefix("xephang listening on http://") {
-                    if let Some(t) = tx.take() {
-                        let _ = t.send((rest.trim().parse::<SocketAddr>(), t0.elapsed()));
-                    }
-                }
-                // Keep draining so the daemon never blocks on a full pipe.
-            }
-        });
+        let rx = watch_listening(stdout, "xephang listening on http://");
         match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok((Ok(addr), started_in)) => Ok(Daemon {
+            Ok((Ok(addr), at)) => Ok(Daemon {
                 child,
                 addr,
                 pid,
-                started_in,
+                started_in: at.duration_since(t0),
                 log_path,
                 tmp,
             }),

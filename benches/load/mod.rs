@@ -9,6 +9,7 @@ pub mod floor;
 pub mod http;
 pub mod issue;
 pub mod latency;
+pub mod procs;
 pub mod report;
 pub mod sockets;
 pub mod startup;

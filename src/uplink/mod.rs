@@ -1,11 +1,14 @@
 //! The lobby's uplink to the province hub (HUB.md): `[uplink]` in the config starts a task
 //! that ships the lobby's committed events, personal data removed, to the hub's
-//! `POST /api/v1/uplink` ([`wire`]). The lobby never waits for it ([`task`]). Also here: the
+//! `POST /api/v1/uplink` ([`wire`]). The lobby never waits for it ([`task`]); a catch-up's
+//! read-back and encoding run on a thread of their own at idle CPU priority ([`reader`],
+//! [`source`]), so they never compete with the clerks and the boards. Also here: the
 //! data dir's identity ([`identity`], made at every lobby's first start, uplink or not),
 //! the uplink's state for the dashboard and `/metrics` ([`status`]), and where a ticket's
 //! QR code points when a hub serves the phone pages (`api::links::Links`).
 
 pub mod identity;
+pub mod reader;
 pub mod source;
 pub mod status;
 pub mod task;

@@ -1,15 +1,23 @@
 //! The uplink task: one more subscriber of the lobby's event stream, on its own task. It
 //! sends committed events in seq order, in batches, personal data removed, and resumes after
-//! the hub's last seq; when it has fallen behind it reads the journal back. It never blocks
-//! the engine: the broadcaster drops a subscriber that lags ([`crate::broadcast`]), and a
-//! lag only switches this task to the journal.
+//! the hub's last seq; when it is more than a few events behind it reads the journal back.
+//! It never blocks the engine: the broadcaster drops a subscriber that lags
+//! ([`crate::broadcast`]), and a lag only switches this task to the journal.
 //!
 //! Batching: while a request is in flight new events queue up; the next request takes all
 //! of them (up to [`wire::MAX_EVENTS`]), so a busy lobby sends one request per round trip
 //! and an idle one sends each event at once. A heartbeat (an empty push) every
 //! [`HEARTBEAT`] keeps the hub's "last heard" fresh. Failures back off exponentially
-//! (250 ms → 30 s) with jitter; a refused identity waits a minute between tries. A
-//! catch-up from the journal paces itself (a pause as long as each push).
+//! (250 ms → 30 s) with jitter; a refused identity waits a minute between tries.
+//!
+//! Where the CPU goes: a live batch (at most [`ENCODE_INLINE_MAX`] events, what a click
+//! makes) is scrubbed and encoded here, a few microseconds. Anything larger — a catch-up
+//! after the hub or the network was away, up to 2,000 events and ~1 MB of JSON per push — is
+//! read back, scrubbed and encoded on the uplink's own thread at idle CPU priority
+//! ([`super::reader`]), the next batch while the current one is in flight; what is left here
+//! per push is the HTTP request itself (the body's head, one copy, the socket writes). No
+//! pause between catch-up pushes: the idle priority is the pacing (the kernel gives the
+//! read-back only the CPU the lobby leaves), measured by `cargo bench --bench hub_lobby`.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -17,10 +25,10 @@ use std::time::Duration;
 
 use rand::Rng;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
-use tokio::sync::{watch, Mutex};
+use tokio::sync::watch;
 
-use super::source::JournalSource;
-use super::wire::{self, Ack, ErrorBody, Push};
+use super::reader::{Batch, Pending, Reader, ReaderError};
+use super::wire::{self, Ack, ErrorBody, PushHead};
 use crate::broadcast::Broadcaster;
 use crate::config::Uplink;
 use crate::domain::scrub::scrub;
@@ -31,20 +39,15 @@ use crate::read::CentreInfo;
 
 /// An idle uplink pushes an empty batch this often.
 pub const HEARTBEAT: Duration = Duration::from_secs(20);
+/// Most events a push takes from the live stream, scrubbed and encoded on this task; when
+/// the hub is further behind, the reader thread serves from the journal.
+pub const ENCODE_INLINE_MAX: usize = 64;
 /// Events kept from the live stream while the hub is away; past it, the journal serves.
-const LIVE_MAX: usize = 20_000;
+const LIVE_MAX: usize = 1024;
 const BACKOFF_MIN: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 const REFUSED_WAIT: Duration = Duration::from_secs(60);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-/// Batches up to this many events are encoded in place (a live call is a few events); larger
-/// ones — a read-back from the journal — on a blocking thread.
-const ENCODE_INLINE_MAX: usize = 64;
-/// Catching up (a read-back batch), the uplink pauses after each push as long as the push
-/// took, at most this: half the time for the catch-up, so a backlog of hours never holds the
-/// cores of a small lobby PC against the clerks and the boards (measured by
-/// `cargo bench --bench hub_lobby`, "hub catching up").
-const READ_BACK_PAUSE_MAX: Duration = Duration::from_secs(1);
 
 pub struct Task {
     pub cfg: Uplink,
@@ -77,6 +80,75 @@ impl Backoff {
     }
 }
 
+/// The events of the next push, encoded as the wire format's `events` array.
+enum Outgoing {
+    /// A few events from the live stream.
+    Live { json: Vec<u8>, count: usize },
+    /// A batch from the reader thread (its buffer goes back to it once sent).
+    ReadBack(Batch),
+}
+
+impl Outgoing {
+    fn json(&self) -> &[u8] {
+        match self {
+            Outgoing::Live { json, .. } => json,
+            Outgoing::ReadBack(b) => &b.json,
+        }
+    }
+    fn count(&self) -> usize {
+        match self {
+            Outgoing::Live { count, .. } => *count,
+            Outgoing::ReadBack(b) => b.filled.count,
+        }
+    }
+}
+
+/// The reader thread's batches: the one being prepared and the last one, kept while its
+/// push has not succeeded (a retry sends it again without reading it back twice).
+struct ReadBacks {
+    reader: Reader,
+    pending: Option<(u64, Pending)>,
+    held: Option<Batch>,
+}
+
+impl ReadBacks {
+    /// The batch from seq `n` (to at most `upto`), and the request of the one after it.
+    async fn take(&mut self, n: u64, upto: u64) -> Result<Batch, ReaderError> {
+        let batch = match self.held.take() {
+            Some(b) if b.from == n && b.filled.last <= upto => b,
+            other => {
+                if let Some(b) = other {
+                    self.reader.recycle(b.json);
+                }
+                let p = match self.pending.take() {
+                    Some((from, p)) if from == n => p,
+                    _ => self.reader.request(n, upto, wire::MAX_EVENTS),
+                };
+                Reader::wait(p).await?
+            }
+        };
+        let after = batch.filled.last + 1;
+        let prepared = matches!(&self.pending, Some((from, _)) if *from == after);
+        if batch.filled.count > 0 && after <= upto && !prepared {
+            // Prepared on the reader thread while this one is in flight.
+            self.pending = Some((after, self.reader.request(after, upto, wire::MAX_EVENTS)));
+        }
+        Ok(batch)
+    }
+
+    /// After the push of `out`: a sent batch's buffer goes back to the thread, a failed one
+    /// is kept for the retry.
+    fn done(&mut self, out: Outgoing, sent: bool) {
+        if let Outgoing::ReadBack(b) = out {
+            if sent {
+                self.reader.recycle(b.json);
+            } else {
+                self.held = Some(b);
+            }
+        }
+    }
+}
+
 impl Task {
     pub async fn run(mut self) {
         let status = &self.metrics.uplink;
@@ -92,10 +164,20 @@ impl Task {
                 return;
             }
         };
-        let source = Arc::new(Mutex::new(JournalSource::new(self.journal.clone())));
+        let mut reads = match Reader::spawn(self.journal.clone()) {
+            Ok(reader) => ReadBacks {
+                reader,
+                pending: None,
+                held: None,
+            },
+            Err(e) => {
+                status.failed("thread", &e.to_string(), false);
+                tracing::error!(error = %e, "uplink: cannot start its reader thread; the uplink is off");
+                return;
+            }
+        };
         let (_, mut rx) = self.read.subscribe(None);
         let mut live: VecDeque<Arc<Envelope>> = VecDeque::new();
-        let mut backlog: VecDeque<Envelope> = VecDeque::new();
         let mut next: Option<u64> = None;
         let mut send_spec = true;
         let mut backoff = Backoff(0);
@@ -123,7 +205,7 @@ impl Task {
             let wait = match next {
                 None => {
                     // Handshake: where does the hub stand?
-                    match self.push(&client, Vec::new(), send_spec, lobby_seq).await {
+                    match self.push(&client, b"[]", send_spec, lobby_seq).await {
                         Ok(ack) => {
                             send_spec = false;
                             backoff = Backoff(0);
@@ -131,7 +213,7 @@ impl Task {
                             next = Some(if ack.last_seq > 0 {
                                 ack.last_seq + 1
                             } else {
-                                self.first_seq(&source, lobby_seq).await
+                                self.first_seq(&reads.reader, lobby_seq).await
                             });
                             status.ok(ack.last_seq, 0);
                             None
@@ -143,21 +225,55 @@ impl Task {
                     while live.front().is_some_and(|e| e.seq < n) {
                         live.pop_front();
                     }
-                    while backlog.front().is_some_and(|e| e.seq < n) {
-                        backlog.pop_front();
-                    }
-                    let batch: Vec<Envelope> = if live.front().is_some_and(|e| e.seq == n) {
-                        contiguous(live.iter().map(|e| e.as_ref()), n)
-                    } else if lobby_seq >= n {
-                        if backlog.front().map(|e| e.seq) != Some(n) {
-                            backlog = self.read_back(&source, n).await.into();
+                    let out = if lobby_seq < n {
+                        None
+                    } else if live.front().is_some_and(|e| e.seq == n)
+                        && lobby_seq - n < ENCODE_INLINE_MAX as u64
+                    {
+                        let events = contiguous(live.iter().map(|e| e.as_ref()), n);
+                        match wire::events_json(&events) {
+                            Ok(json) => Some(Outgoing::Live {
+                                json,
+                                count: events.len(),
+                            }),
+                            Err(e) => {
+                                tracing::error!(error = %e, "uplink: cannot encode live events; reading them back");
+                                live.clear();
+                                continue;
+                            }
                         }
-                        contiguous(backlog.iter(), n)
                     } else {
-                        Vec::new()
+                        let taken = tokio::select! {
+                            b = reads.take(n, lobby_seq) => b,
+                            _ = self.shutdown.changed() => return,
+                        };
+                        match taken {
+                            Ok(b) if b.filled.count == 0 => {
+                                reads.done(Outgoing::ReadBack(b), true);
+                                None
+                            }
+                            Ok(b) => Some(Outgoing::ReadBack(b)),
+                            Err(ReaderError::Gone) => {
+                                status.failed("thread", "the reader thread is gone", false);
+                                tracing::error!(
+                                    "uplink: its reader thread is gone; the uplink is off"
+                                );
+                                return;
+                            }
+                            Err(e) => {
+                                status.failed("journal", &e.to_string(), false);
+                                tracing::error!(error = %e, "uplink: cannot read the journal back");
+                                let wait = backoff.next();
+                                tokio::select! {
+                                    _ = tokio::time::sleep(wait) => {}
+                                    _ = self.shutdown.changed() => return,
+                                }
+                                continue;
+                            }
+                        }
                     };
                     let heartbeat_due = last_push.elapsed() >= HEARTBEAT;
-                    if batch.is_empty() && !heartbeat_due {
+                    if out.is_none() && !heartbeat_due {
                         // Idle: wait for the next event, the heartbeat or shutdown.
                         let until = last_push + HEARTBEAT;
                         tokio::select! {
@@ -171,18 +287,22 @@ impl Task {
                         }
                         continue;
                     }
-                    let count = batch.len();
-                    let started = tokio::time::Instant::now();
-                    match self.push(&client, batch, send_spec, lobby_seq).await {
+                    let (json, count): (&[u8], usize) = match &out {
+                        Some(o) => (o.json(), o.count()),
+                        None => (b"[]", 0),
+                    };
+                    let result = self.push(&client, json, send_spec, lobby_seq).await;
+                    if let Some(o) = out {
+                        reads.done(o, result.is_ok());
+                    }
+                    match result {
                         Ok(ack) => {
                             send_spec = false;
                             backoff = Backoff(0);
                             last_push = tokio::time::Instant::now();
                             next = Some(ack.last_seq + 1);
                             status.ok(ack.last_seq, count);
-                            // A read-back takes turns with the lobby (see READ_BACK_PAUSE_MAX).
-                            (count > ENCODE_INLINE_MAX)
-                                .then(|| started.elapsed().min(READ_BACK_PAUSE_MAX))
+                            None
                         }
                         Err(e) => Some(self.on_error(e, &mut send_spec, &mut next, &mut backoff)),
                     }
@@ -240,55 +360,31 @@ impl Task {
     }
 
     /// Where a lobby new to the hub starts: its current business day.
-    async fn first_seq(&self, source: &Arc<Mutex<JournalSource>>, lobby_seq: u64) -> u64 {
-        let source = source.clone();
-        let first =
-            tokio::task::spawn_blocking(move || source.blocking_lock().start_of_current_day())
-                .await;
-        match first {
-            Ok(Ok(Some(seq))) => seq,
+    async fn first_seq(&self, reader: &Reader, lobby_seq: u64) -> u64 {
+        match reader.start_of_current_day().await {
+            Ok(Some(seq)) => seq,
             _ => lobby_seq + 1,
         }
     }
 
-    async fn read_back(&self, source: &Arc<Mutex<JournalSource>>, next: u64) -> Vec<Envelope> {
-        let source = source.clone();
-        match tokio::task::spawn_blocking(move || source.blocking_lock().from_seq(next)).await {
-            Ok(Ok(events)) => events,
-            Ok(Err(e)) => {
-                self.metrics.uplink.failed("journal", &e.to_string(), false);
-                tracing::error!(error = %e, "uplink: cannot read the journal back");
-                Vec::new()
-            }
-            Err(_) => Vec::new(),
-        }
-    }
-
+    /// One request: the head (centre, identity, the lobby's seq, the spec when asked) and
+    /// `events`, a JSON array already encoded.
     async fn push(
         &self,
         client: &reqwest::Client,
-        events: Vec<Envelope>,
+        events: &[u8],
         with_spec: bool,
         lobby_seq: u64,
     ) -> Result<Ack, PushError> {
-        let body = Push {
-            centre: self.cfg.centre.clone(),
-            identity: self.identity.clone(),
+        let head = PushHead {
+            centre: &self.cfg.centre,
+            identity: &self.identity,
             lobby_seq,
-            spec: with_spec.then(|| (*self.spec).clone()),
-            info: with_spec.then(|| self.info.clone()),
-            events,
+            spec: with_spec.then_some(self.spec.as_ref()),
+            info: with_spec.then_some(&self.info),
         };
-        // A catch-up push is 2,000 events (~1 MB of JSON): encoded on a blocking thread, not
-        // on the async workers that serve the clerks and the boards.
-        let encoded = if body.events.len() > ENCODE_INLINE_MAX {
-            tokio::task::spawn_blocking(move || serde_json::to_vec(&body))
-                .await
-                .map_err(|e| PushError::Transport(format!("encoding the batch: {e}")))?
-        } else {
-            serde_json::to_vec(&body)
-        }
-        .map_err(|e| PushError::Transport(format!("encoding the batch: {e}")))?;
+        let encoded = wire::encode(&head, events)
+            .map_err(|e| PushError::Transport(format!("encoding the batch: {e}")))?;
         let resp = client
             .post(format!("{}/api/v1/uplink", self.cfg.url))
             .bearer_auth(&self.cfg.token)

@@ -55,3 +55,62 @@ pub struct ErrorDetail {
     pub code: String,
     pub message: String,
 }
+
+/// A [`Push`] without its events, borrowed: what the lobby sends before the `events`
+/// array, which comes already encoded (by the uplink's reader thread, or [`events_json`]).
+#[derive(Serialize)]
+pub struct PushHead<'a> {
+    pub centre: &'a str,
+    pub identity: &'a str,
+    pub lobby_seq: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<&'a CentreSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info: Option<&'a CentreInfo>,
+}
+
+/// The body of a push: the head's JSON object with `"events": <events>` added, where
+/// `events` is a JSON array. Decodes as the [`Push`] with those events.
+pub fn encode(head: &PushHead<'_>, events: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::with_capacity(events.len() + 256);
+    serde_json::to_writer(&mut out, head)?;
+    // The head always has `centre`, so it ends with `…}` after at least one member.
+    out.pop();
+    out.extend_from_slice(b",\"events\":");
+    out.extend_from_slice(events);
+    out.push(b'}');
+    Ok(out)
+}
+
+/// A JSON array of the given events (the live path's few events).
+pub fn events_json(events: &[Envelope]) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_push_encoded_from_its_head_decodes_as_the_push() {
+        let events = br#"[{"seq":7,"at":"2026-03-02T09:00:00+07:00","event":{"type":"alert_cleared","key":"k"}}]"#;
+        let head = PushHead {
+            centre: "lobby \"1\"",
+            identity: "id",
+            lobby_seq: 9,
+            spec: None,
+            info: None,
+        };
+        let body = encode(&head, events).expect("encodes");
+        let p: Push = serde_json::from_slice(&body).expect("decodes");
+        assert_eq!(
+            (p.centre.as_str(), p.identity.as_str(), p.lobby_seq),
+            ("lobby \"1\"", "id", 9)
+        );
+        assert_eq!(p.events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![7]);
+        assert!(p.spec.is_none());
+        let empty = encode(&head, b"[]").expect("encodes");
+        let p: Push = serde_json::from_slice(&empty).expect("decodes");
+        assert!(p.events.is_empty());
+    }
+}
