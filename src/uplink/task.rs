@@ -15,9 +15,10 @@
 //! after the hub or the network was away, up to 2,000 events and ~1 MB of JSON per push — is
 //! read back, scrubbed and encoded on the uplink's own thread at idle CPU priority
 //! ([`super::reader`]), the next batch while the current one is in flight; what is left here
-//! per push is the HTTP request itself (the body's head, one copy, the socket writes). No
-//! pause between catch-up pushes: the idle priority is the pacing (the kernel gives the
-//! read-back only the CPU the lobby leaves), measured by `cargo bench --bench hub_lobby`.
+//! per push is the HTTP request itself (the body's head, one copy, the socket writes). A
+//! catch-up is paced: pushes of [`CATCH_UP_BATCH`] events, at most [`CATCH_UP_PER_S`]
+//! events a second, so that neither the lobby's share of it nor the hub's ingest competes
+//! with the clerks (measured by `cargo bench --bench hub_lobby`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -44,6 +45,14 @@ pub const HEARTBEAT: Duration = Duration::from_secs(20);
 pub const ENCODE_INLINE_MAX: usize = 64;
 /// Events kept from the live stream while the hub is away; past it, the journal serves.
 const LIVE_MAX: usize = 1024;
+/// Events per second a catch-up ships at the most: a day of a busy centre (~20,000 events)
+/// in 4 s, a month in under 2 minutes, while the hub's ingest and the pushes stay small
+/// next to the clerks' work (`cargo bench --bench hub_lobby`: unpaced, the catch-up doubled
+/// the lobby's p99 even with the hub at idle priority).
+const CATCH_UP_PER_S: f64 = 5_000.0;
+/// Events per catch-up push: short pushes (~120 KB) rather than a few long ones (~1 MB), so
+/// no single request holds a worker or the loopback for long.
+const CATCH_UP_BATCH: usize = 250;
 const BACKOFF_MIN: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 const REFUSED_WAIT: Duration = Duration::from_secs(60);
@@ -122,7 +131,7 @@ impl ReadBacks {
                 }
                 let p = match self.pending.take() {
                     Some((from, p)) if from == n => p,
-                    _ => self.reader.request(n, upto, wire::MAX_EVENTS),
+                    _ => self.reader.request(n, upto, CATCH_UP_BATCH),
                 };
                 Reader::wait(p).await?
             }
@@ -131,7 +140,7 @@ impl ReadBacks {
         let prepared = matches!(&self.pending, Some((from, _)) if *from == after);
         if batch.filled.count > 0 && after <= upto && !prepared {
             // Prepared on the reader thread while this one is in flight.
-            self.pending = Some((after, self.reader.request(after, upto, wire::MAX_EVENTS)));
+            self.pending = Some((after, self.reader.request(after, upto, CATCH_UP_BATCH)));
         }
         Ok(batch)
     }
@@ -291,6 +300,8 @@ impl Task {
                         Some(o) => (o.json(), o.count()),
                         None => (b"[]", 0),
                     };
+                    let started = tokio::time::Instant::now();
+                    let read_back = matches!(out, Some(Outgoing::ReadBack(_)));
                     let result = self.push(&client, json, send_spec, lobby_seq).await;
                     if let Some(o) = out {
                         reads.done(o, result.is_ok());
@@ -302,7 +313,10 @@ impl Task {
                             last_push = tokio::time::Instant::now();
                             next = Some(ack.last_seq + 1);
                             status.ok(ack.last_seq, count);
-                            None
+                            let due = Duration::from_secs_f64(count as f64 / CATCH_UP_PER_S);
+                            read_back
+                                .then(|| due.checked_sub(started.elapsed()))
+                                .flatten()
                         }
                         Err(e) => Some(self.on_error(e, &mut send_spec, &mut next, &mut backoff)),
                     }
