@@ -417,25 +417,15 @@ fn new_ticket(
     let number = number.ok_or_else(|| DomainError::RangeExhausted(Names::of(s)))?;
     debug_assert_eq!(value_of(&number, s.prefix.as_deref()), Some(value));
     Ok(Ticket {
-        id: ctx.new_id,
-        number,
-        service: service.clone(),
-        origin: service.clone(),
         priority,
-        status: Status::Waiting,
-        issued_at: ctx.now,
-        called_at: None,
-        first_called_at: None,
-        finished_at: None,
-        counter: None,
-        clerk: None,
-        recalls: 0,
-        order: state.issued + 1,
         slot_start,
-        booking: None,
-        remote: false,
-        waiting_ahead: None,
-        eta_s: None,
+        ..Ticket::issued(
+            ctx.new_id,
+            number,
+            service.clone(),
+            ctx.now,
+            state.issued + 1,
+        )
     })
 }
 

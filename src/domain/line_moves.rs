@@ -96,26 +96,10 @@ pub(crate) mod tests {
 
     /// A ticket of `service` in `status`, for tests.
     pub(crate) fn ticket(service: &str, status: Status) -> Ticket {
+        let id = TicketId(ulid::Ulid::from_parts(9, 9));
         Ticket {
-            id: TicketId(ulid::Ulid::from_parts(9, 9)),
-            number: "5001".into(),
-            service: ServiceId::new(service),
-            origin: ServiceId::new(service),
-            priority: None,
             status,
-            issued_at: at(),
-            called_at: None,
-            first_called_at: None,
-            finished_at: None,
-            counter: None,
-            clerk: None,
-            recalls: 0,
-            order: 1,
-            slot_start: None,
-            booking: None,
-            remote: false,
-            waiting_ahead: None,
-            eta_s: None,
+            ..Ticket::issued(id, "5001".into(), ServiceId::new(service), at(), 1)
         }
     }
 

@@ -264,33 +264,19 @@ mod tests {
     fn one_of_each() -> Vec<Event> {
         use crate::domain::event::*;
         use crate::domain::ids::{BookingCode, CounterId, ServiceId, TicketId};
-        use crate::domain::ticket::{Status, Ticket};
+        use crate::domain::ticket::Ticket;
         use chrono::{FixedOffset, TimeZone};
         let at = FixedOffset::east_opt(7 * 3600)
             .and_then(|tz| tz.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single())
             .expect("time");
         let day = at.date_naive();
-        let t = Ticket {
-            id: TicketId(ulid::Ulid::nil()),
-            number: "1001".into(),
-            service: ServiceId::new("hen"),
-            origin: ServiceId::new("hen"),
-            priority: None,
-            status: Status::Waiting,
-            issued_at: at,
-            called_at: None,
-            first_called_at: None,
-            finished_at: None,
-            counter: None,
-            clerk: None,
-            recalls: 0,
-            order: 1,
-            slot_start: None,
-            booking: None,
-            remote: false,
-            waiting_ahead: None,
-            eta_s: None,
-        };
+        let t = Ticket::issued(
+            TicketId(ulid::Ulid::nil()),
+            "1001".into(),
+            ServiceId::new("hen"),
+            at,
+            1,
+        );
         let c = CounterId(1);
         let booking = Booking {
             code: BookingCode("ABC234".into()),

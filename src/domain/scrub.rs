@@ -110,7 +110,7 @@ mod tests {
     use super::*;
     use crate::domain::event::{ClientTag, Rating, RatingSource};
     use crate::domain::ids::{ServiceId, TicketId};
-    use crate::domain::ticket::{Status, Ticket};
+    use crate::domain::ticket::Ticket;
     use chrono::{FixedOffset, NaiveDate, TimeZone};
 
     const NAME: &str = "Lê Thị Riêng";
@@ -134,26 +134,11 @@ mod tests {
     }
 
     fn ticket() -> Ticket {
+        let id = TicketId(ulid::Ulid::nil());
         Ticket {
-            id: TicketId(ulid::Ulid::nil()),
-            number: "1001".into(),
-            service: ServiceId::new("hen"),
-            origin: ServiceId::new("hen"),
-            priority: None,
-            status: Status::Waiting,
-            issued_at: at(),
-            called_at: None,
-            first_called_at: None,
-            finished_at: None,
-            counter: None,
-            clerk: None,
-            recalls: 0,
-            order: 1,
-            slot_start: None,
             booking: Some(BookingCode("ABC234".into())),
             remote: true,
-            waiting_ahead: None,
-            eta_s: None,
+            ..Ticket::issued(id, "1001".into(), ServiceId::new("hen"), at(), 1)
         }
     }
 

@@ -82,6 +82,38 @@ pub struct Ticket {
 }
 
 impl Ticket {
+    /// A ticket just issued: waiting, never called, `order`-th of its day, with no priority,
+    /// appointment or booking (the issuing command sets those it has).
+    pub fn issued(
+        id: TicketId,
+        number: String,
+        service: ServiceId,
+        issued_at: DateTime<FixedOffset>,
+        order: u64,
+    ) -> Ticket {
+        Ticket {
+            id,
+            number,
+            origin: service.clone(),
+            service,
+            priority: None,
+            status: Status::Waiting,
+            issued_at,
+            called_at: None,
+            first_called_at: None,
+            finished_at: None,
+            counter: None,
+            clerk: None,
+            recalls: 0,
+            order,
+            slot_start: None,
+            booking: None,
+            remote: false,
+            waiting_ahead: None,
+            eta_s: None,
+        }
+    }
+
     /// Queue order key: original issue time, then issue order. A transfer or requeue keeps it.
     pub fn queue_key(&self) -> (DateTime<FixedOffset>, u64) {
         (self.issued_at, self.order)
