@@ -57,11 +57,8 @@ pub struct ReadModel {
     /// Personal data of visits before this day has been purged (the latest
     /// `personal_data_purged`, kept across days); readers of past journals blank it.
     purged_before: Option<NaiveDate>,
-    /// Every service's queue and estimate as of [`ReadModel::at`].
+    /// Every service's queue, estimate and opening state as of the last batch or refresh.
     services: Arc<Vec<ServiceSummary>>,
-    /// When lines, estimates and opening states were last computed (the batch's or the
-    /// refresh's clock): the snapshot is built as of then.
-    at: DateTime<FixedOffset>,
     /// Built on first use; emptied whenever the model moves.
     snapshot: OnceLock<Arc<Snapshot>>,
 }
@@ -70,8 +67,7 @@ impl ReadModel {
     /// An empty lobby on `day` (no event yet).
     pub fn new(spec: Arc<CentreSpec>, centre: Arc<CentreInfo>, day: NaiveDate) -> ReadModel {
         let lobby = State::new(&spec, day);
-        let at = day_start(&spec, day);
-        let services = Arc::new(Snapshot::summaries(&spec, &lobby, at));
+        let services = Arc::new(Snapshot::summaries(&spec, &lobby, day_start(&spec, day)));
         ReadModel {
             spec: spec.clone(),
             centre: centre.clone(),
@@ -83,7 +79,6 @@ impl ReadModel {
             lines: Lines::default(),
             purged_before: None,
             services,
-            at,
             snapshot: OnceLock::new(),
         }
     }
@@ -172,7 +167,6 @@ impl ReadModel {
     /// The lines moved at `now`: the services in brief follow, the snapshot is built anew
     /// when next asked for.
     fn moved(&mut self, now: DateTime<FixedOffset>) {
-        self.at = now;
         self.services = Arc::new(Snapshot::summaries(&self.spec, &self.lobby, now));
         self.snapshot = OnceLock::new();
     }
