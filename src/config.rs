@@ -79,6 +79,19 @@ pub struct Config {
     pub uplink: Option<Uplink>,
 }
 
+impl Config {
+    /// The centre's facts the screens show (name, logo, notice line), as the file gives them.
+    pub fn centre_info(&self) -> crate::read::CentreInfo {
+        crate::read::CentreInfo {
+            name: self.spec.name.clone(),
+            name_en: self.spec.name_en.clone(),
+            logo: self.logo.clone(),
+            notice: self.notice.clone(),
+            notice_en: self.notice_en.clone(),
+        }
+    }
+}
+
 /// The footer of printed tickets when `[centre] ticket_footer` is not set.
 pub const DEFAULT_TICKET_FOOTER: &str = "Vui lòng giữ phiếu và chú ý bảng gọi số.";
 

@@ -24,7 +24,7 @@ use crate::conn_limit::ConnLimiter;
 use crate::datalock::DataLock;
 use crate::engine::{Clock, Engine};
 use crate::metrics::Metrics;
-use crate::read::{CentreInfo, ReadModel};
+use crate::read::ReadModel;
 use crate::tls::Tls;
 
 /// How often the engine checks whether a new business day has begun.
@@ -100,13 +100,7 @@ pub fn build_app(
     let config = Arc::new(config);
     let spec = Arc::new(config.spec.clone());
     let announcer = Announcer::new(&config.audio)?;
-    let centre = Arc::new(CentreInfo {
-        name: spec.name.clone(),
-        name_en: spec.name_en.clone(),
-        logo: config.logo.clone(),
-        notice: config.notice.clone(),
-        notice_en: config.notice_en.clone(),
-    });
+    let centre = Arc::new(config.centre_info());
     // Recovery replaces this empty model with the journal's day.
     let read = Arc::new(Broadcaster::new(ReadModel::new(
         spec.clone(),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use common::*;
 use serde_json::{json, Value};
 use xephang::domain::Envelope;
-use xephang::read::{CentreInfo, ReadModel};
+use xephang::read::ReadModel;
 use xephang::view::Audience;
 
 /// A mixed day: tickets of three services, priority, calls at two counters, a recall, a
@@ -90,13 +90,7 @@ async fn a_centre_rebuilt_from_its_events_alone_equals_the_live_daemon() {
 
     let config = xephang::config::load(&default_config()).expect("demo config");
     let spec = Arc::new(config.spec.clone());
-    let centre = Arc::new(CentreInfo {
-        name: spec.name.clone(),
-        name_en: spec.name_en.clone(),
-        logo: config.logo.clone(),
-        notice: config.notice.clone(),
-        notice_en: config.notice_en.clone(),
-    });
+    let centre = Arc::new(config.centre_info());
     let now =
         chrono::DateTime::parse_from_rfc3339(api.state(None).await["now"].as_str().expect("now"))
             .expect("now");

@@ -71,13 +71,7 @@ async fn given(api: &Api, log: &mut Vec<Given>, what: &str, tickets: &[&Value]) 
 fn demo_centre() -> (Arc<xephang::domain::spec::CentreSpec>, Arc<CentreInfo>) {
     let config = xephang::config::load(&default_config()).expect("demo config");
     let spec = Arc::new(config.spec.clone());
-    let centre = Arc::new(CentreInfo {
-        name: spec.name.clone(),
-        name_en: spec.name_en.clone(),
-        logo: config.logo.clone(),
-        notice: config.notice.clone(),
-        notice_en: config.notice_en.clone(),
-    });
+    let centre = Arc::new(config.centre_info());
     (spec, centre)
 }
 

@@ -17,7 +17,6 @@ pub mod wire;
 pub use status::UplinkStatus;
 
 use crate::api::AppState;
-use crate::read::CentreInfo;
 
 /// Makes (or reads) the data dir's identity and, when `[uplink]` is configured, starts the
 /// uplink task. Called once by [`crate::server::run`].
@@ -35,13 +34,7 @@ pub async fn start(app: &AppState) -> std::io::Result<()> {
         identity,
         // The file's spec: the hub folds the admin page's changes from the events itself.
         spec: std::sync::Arc::new(app.config.spec.clone()),
-        info: CentreInfo {
-            name: app.config.spec.name.clone(),
-            name_en: app.config.spec.name_en.clone(),
-            logo: app.config.logo.clone(),
-            notice: app.config.notice.clone(),
-            notice_en: app.config.notice_en.clone(),
-        },
+        info: app.config.centre_info(),
         read: app.read.clone(),
         journal: app.data_dir.join("journal"),
         metrics: app.metrics.clone(),
