@@ -373,6 +373,8 @@ async fn personal_data_stays_with_supervisors_and_is_purged_after_its_days() {
     let full = json!({ "service": "hen", "start": at(DAY, "08:30"), "name": NAME, "phone": PHONE });
     let r = api.post("/api/v1/bookings", None, full).await;
     r.expect_error(409, "slot_full");
+    // The refusal is logged (checked at the end): let the line out before the kill -9.
+    d.wait_log("slot_full");
 
     // 08:35: the citizen checks in on time, is called, served, and rates from the phone,
     // leaving a call-back number. Every audience watches.

@@ -148,15 +148,6 @@ async fn next_json(ws: &mut Wss, within: Duration) -> serde_json::Value {
     }
 }
 
-/// Waits (5 s at most) until the daemon has printed `needle`.
-fn wait_log(d: &Daemon, needle: &str) {
-    let end = Instant::now() + Duration::from_secs(5);
-    while !d.log_tail().contains(needle) {
-        assert!(Instant::now() < end, "no {needle:?} in: {}", d.log_tail());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn sighup(d: &Daemon) {
     let pid = d.pid().expect("running");
     let ok = std::process::Command::new("kill")
@@ -191,7 +182,7 @@ async fn https_and_wss_with_a_renewal_on_sighup_that_keeps_the_board_socket() {
     replace(&key, &key1);
     let d = Daemon::start_with(&centre_with_tls(&cert, &key, false));
     let addr = d.addr();
-    wait_log(&d, &format!("xephang listening on https://{addr}"));
+    d.wait_log(&format!("xephang listening on https://{addr}"));
     let client = https_client(&ca);
     let base = format!("https://{addr}");
 
@@ -252,7 +243,7 @@ async fn https_and_wss_with_a_renewal_on_sighup_that_keeps_the_board_socket() {
     let (pem3, _, _) = make_leaf(&ca, "xephang three");
     replace(&cert, &pem3);
     sighup(&d);
-    wait_log(&d, "the new certificate was refused");
+    d.wait_log("the new certificate was refused");
     assert!(
         leaf_now(&ca, addr).await == der2,
         "the second certificate stays"

@@ -183,6 +183,21 @@ impl Daemon {
         let log = self.log.lock().unwrap();
         log.iter().cloned().collect::<Vec<_>>().join("\n")
     }
+
+    /// Waits (5 s at most) until the daemon has printed `needle`. Its log leaves through a
+    /// background thread, so a line can trail the HTTP answer by a moment: wait for it before
+    /// a `kill -9` that would drop what is still queued.
+    pub fn wait_log(&self, needle: &str) {
+        let end = Instant::now() + Duration::from_secs(5);
+        while !self.log_tail().contains(needle) {
+            assert!(
+                Instant::now() < end,
+                "no {needle:?} in: {}",
+                self.log_tail()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Daemon {
