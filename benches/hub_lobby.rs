@@ -13,8 +13,11 @@
 //!   whole backlog;
 //! - **down**: the uplink's target port refuses connections (nobody listens);
 //! - **catching up**: the hub is started on that port just before the first call, so it
-//!   ingests the backlog while the calls are measured (how far it got is printed).
-//!
+//!   ingests the backlog while the calls are measured (how far it got is printed);
+//! - **catching up to a sink**: the same, but what starts on that port is a hub that keeps
+//!   nothing (benches/hubkit/sink.rs: one idle-priority thread of this bench, no
+//!   PostgreSQL): the lobby's own share of a catch-up, without the stand-in for the
+//!   province server on the same two cores.
 //!
 //! The hub and PostgreSQL stand in for another machine: they run at the lowest CPU priority
 //! (`SCHED_IDLE`, nice 19: benches/hubkit/nice.rs; PostgreSQL's processes are lowered for the
@@ -72,6 +75,11 @@ fn main() {
     );
 }
 
+/// CPU seconds of the sink's thread in this process (0 when there is none).
+fn sink_cpu() -> f64 {
+    thread_cpu_of(std::process::id(), sink::THREAD)
+}
+
 /// The device of the file system holding `path`.
 fn dev_of(path: &std::path::Path) -> Option<u64> {
     use std::os::unix::fs::MetadataExt;
@@ -87,6 +95,7 @@ enum Way {
     Up,
     Down,
     CatchingUp,
+    SinkCatchingUp,
 }
 
 impl Way {
@@ -95,6 +104,7 @@ impl Way {
             Way::Up => "hub up",
             Way::Down => "hub down",
             Way::CatchingUp => "hub catching up",
+            Way::SinkCatchingUp => "sink catching up",
         }
     }
 }
@@ -170,7 +180,7 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
         t.elapsed().as_secs_f64()
     ));
     let mut runs = Vec::new();
-    for way in [Way::Up, Way::Down, Way::CatchingUp] {
+    for way in [Way::Up, Way::Down, Way::CatchingUp, Way::SinkCatchingUp] {
         note(&format!("{}: starting", way.label()));
         let r = one_way(&base, &o, rate, way, day, &journal).await?;
         match &r.level {
@@ -206,12 +216,12 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
                 to.saturating_sub(from),
                 to.saturating_sub(from) as f64 / r.seconds,
                 match (way, r.caught_up_s) {
-                    (Way::CatchingUp, Some(s)) => format!(
+                    (Way::CatchingUp | Way::SinkCatchingUp, Some(s)) => format!(
                         "; the backlog was in {s:.1} s after the hub started: the catch-up ran at ≈ {:.0} events/s (the calls lasted {:.0} s)",
                         to as f64 / s.max(0.001),
                         r.seconds
                     ),
-                    (Way::CatchingUp, None) => "; still catching up when the calls ended".to_string(),
+                    (Way::CatchingUp | Way::SinkCatchingUp, None) => "; still catching up when the calls ended".to_string(),
                     _ => String::new(),
                 }
             ),
@@ -238,14 +248,17 @@ async fn run(base: String, o: Opts) -> Result<(), String> {
     }
     println!(
         "CPU s: used during the {} s of calls by the lobby daemon (all its threads; in brackets its \
-         uplink thread `{UPLINK_THREAD}`, which runs at idle priority) and by the hub; load avg: \
-         /proc/loadavg when the calls ended",
+         uplink thread `{UPLINK_THREAD}`, which runs at idle priority) and by the hub (the sink's \
+         thread for the sink); load avg: /proc/loadavg when the calls ended",
         o.seconds
     );
     println!(
         "the lobby's own extra CPU while its hub catches up (catching up − hub down) is the uplink's cost on the lobby PC"
     );
-    println!("target: the three rows alike (the uplink must not move the lobby's latency)");
+    println!(
+        "the sink row is the lobby's own share of a catch-up (no hub or PostgreSQL on these cores)"
+    );
+    println!("target: the rows alike (the uplink must not move the lobby's latency)");
     println!("load average after: {}", loadavg());
     drop(pg);
     Ok(())
@@ -268,7 +281,7 @@ async fn one_way(
     std::fs::write(&hub_cfg, hub_toml(0, &lobby_centre_toml())).map_err(|e| e.to_string())?;
     let port = free_port()?;
     let db = match way {
-        Way::Down => None,
+        Way::Down | Way::SinkCatchingUp => None,
         _ => Some(TempDb::create(base, "xlobby").await?),
     };
     let db_url = db.as_ref().map(|d| d.url.clone()).unwrap_or_default();
@@ -279,6 +292,7 @@ async fn one_way(
         .map_err(|e| e.to_string())?;
     // The hub of this way, kept until its calls end.
     let hub: Arc<Mutex<Option<HubProc>>> = Arc::new(Mutex::new(None));
+    let sink: Arc<Mutex<Option<sink::Sink>>> = Arc::new(Mutex::new(None));
     if way == Way::Up {
         let h = HubProc::start_remote(
             &hub_cfg,
@@ -302,6 +316,7 @@ async fn one_way(
         let db_url = db_url.clone();
         let caught_up = caught_up.clone();
         let cpu = cpu.clone();
+        let sink = sink.clone();
         move |d: &load::daemon::Daemon| {
             let lobby = d.http();
             let lobby_pid = d.pid;
@@ -323,18 +338,23 @@ async fn one_way(
                             t.elapsed().as_secs_f64()
                         ));
                     }
-                    Way::CatchingUp => {
-                        let h = tokio::task::spawn_blocking(move || {
-                            HubProc::start_remote(
-                                &cfg,
-                                &db_url,
-                                &format!("127.0.0.1:{port}"),
-                                Duration::from_secs(60),
-                            )
-                        })
-                        .await
-                        .map_err(|e| e.to_string())??;
-                        *hub.lock().map_err(|e| e.to_string())? = Some(h);
+                    Way::CatchingUp | Way::SinkCatchingUp => {
+                        if way == Way::SinkCatchingUp {
+                            *sink.lock().map_err(|e| e.to_string())? =
+                                Some(sink::Sink::start(port)?);
+                        } else {
+                            let h = tokio::task::spawn_blocking(move || {
+                                HubProc::start_remote(
+                                    &cfg,
+                                    &db_url,
+                                    &format!("127.0.0.1:{port}"),
+                                    Duration::from_secs(60),
+                                )
+                            })
+                            .await
+                            .map_err(|e| e.to_string())??;
+                            *hub.lock().map_err(|e| e.to_string())? = Some(h);
+                        }
                         // When the hub holds the backlog (polled every 250 ms).
                         let backlog = lobby_seq(&http, &lobby).await.unwrap_or(0);
                         let (http, hub_url) = (http.clone(), hub_url.clone());
@@ -363,7 +383,7 @@ async fn one_way(
                 let hub_pid = hub.lock().ok().and_then(|h| h.as_ref().map(|h| h.pid));
                 if let Ok(mut c) = cpu.lock() {
                     c[0] = cpu_secs(lobby_pid);
-                    c[1] = hub_pid.map_or(0.0, cpu_secs);
+                    c[1] = hub_pid.map_or_else(sink_cpu, cpu_secs);
                     c[4] = thread_cpu_of(lobby_pid, UPLINK_THREAD);
                 }
                 Ok(())
@@ -382,7 +402,7 @@ async fn one_way(
                 .lock()
                 .ok()
                 .and_then(|h| h.as_ref().map(|h| cpu_secs(h.pid)))
-                .unwrap_or(0.0);
+                .unwrap_or_else(sink_cpu);
             if let Ok(mut c) = cpu.lock() {
                 c[2] = lobby_cpu - c[0];
                 c[3] = hub_cpu - c[1];
@@ -423,6 +443,9 @@ async fn one_way(
     let _ = stop_poll.send(true);
     if let Ok(mut h) = hub.lock() {
         h.take();
+    }
+    if let Ok(mut s) = sink.lock() {
+        s.take();
     }
     if let Some(db) = db {
         db.drop_db().await;

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod day;
 pub mod nice;
+pub mod sink;
 
 use std::net::SocketAddr;
 use std::path::Path;
