@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use common::*;
 use serde_json::{json, Value};
-use xephang::domain::Envelope;
 use xephang::read::ReadModel;
 use xephang::view::Audience;
 
@@ -79,13 +78,12 @@ async fn a_centre_rebuilt_from_its_events_alone_equals_the_live_daemon() {
     assert_eq!(live_stats.status, 200, "{}", live_stats.text);
 
     // The recorded stream: the day's journal file, and nothing else of the daemon.
-    let day = live_super["day"].as_str().expect("day").to_string();
-    let file = d.data_dir().join("journal").join(format!("{day}.jsonl"));
-    let text = std::fs::read_to_string(&file).expect("journal file");
-    let events: Vec<Envelope> = text
-        .lines()
-        .map(|l| xephang::journal::decode_line(l.as_bytes()).expect("journal line"))
-        .collect();
+    let day: chrono::NaiveDate = live_super["day"]
+        .as_str()
+        .expect("day")
+        .parse()
+        .expect("day");
+    let events = xephang::journal::read_day(&d.data_dir().join("journal"), day).expect("journal");
     assert!(events.len() > 20, "a busy day: {} events", events.len());
 
     let config = xephang::config::load(&default_config()).expect("demo config");
@@ -94,7 +92,6 @@ async fn a_centre_rebuilt_from_its_events_alone_equals_the_live_daemon() {
     let now =
         chrono::DateTime::parse_from_rfc3339(api.state(None).await["now"].as_str().expect("now"))
             .expect("now");
-    let day = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").expect("day");
     let model = ReadModel::replay(spec, centre, day, &events, now);
 
     let json_of = |a: Audience| -> Value {

@@ -205,32 +205,9 @@ async fn a_recorded_day_answers_as_before() {
         .delete(&format!("/api/v1/tickets/{}", id_of(&e)), None)
         .await;
     given(&api, &mut log, "cancel", &[z.expect(200)]).await;
-    let mut booked = 0;
-    if let Some(slot) = api.free_slot("hotich", 8).await {
-        for (name, phone) in [(Some("Lê Thị Riêng Tư"), Some("0987654321")), (None, None)] {
-            let r = api
-                .post(
-                    "/api/v1/bookings",
-                    None,
-                    json!({ "service": "hotich", "start": slot["start"], "name": name, "phone": phone }),
-                )
-                .await;
-            if r.status != 201 {
-                continue;
-            }
-            booked += 1;
-            let code = r.body["code"].as_str().expect("code").to_string();
-            if name.is_some() {
-                let ci = api
-                    .post("/api/v1/checkins", Some(KIOSK), json!({ "code": code }))
-                    .await;
-                if ci.status == 201 || ci.status == 200 {
-                    given(&api, &mut log, "check-in", &[&ci.body]).await;
-                }
-            } else {
-                api.delete(&format!("/api/v1/bookings/{code}"), None).await;
-            }
-        }
+    let (booked, check_in) = api.book_check_in_and_cancel("hotich", 8).await;
+    if let Some(ci) = check_in.filter(|ci| ci.status == 201 || ci.status == 200) {
+        given(&api, &mut log, "check-in", &[&ci.body]).await;
     }
     api.issue("hotich").await;
     api.next(2, &c2).await.expect(200);
@@ -240,12 +217,7 @@ async fn a_recorded_day_answers_as_before() {
     let live = api.state(Some(SUPERVISOR)).await;
     let now = DateTime::parse_from_rfc3339(live["now"].as_str().expect("now")).expect("now");
     let day: NaiveDate = live["day"].as_str().expect("day").parse().expect("day");
-    let file = d.data_dir().join("journal").join(format!("{day}.jsonl"));
-    let text = std::fs::read_to_string(&file).expect("journal file");
-    let events: Vec<Envelope> = text
-        .lines()
-        .map(|l| xephang::journal::decode_line(l.as_bytes()).expect("journal line"))
-        .collect();
+    let events = xephang::journal::read_day(&d.data_dir().join("journal"), day).expect("journal");
 
     // Event by event: every snapshot, and each answer at the seq it was given.
     let (spec, centre) = demo_centre();

@@ -276,44 +276,21 @@ async fn a_recorded_day_looks_as_before_to_every_audience() {
     api.delete(&format!("/api/v1/tickets/{}", id_of(&e)), None)
         .await
         .expect(200);
-    let mut booked = 0;
-    if let Some(slot) = api.free_slot("hotich", 8).await {
-        for (name, phone) in [(Some("Lê Thị Riêng Tư"), Some("0987654321")), (None, None)] {
-            let r = api
-                .post(
-                    "/api/v1/bookings",
-                    None,
-                    json!({ "service": "hotich", "start": slot["start"], "name": name, "phone": phone }),
-                )
-                .await;
-            if r.status != 201 {
-                continue;
-            }
-            booked += 1;
-            let code = r.body["code"].as_str().expect("code").to_string();
-            if name.is_some() {
-                api.post("/api/v1/checkins", Some(KIOSK), json!({ "code": code }))
-                    .await;
-            } else {
-                api.delete(&format!("/api/v1/bookings/{code}"), None).await;
-            }
-        }
-    }
+    let (booked, _) = api.book_check_in_and_cancel("hotich", 8).await;
     api.issue("hotich").await;
     api.set_status(2, &c2, "paused").await.expect(200);
 
     let day = api.state_sans_now().await["day"]
         .as_str()
         .expect("day")
-        .to_string();
-    let file = d.data_dir().join("journal").join(format!("{day}.jsonl"));
-    let text = std::fs::read_to_string(&file).expect("journal file");
+        .parse()
+        .expect("day");
+    let events = xephang::journal::read_day(&d.data_dir().join("journal"), day).expect("journal");
     let mut kinds = std::collections::BTreeSet::new();
     let mut checked = 0;
-    for line in text.lines() {
-        let env = xephang::journal::decode_line(line.as_bytes()).expect("journal line");
+    for env in &events {
         kinds.insert(env.event.kind());
-        checked += check(&env);
+        checked += check(env);
     }
     assert!(checked > 60, "a busy day: {checked} views");
     assert!(kinds.len() >= 10, "kinds seen: {kinds:?} (booked {booked})");

@@ -96,13 +96,7 @@ pub fn push_bodies(centres: usize, tickets: usize) -> Generated {
         xephang::config::parse(xephang::config::DEFAULT_TOML, xephang::config::DEFAULT_NAME)
             .expect("the embedded demo parses");
     let spec = config.spec.clone();
-    let info = xephang::read::CentreInfo {
-        name: spec.name.clone(),
-        name_en: spec.name_en.clone(),
-        logo: None,
-        notice: None,
-        notice_en: None,
-    };
+    let info = config.centre_info();
     let identity = "0123456789abcdef0123456789abcdef".to_string();
     let mut events = 0;
     let bodies = (0..centres)

@@ -170,7 +170,7 @@ mod tests {
     use crate::domain::event::Event;
     use crate::domain::ids::{CounterId, ServiceId};
     use crate::domain::Envelope;
-    use crate::read::{CentreInfo, ReadModel};
+    use crate::read::ReadModel;
 
     fn at(s: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(s).expect("time")
@@ -195,13 +195,7 @@ mod tests {
         let config = crate::config::parse(crate::config::DEFAULT_TOML, crate::config::DEFAULT_NAME)
             .expect("demo config");
         let spec = Arc::new(config.spec.clone());
-        let centre = Arc::new(CentreInfo {
-            name: spec.name.clone(),
-            name_en: spec.name_en.clone(),
-            logo: None,
-            notice: None,
-            notice_en: None,
-        });
+        let centre = Arc::new(config.centre_info());
         Broadcaster::new(ReadModel::new(spec, centre, now.date_naive()))
     }
 

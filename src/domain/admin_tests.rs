@@ -323,13 +323,7 @@ fn the_hub_read_model_follows_the_queue_changes_from_scrubbed_events() {
             })
         })
         .collect();
-    let info = Arc::new(crate::read::CentreInfo {
-        name: "Test".into(),
-        name_en: "Test".into(),
-        logo: None,
-        notice: None,
-        notice_en: None,
-    });
+    let info = Arc::new(crate::read::CentreInfo::named("Test", "Test"));
     let model = crate::read::ReadModel::replay(
         Arc::new(sim.spec.clone()),
         info,

@@ -264,11 +264,9 @@ mod tests {
     fn one_of_each() -> Vec<Event> {
         use crate::domain::event::*;
         use crate::domain::ids::{BookingCode, CounterId, ServiceId, TicketId};
+        use crate::domain::tests::fixtures::{bare_day_start, nine_am};
         use crate::domain::ticket::Ticket;
-        use chrono::{FixedOffset, TimeZone};
-        let at = FixedOffset::east_opt(7 * 3600)
-            .and_then(|tz| tz.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single())
-            .expect("time");
+        let at = nine_am();
         let day = at.date_naive();
         let t = Ticket::issued(
             TicketId(ulid::Ulid::nil()),
@@ -293,13 +291,7 @@ mod tests {
             as_of: at,
         };
         vec![
-            Event::DayStarted {
-                day,
-                counters: Vec::new(),
-                bookings: Vec::new(),
-                dossier: None,
-                overlay: Default::default(),
-            },
+            bare_day_start(day),
             Event::TicketIssued {
                 ticket: t.clone(),
                 booking: None,

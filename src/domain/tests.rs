@@ -490,6 +490,7 @@ fn day_end_expires_waiting_and_replay_rebuilds_state() {
 
 mod duty;
 mod estimates;
+pub(crate) mod fixtures;
 mod next_up;
 pub(crate) mod props;
 

@@ -35,6 +35,19 @@ pub struct CentreInfo {
     pub notice_en: Option<String>,
 }
 
+impl CentreInfo {
+    /// A centre known by its names alone: no logo, no notice.
+    pub fn named(name: impl Into<String>, name_en: impl Into<String>) -> CentreInfo {
+        CentreInfo {
+            name: name.into(),
+            name_en: name_en.into(),
+            logo: None,
+            notice: None,
+            notice_en: None,
+        }
+    }
+}
+
 /// One service's queue as the board and the kiosk show it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServiceSummary {

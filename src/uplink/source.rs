@@ -247,37 +247,20 @@ impl JournalSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::event::{Rating, RatingSource};
-    use crate::domain::ids::{ServiceId, TicketId};
+    use crate::domain::tests::fixtures::{bare_day_start, nine_am, phone_rating};
     use crate::domain::{Envelope, Event};
-    use chrono::{FixedOffset, TimeZone};
 
     fn env(day: NaiveDate, seq: u64, first: bool) -> Envelope {
-        let at = FixedOffset::east_opt(7 * 3600)
-            .and_then(|tz| tz.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single())
-            .expect("time");
         let event = if first {
-            Event::DayStarted {
-                day,
-                counters: Vec::new(),
-                bookings: Vec::new(),
-                dossier: None,
-                overlay: Default::default(),
-            }
+            bare_day_start(day)
         } else {
-            Event::Rating(Rating {
-                ticket: TicketId(ulid::Ulid::nil()),
-                number: "1001".into(),
-                service: ServiceId::new("hotich"),
-                counter: None,
-                clerk: None,
-                score: 4,
-                comment: Some("gọi lại cho tôi".into()),
-                source: RatingSource::Phone,
-                phone: Some("0912345678".into()),
-            })
+            phone_rating("gọi lại cho tôi")
         };
-        Envelope { seq, at, event }
+        Envelope {
+            seq,
+            at: nine_am(),
+            event,
+        }
     }
 
     fn day_bytes(day: NaiveDate, seqs: std::ops::RangeInclusive<u64>) -> Vec<u8> {

@@ -447,29 +447,14 @@ fn contiguous<'a>(events: impl Iterator<Item = &'a Envelope>, n: u64) -> Vec<Env
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::event::{Rating, RatingSource};
-    use crate::domain::ids::{ServiceId, TicketId};
+    use crate::domain::tests::fixtures::{nine_am, phone_rating};
     use crate::domain::Event;
-    use chrono::{FixedOffset, TimeZone};
 
     fn env(seq: u64) -> Envelope {
-        let at = FixedOffset::east_opt(7 * 3600)
-            .and_then(|tz| tz.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single())
-            .expect("time");
         Envelope {
             seq,
-            at,
-            event: Event::Rating(Rating {
-                ticket: TicketId(ulid::Ulid::nil()),
-                number: "1001".into(),
-                service: ServiceId::new("hotich"),
-                counter: None,
-                clerk: None,
-                score: 4,
-                comment: Some("call me".into()),
-                source: RatingSource::Phone,
-                phone: Some("0912345678".into()),
-            }),
+            at: nine_am(),
+            event: phone_rating("call me"),
         }
     }
 

@@ -271,6 +271,43 @@ impl Api {
         }
         None
     }
+
+    /// Two visits of `service` booked in its first free slot within `days`: one with a name
+    /// and phone number, then checked in at the kiosk, and one anonymous, then cancelled.
+    /// Returns how many were booked and the check-in's answer (the named one booked).
+    pub async fn book_check_in_and_cancel(
+        &self,
+        service: &str,
+        days: u32,
+    ) -> (usize, Option<Resp>) {
+        let Some(slot) = self.free_slot(service, days).await else {
+            return (0, None);
+        };
+        let (mut booked, mut check_in) = (0, None);
+        for (name, phone) in [(Some("Lê Thị Riêng Tư"), Some("0987654321")), (None, None)] {
+            let r = self
+                .post(
+                    "/api/v1/bookings",
+                    None,
+                    json!({ "service": service, "start": slot["start"], "name": name, "phone": phone }),
+                )
+                .await;
+            if r.status != 201 {
+                continue;
+            }
+            booked += 1;
+            let code = r.body["code"].as_str().expect("code").to_string();
+            if name.is_some() {
+                let answer = self
+                    .post("/api/v1/checkins", Some(KIOSK), json!({ "code": code }))
+                    .await;
+                check_in = Some(answer);
+            } else {
+                self.delete(&format!("/api/v1/bookings/{code}"), None).await;
+            }
+        }
+        (booked, check_in)
+    }
 }
 
 /// Checks the contract's ticket fields are there.

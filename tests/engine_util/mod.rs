@@ -24,13 +24,7 @@ pub fn hand_clock(base: DateTime<Utc>) -> (Clock, Arc<AtomicI64>) {
 
 /// The engine recovered from the journal in `dir` (created when missing).
 pub fn recover(spec: &Arc<CentreSpec>, dir: &Path, clock: &Clock) -> Engine {
-    let centre = Arc::new(CentreInfo {
-        name: spec.name.clone(),
-        name_en: spec.name_en.clone(),
-        logo: None,
-        notice: None,
-        notice_en: None,
-    });
+    let centre = Arc::new(CentreInfo::named(&spec.name, &spec.name_en));
     let read = Arc::new(Broadcaster::new(ReadModel::new(
         spec.clone(),
         centre,

@@ -118,13 +118,7 @@ fn statuses(frames: &[Value]) -> Vec<String> {
 fn run(ops: &[(u8, u8, u8)], lag: usize) -> Result<(), TestCaseError> {
     let mut sim: Sim = day();
     let spec = Arc::new(sim.spec.clone());
-    let centre = Arc::new(CentreInfo {
-        name: "Test".into(),
-        name_en: "Test".into(),
-        logo: None,
-        notice: None,
-        notice_en: None,
-    });
+    let centre = Arc::new(CentreInfo::named("Test", "Test"));
     let read = Broadcaster::new(ReadModel::new(spec, centre, sim.state.day));
     let envs: Vec<_> = sim.log.iter().cloned().map(Arc::new).collect();
     read.publish(&envs, sim.now);
