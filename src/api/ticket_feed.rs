@@ -269,6 +269,75 @@ mod tests {
         assert_eq!(statuses(&sent), ["called", "done"]);
     }
 
+    /// A lagging phone whose ticket was called, missed and put back in line sees that, in
+    /// that order: another ticket's event in between does not show it "waiting" (where the
+    /// latest model has it) before its "no show". The feed this one replaced did (found by
+    /// the equivalence property test on CI).
+    #[test]
+    fn a_lagging_phone_sees_its_no_show_before_its_requeue() {
+        let now = at("2026-11-30T08:10:00+07:00");
+        let read = demo_lobby(now);
+        let id = ticket(Status::Waiting).id;
+        let env = |seq: u64, event: Event| {
+            Arc::new(Envelope {
+                seq,
+                at: now,
+                event,
+            })
+        };
+        let issued = |ticket: Ticket| Event::TicketIssued {
+            ticket,
+            booking: None,
+            client: None,
+        };
+        read.publish(&[env(1, issued(ticket(Status::Waiting)))], now);
+        let mut seen = Seen::default();
+        let first: Vec<_> = ticket_frame(&read, &id, None, &mut seen)
+            .into_iter()
+            .collect();
+        assert_eq!(statuses(&first), ["waiting"]);
+
+        let (_, mut rx) = read.subscribe(None);
+        let mut other = ticket(Status::Waiting);
+        other.id = TicketId(ulid::Ulid::from_parts(2, 2));
+        other.number = "1002".into();
+        other.order = 2;
+        let counter = CounterId(1);
+        // All committed before the phone's socket gets to the first of them.
+        read.publish(
+            &[
+                env(
+                    2,
+                    Event::TicketCalled {
+                        ticket: ticket(Status::Called),
+                        counter,
+                        audio: Vec::new(),
+                    },
+                ),
+                env(3, issued(other)),
+                env(
+                    4,
+                    Event::TicketNoShow {
+                        ticket: ticket(Status::NoShow),
+                        counter,
+                    },
+                ),
+                env(
+                    5,
+                    Event::TicketRequeued {
+                        ticket: ticket(Status::Waiting),
+                    },
+                ),
+            ],
+            now,
+        );
+        let mut sent = Vec::new();
+        while let Ok(frame) = rx.try_recv() {
+            sent.extend(ticket_frame(&read, &id, Some(&frame), &mut seen));
+        }
+        assert_eq!(statuses(&sent), ["called", "no_show", "waiting"]);
+    }
+
     /// Other tickets' events never show a state ahead of the ticket's own frames, nor one
     /// older than what the phone saw.
     #[test]
