@@ -165,6 +165,7 @@ mod tests {
     use std::sync::Arc;
 
     use chrono::{DateTime, FixedOffset};
+    use tokio::sync::broadcast::Receiver;
 
     use super::*;
     use crate::domain::event::Event;
@@ -176,6 +177,20 @@ mod tests {
         DateTime::parse_from_rfc3339(s).expect("time")
     }
 
+    /// When every event of these tests is committed.
+    fn now() -> DateTime<FixedOffset> {
+        at("2026-11-30T08:10:00+07:00")
+    }
+
+    fn env(seq: u64, event: Event) -> Arc<Envelope> {
+        Arc::new(Envelope {
+            seq,
+            at: now(),
+            event,
+        })
+    }
+
+    /// The phone's ticket, 1001 of hotich, in `status`.
     fn ticket(status: Status) -> Ticket {
         let called = (status != Status::Waiting).then(|| at("2026-11-30T08:05:00+07:00"));
         Ticket {
@@ -190,13 +205,52 @@ mod tests {
         }
     }
 
-    /// The demo centre's empty read side on the day of `now`.
-    fn demo_lobby(now: DateTime<FixedOffset>) -> Broadcaster {
+    /// Another waiting ticket of hotich, `number`, behind the phone's.
+    fn another(id: u64, number: &str) -> Ticket {
+        let mut t = ticket(Status::Waiting);
+        t.id = TicketId(ulid::Ulid::from_parts(id, id.into()));
+        t.number = number.into();
+        t.order = 2;
+        t
+    }
+
+    fn issued(ticket: Ticket) -> Event {
+        Event::TicketIssued {
+            ticket,
+            booking: None,
+            client: None,
+        }
+    }
+
+    fn called(ticket: Ticket) -> Event {
+        Event::TicketCalled {
+            ticket,
+            counter: CounterId(1),
+            audio: Vec::new(),
+        }
+    }
+
+    /// The demo centre's empty read side on the day of [`now`].
+    fn demo_lobby() -> Broadcaster {
         let config = crate::config::parse(crate::config::DEFAULT_TOML, crate::config::DEFAULT_NAME)
             .expect("demo config");
         let spec = Arc::new(config.spec.clone());
         let centre = Arc::new(config.centre_info());
-        Broadcaster::new(ReadModel::new(spec, centre, now.date_naive()))
+        Broadcaster::new(ReadModel::new(spec, centre, now().date_naive()))
+    }
+
+    /// What a phone reading its socket only now is sent for every frame waiting there.
+    fn read_late(
+        read: &Broadcaster,
+        rx: &mut Receiver<Arc<Frame>>,
+        id: &TicketId,
+        seen: &mut Seen,
+    ) -> Vec<Utf8Bytes> {
+        let mut sent = Vec::new();
+        while let Ok(frame) = rx.try_recv() {
+            sent.extend(ticket_frame(read, id, Some(&frame), seen));
+        }
+        sent
     }
 
     fn statuses(frames: &[Utf8Bytes]) -> Vec<String> {
@@ -209,63 +263,35 @@ mod tests {
             .collect()
     }
 
+    /// A phone connected to its waiting ticket (issued as seq 1): its first frame's statuses.
+    fn connected(read: &Broadcaster, seen: &mut Seen) -> Vec<String> {
+        read.publish(&[env(1, issued(ticket(Status::Waiting)))], now());
+        let first: Vec<_> = ticket_frame(read, &ticket(Status::Waiting).id, None, seen)
+            .into_iter()
+            .collect();
+        statuses(&first)
+    }
+
     /// The phone's socket handles the call's frame only after the clerk has already
     /// finished the ticket: it must still be told "called" before "done".
     #[test]
     fn a_phone_that_lags_behind_still_sees_its_call() {
-        let now = at("2026-11-30T08:10:00+07:00");
-        let read = demo_lobby(now);
+        let read = demo_lobby();
         let id = ticket(Status::Waiting).id;
-        let env = |seq: u64, event: Event| {
-            Arc::new(Envelope {
-                seq,
-                at: now,
-                event,
-            })
-        };
-        read.publish(
-            &[env(
-                1,
-                Event::TicketIssued {
-                    ticket: ticket(Status::Waiting),
-                    booking: None,
-                    client: None,
-                },
-            )],
-            now,
-        );
         let mut seen = Seen::default();
-        let first: Vec<_> = ticket_frame(&read, &id, None, &mut seen)
-            .into_iter()
-            .collect();
-        assert_eq!(statuses(&first), ["waiting"]);
+        assert_eq!(connected(&read, &mut seen), ["waiting"]);
 
         let (_, mut rx) = read.subscribe(None);
         // Both committed before the phone's socket gets to the first of them.
+        let finished = Event::TicketFinished {
+            ticket: ticket(Status::Done),
+            counter: CounterId(1),
+        };
         read.publish(
-            &[
-                env(
-                    2,
-                    Event::TicketCalled {
-                        ticket: ticket(Status::Called),
-                        counter: CounterId(1),
-                        audio: Vec::new(),
-                    },
-                ),
-                env(
-                    3,
-                    Event::TicketFinished {
-                        ticket: ticket(Status::Done),
-                        counter: CounterId(1),
-                    },
-                ),
-            ],
-            now,
+            &[env(2, called(ticket(Status::Called))), env(3, finished)],
+            now(),
         );
-        let mut sent = Vec::new();
-        while let Ok(frame) = rx.try_recv() {
-            sent.extend(ticket_frame(&read, &id, Some(&frame), &mut seen));
-        }
+        let sent = read_late(&read, &mut rx, &id, &mut seen);
         assert_eq!(statuses(&sent), ["called", "done"]);
     }
 
@@ -275,66 +301,30 @@ mod tests {
     /// the equivalence property test on CI).
     #[test]
     fn a_lagging_phone_sees_its_no_show_before_its_requeue() {
-        let now = at("2026-11-30T08:10:00+07:00");
-        let read = demo_lobby(now);
+        let read = demo_lobby();
         let id = ticket(Status::Waiting).id;
-        let env = |seq: u64, event: Event| {
-            Arc::new(Envelope {
-                seq,
-                at: now,
-                event,
-            })
-        };
-        let issued = |ticket: Ticket| Event::TicketIssued {
-            ticket,
-            booking: None,
-            client: None,
-        };
-        read.publish(&[env(1, issued(ticket(Status::Waiting)))], now);
         let mut seen = Seen::default();
-        let first: Vec<_> = ticket_frame(&read, &id, None, &mut seen)
-            .into_iter()
-            .collect();
-        assert_eq!(statuses(&first), ["waiting"]);
+        assert_eq!(connected(&read, &mut seen), ["waiting"]);
 
         let (_, mut rx) = read.subscribe(None);
-        let mut other = ticket(Status::Waiting);
-        other.id = TicketId(ulid::Ulid::from_parts(2, 2));
-        other.number = "1002".into();
-        other.order = 2;
-        let counter = CounterId(1);
+        let no_show = Event::TicketNoShow {
+            ticket: ticket(Status::NoShow),
+            counter: CounterId(1),
+        };
+        let requeued = Event::TicketRequeued {
+            ticket: ticket(Status::Waiting),
+        };
         // All committed before the phone's socket gets to the first of them.
         read.publish(
             &[
-                env(
-                    2,
-                    Event::TicketCalled {
-                        ticket: ticket(Status::Called),
-                        counter,
-                        audio: Vec::new(),
-                    },
-                ),
-                env(3, issued(other)),
-                env(
-                    4,
-                    Event::TicketNoShow {
-                        ticket: ticket(Status::NoShow),
-                        counter,
-                    },
-                ),
-                env(
-                    5,
-                    Event::TicketRequeued {
-                        ticket: ticket(Status::Waiting),
-                    },
-                ),
+                env(2, called(ticket(Status::Called))),
+                env(3, issued(another(2, "1002"))),
+                env(4, no_show),
+                env(5, requeued),
             ],
-            now,
+            now(),
         );
-        let mut sent = Vec::new();
-        while let Ok(frame) = rx.try_recv() {
-            sent.extend(ticket_frame(&read, &id, Some(&frame), &mut seen));
-        }
+        let sent = read_late(&read, &mut rx, &id, &mut seen);
         assert_eq!(statuses(&sent), ["called", "no_show", "waiting"]);
     }
 
@@ -342,55 +332,19 @@ mod tests {
     /// older than what the phone saw.
     #[test]
     fn another_tickets_event_does_not_jump_ahead() {
-        let now = at("2026-11-30T08:10:00+07:00");
-        let read = demo_lobby(now);
+        let read = demo_lobby();
         let id = ticket(Status::Waiting).id;
-        let env = |seq: u64, event: Event| {
-            Arc::new(Envelope {
-                seq,
-                at: now,
-                event,
-            })
-        };
-        let mut other = ticket(Status::Waiting);
-        other.id = TicketId(ulid::Ulid::from_parts(2, 2));
-        other.number = "1002".into();
-        other.order = 2;
         let mut seen = Seen::default();
         let (_, mut rx) = read.subscribe(None);
         read.publish(
             &[
-                env(
-                    1,
-                    Event::TicketIssued {
-                        ticket: ticket(Status::Waiting),
-                        booking: None,
-                        client: None,
-                    },
-                ),
-                env(
-                    2,
-                    Event::TicketIssued {
-                        ticket: other,
-                        booking: None,
-                        client: None,
-                    },
-                ),
-                env(
-                    3,
-                    Event::TicketCalled {
-                        ticket: ticket(Status::Called),
-                        counter: CounterId(1),
-                        audio: Vec::new(),
-                    },
-                ),
+                env(1, issued(ticket(Status::Waiting))),
+                env(2, issued(another(2, "1002"))),
+                env(3, called(ticket(Status::Called))),
             ],
-            now,
+            now(),
         );
-        let mut sent = Vec::new();
-        while let Ok(frame) = rx.try_recv() {
-            sent.extend(ticket_frame(&read, &id, Some(&frame), &mut seen));
-        }
+        let sent = read_late(&read, &mut rx, &id, &mut seen);
         assert_eq!(statuses(&sent), ["waiting", "called"]);
     }
 
@@ -399,22 +353,9 @@ mod tests {
     /// ticket was called passes over every other ticket's event.
     #[test]
     fn followers_share_one_frame_and_unmoved_lines_are_passed_over() {
-        let now = at("2026-11-30T08:10:00+07:00");
-        let read = demo_lobby(now);
-        let env = |seq: u64, event: Event| {
-            Arc::new(Envelope {
-                seq,
-                at: now,
-                event,
-            })
-        };
+        let read = demo_lobby();
         let mine = ticket(Status::Waiting);
-        let issue = |t: Ticket| Event::TicketIssued {
-            ticket: t,
-            booking: None,
-            client: None,
-        };
-        read.publish(&[env(1, issue(mine.clone()))], now);
+        read.publish(&[env(1, issued(mine.clone()))], now());
         let (_, mut rx) = read.subscribe(None);
         let mut phones: Vec<Seen> = (0..3).map(|_| Seen::default()).collect();
         let first: Vec<Utf8Bytes> = phones
@@ -433,7 +374,7 @@ mod tests {
         gplx.service = ServiceId::new("gplx");
         gplx.origin = gplx.service.clone();
         gplx.number = "5001".into();
-        read.publish(&[env(2, issue(gplx))], now);
+        read.publish(&[env(2, issued(gplx))], now());
         let frame = rx.try_recv().expect("frame 2");
         assert!(phones[0].passes_over(&frame));
         assert!(phones
@@ -446,12 +387,9 @@ mod tests {
         );
 
         // A hotich ticket ahead of it (priority) moves it back: one new frame, shared.
-        let mut ahead = ticket(Status::Waiting);
-        ahead.id = TicketId(ulid::Ulid::from_parts(4, 4));
-        ahead.number = "1002".into();
+        let mut ahead = another(4, "1002");
         ahead.priority = Some("elderly".into());
-        ahead.order = 2;
-        read.publish(&[env(3, issue(ahead))], now);
+        read.publish(&[env(3, issued(ahead))], now());
         let frame = rx.try_recv().expect("frame 3");
         assert!(!phones[0].passes_over(&frame));
         let moved: Vec<Utf8Bytes> = phones
@@ -467,19 +405,9 @@ mod tests {
             .all(|f| f.as_str().as_ptr() == moved[0].as_str().as_ptr()));
 
         // Called: from now on only its own events are looked at.
-        let mut called = ticket(Status::Called);
-        called.order = mine.order;
-        read.publish(
-            &[env(
-                4,
-                Event::TicketCalled {
-                    ticket: called,
-                    counter: CounterId(1),
-                    audio: Vec::new(),
-                },
-            )],
-            now,
-        );
+        let mut call = ticket(Status::Called);
+        call.order = mine.order;
+        read.publish(&[env(4, called(call))], now());
         let frame = rx.try_recv().expect("frame 4");
         let sent: Vec<Utf8Bytes> = phones
             .iter_mut()
@@ -490,7 +418,7 @@ mod tests {
             counter: CounterId(1),
             status: crate::domain::event::CounterStatus::Paused,
         };
-        read.publish(&[env(5, paused)], now);
+        read.publish(&[env(5, paused)], now());
         let frame = rx.try_recv().expect("frame 5");
         assert!(phones[0].passes_over(&frame));
 
