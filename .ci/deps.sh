@@ -5,8 +5,8 @@
 # Debian's chromium for browser tests, python3-venv for schemathesis, and tesseract with its
 # Vietnamese data (the print tests read printed tickets back by OCR) and openssl for the https
 # browser test; with --package what tests/package.sh needs (dpkg-dev, binutils, systemd for
-# systemd-analyze, fakeroot); Debian's postgresql for the province hub's tests (tests/pg.sh
-# starts a throwaway cluster of it).
+# systemd-analyze, fakeroot). With --browser, also Debian's postgresql for the province hub's
+# tests (tests/pg.sh starts a throwaway cluster of it); `./run.sh` (the lobby alone) needs none.
 set -euo pipefail
 need=()
 dpkg -s libasound2-dev >/dev/null 2>&1 || need+=(libasound2-dev)
@@ -20,8 +20,8 @@ if [ "${1:-}" = "--package" ]; then
   command -v useradd >/dev/null 2>&1 || need+=(passwd)
   [ "$(id -u)" -eq 0 ] || command -v fakeroot >/dev/null 2>&1 || need+=(fakeroot)
 fi
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ "${1:-}" = "--browser" ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   dpkg -s tesseract-ocr >/dev/null 2>&1 || need+=(tesseract-ocr)
   dpkg -s tesseract-ocr-vie >/dev/null 2>&1 || need+=(tesseract-ocr-vie)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)

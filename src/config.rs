@@ -125,7 +125,8 @@ pub struct DeviceSpec {
     /// `token_sha256`: the token's SHA-256 hex, when the file does not hold the token
     /// itself (devices added on the admin page, exported by `xephang config export`).
     pub token_sha256: Option<String>,
-    /// The counter of a rating device; `None` for every other role.
+    /// The counter a rating device rates, or a counter display shows; `None` for every other
+    /// device (a display without one is a lobby board).
     pub counter: Option<CounterId>,
     /// The ticket printer of a kiosk that the daemon prints to (`printer`, `paper_mm`);
     /// `None`: the kiosk prints through its browser.
