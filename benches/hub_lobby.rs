@@ -7,7 +7,7 @@
 //! click next at `rate`, a kiosk issues at the same rate, the clock runs from the click to the
 //! `ticket_called` frame at each of `sockets` board sockets) against a release lobby daemon
 //! started with `--config` = the demo centre plus an `[uplink]`, on a copy of the same
-//! journal of `backlog` events (today's, made by the real domain), so the three differ only
+//! journal of `backlog` events (today's, made by the real domain), so the four differ only
 //! in the hub:
 //! - **up**: a release `xephang hub` on a fresh database; the calls start once it holds the
 //!   whole backlog;

@@ -5,7 +5,7 @@
 # every status documented and every content type as documented. Before fuzzing,
 # tests/schemathesis_busy.py makes the lobby busy and checks those answers against the
 # document too. Needs target/debug/xephang
-# (`cargo build --bins`) and python3 with venv. Takes about 75 s on 2 cores (debug build).
+# (`cargo build --bins`) and python3 with venv. Takes about 110 s on 2 cores (debug build).
 #   ST_MAX_EXAMPLES=n   cases per operation and phase (default 100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
