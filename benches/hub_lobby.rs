@@ -43,9 +43,8 @@ use std::time::{Duration, Instant};
 use futures_util::FutureExt;
 use hubkit::*;
 use load::latency::{level_with, Level, Setup};
-
-/// The name of the lobby's uplink thread (src/uplink/reader.rs), whose CPU is printed apart.
-const UPLINK_THREAD: &str = "xephang-uplink";
+// The lobby's uplink thread, whose CPU is printed apart.
+use xephang::uplink::reader::THREAD_NAME as UPLINK_THREAD;
 
 struct Opts {
     sockets: usize,

@@ -53,7 +53,8 @@ pub enum JournalError {
     Encode { seq: u64, source: serde_json::Error },
 }
 
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
+/// The `map_err` of an I/O failure on `path` (also the uplink's read-back).
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
     move |source| JournalError::Io {
         path: path.to_path_buf(),
         source,

@@ -21,6 +21,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use xephang::api::error::ApiError;
 use xephang::uplink::wire::Ack;
 
 use crate::load::procs::LOWEST;
@@ -30,7 +31,6 @@ pub const THREAD: &str = "hub-sink";
 
 /// The sink, serving until dropped.
 pub struct Sink {
-    held: Arc<AtomicU64>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -60,7 +60,7 @@ impl Sink {
         let app = Router::new()
             .route("/api/v1/uplink", post(push))
             .route("/api/v1/centres/{centre}/state", get(state))
-            .with_state(held.clone());
+            .with_state(held);
         let thread = std::thread::Builder::new()
             .name(THREAD.into())
             .spawn(move || {
@@ -90,15 +90,9 @@ impl Sink {
             })
             .map_err(|e| format!("sink: thread: {e}"))?;
         Ok(Sink {
-            held,
             stop: Some(stop),
             thread: Some(thread),
         })
-    }
-
-    /// The last seq acknowledged to the lobby.
-    pub fn held(&self) -> u64 {
-        self.held.load(Ordering::Relaxed)
     }
 }
 
@@ -116,17 +110,14 @@ impl Drop for Sink {
 async fn push(State(held): State<Arc<AtomicU64>>, body: Bytes) -> Response {
     let seqs: Seqs = match serde_json::from_slice(&body) {
         Ok(s) => s,
-        Err(e) => {
-            let error = json!({ "error": { "code": "bad_request", "message": e.to_string() } });
-            return (StatusCode::BAD_REQUEST, Json(error)).into_response();
-        }
+        Err(e) => return ApiError::bad_request(e.to_string()).into_response(),
     };
     let last = held.load(Ordering::Relaxed);
     match (seqs.events.first(), seqs.events.last()) {
         (Some(first), _) if first.seq > last + 1 => {
             let message = format!("the batch starts at {}, after {last} + 1", first.seq);
-            let error = json!({ "error": { "code": "uplink_gap", "message": message } });
-            (StatusCode::CONFLICT, Json(error)).into_response()
+            ApiError::new(StatusCode::CONFLICT, "uplink_gap", message.clone(), message)
+                .into_response()
         }
         (_, Some(end)) => {
             let now = held.fetch_max(end.seq, Ordering::Relaxed).max(end.seq);

@@ -225,7 +225,7 @@ pub async fn level_with(
             failure = failure.or(Some(e));
         }
     }
-    let dropped = boards.closed.load(std::sync::atomic::Ordering::Relaxed);
+    let dropped = boards.closed();
     let cpu_per_call_us = match (cpu_before, super::daemon::cpu_of(daemon.pid)) {
         (Some(a), Some(b)) if !sent.is_empty() => {
             Some(((b - a).max(0.0) * 1e6 / sent.len() as f64).round() as u64)

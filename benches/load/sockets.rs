@@ -33,9 +33,9 @@ pub struct Sockets<W> {
     tasks: Vec<JoinHandle<W>>,
     stop: watch::Sender<bool>,
     /// Frames counted by the watches ([`Watch::text`] said true), all sockets together.
-    pub called_seen: Arc<AtomicU64>,
+    called_seen: Arc<AtomicU64>,
     /// Sockets the server closed.
-    pub closed: Arc<AtomicUsize>,
+    closed: Arc<AtomicUsize>,
 }
 
 async fn open(

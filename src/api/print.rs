@@ -44,12 +44,12 @@ impl FromRequestParts<AppState> for KioskDevice {
 }
 
 /// A ticket of today with its place and estimate, and whether an open counter serves its
-/// service now (from the read model's snapshot: the same `staffed` the screens show).
+/// service now (the read model's service summaries: the same `staffed` the screens show,
+/// without building the whole snapshot on the kiosk's issue path).
 fn lobby_ticket(app: &AppState, id: &TicketId) -> Option<(Ticket, Lobby)> {
     let model = app.read.current();
     let ticket = model.ticket(id)?.clone();
     let staffed = model
-        .snapshot()
         .services()
         .iter()
         .find(|s| s.id == ticket.service)

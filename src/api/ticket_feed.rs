@@ -80,13 +80,12 @@ impl Seen {
     }
 }
 
-/// The `ticket` frame of API.md. Generic over the view so that it serialises whatever
-/// [`view::own_ticket`] returns (a JSON value or a typed view: the same JSON).
+/// The `ticket` frame of API.md: the holder's own view of the ticket.
 #[derive(Serialize)]
-struct TicketFrame<T> {
+struct TicketFrame<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
-    ticket: T,
+    ticket: view::StaffTicket<'a>,
 }
 
 /// A ticket's frame as bytes for its holder.

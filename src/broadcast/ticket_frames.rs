@@ -82,12 +82,14 @@ impl TicketFrames {
         *self.lock() = Generations::default();
     }
 
-    /// Frames held.
+    /// Frames held (for tests).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         let g = self.lock();
         g.newer.len() + g.older.len()
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

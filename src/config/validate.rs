@@ -345,7 +345,13 @@ fn appointments(a: &S<RawAppointments>, ctx: &mut Ctx<'_>, field: &str) -> SlotS
             closed: false,
         },
         days_ahead: ctx.int(&a.days_ahead, &f("days_ahead"), 14, 0, 366),
-        grace_min: ctx.int(&a.grace_min, &f("grace_min"), 15, 0, 1440),
+        grace_min: ctx.int(
+            &a.grace_min,
+            &f("grace_min"),
+            crate::domain::spec::DEFAULT_GRACE_MIN,
+            0,
+            1440,
+        ),
         appointment_only: a.only.unwrap_or(false),
     }
 }

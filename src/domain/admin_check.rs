@@ -4,14 +4,14 @@
 //! cannot be disabled or revoked. A refused change journals nothing, so nothing is ever
 //! half-applied. Each refusal names the `field` the page shows it on.
 
-use chrono::{DateTime, Duration, FixedOffset};
+use chrono::{DateTime, FixedOffset};
 
 use super::admin::{AdminChange, DeviceRole};
 use super::admin_roster::Roster;
 use super::error::DomainError;
 use super::ids::ServiceId;
 use super::rules;
-use super::spec::{CentreSpec, ServiceSpec};
+use super::spec::{booking_on_time, CentreSpec, ServiceSpec};
 use super::state::State;
 
 /// Longest staff, device and service name accepted, in characters.
@@ -381,13 +381,14 @@ fn stopping_appointments(
     service: &ServiceSpec,
     now: DateTime<FixedOffset>,
 ) -> Result<(), DomainError> {
-    let grace = Duration::minutes(i64::from(
-        service.appointments.as_ref().map_or(15, |a| a.grace_min),
-    ));
     let mut pending: Vec<DateTime<FixedOffset>> = state
         .bookings
         .values()
-        .filter(|b| b.service == service.id && b.checked_in.is_none() && b.start + grace >= now)
+        .filter(|b| {
+            b.service == service.id
+                && b.checked_in.is_none()
+                && booking_on_time(Some(service), b.start, now)
+        })
         .map(|b| b.start)
         .collect();
     pending.sort_unstable();

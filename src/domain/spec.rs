@@ -140,6 +140,24 @@ pub struct SlotSpec {
     pub appointment_only: bool,
 }
 
+/// Minutes after its slot's start within which a booking still checks in on time when the
+/// service has no slot spec (any more): the config's default `grace_min`.
+pub const DEFAULT_GRACE_MIN: u32 = 15;
+
+/// Whether a booking of `service` starting at `start` still checks in on time at `now`
+/// (within the service's `grace_min`): as an appointment at the kiosk, and as a visit still
+/// to come for the admin page.
+pub fn booking_on_time(
+    service: Option<&ServiceSpec>,
+    start: chrono::DateTime<chrono::FixedOffset>,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> bool {
+    let grace = service
+        .and_then(|s| s.appointments.as_ref())
+        .map_or(DEFAULT_GRACE_MIN, |a| a.grace_min);
+    now <= start + chrono::Duration::minutes(i64::from(grace))
+}
+
 /// A counter (quầy) and the services it serves, in preference order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CounterSpec {

@@ -12,7 +12,7 @@ use imbl::{HashMap as PMap, OrdMap};
 use crate::domain::ids::{ServiceId, TicketId};
 use crate::domain::line_moves::may_move;
 use crate::domain::select::positions;
-use crate::domain::spec::CentreSpec;
+use crate::domain::spec::{CentreSpec, ServiceSpec};
 use crate::domain::ticket::Ticket;
 use crate::domain::{Envelope, Event, State};
 
@@ -80,13 +80,12 @@ impl Lines {
                 .get(s)
                 .is_some_and(|l| l.iter().any(|t| t.slot_start.is_some()))
         };
-        let due: Vec<&ServiceId> = spec
+        let due: Vec<&ServiceSpec> = spec
             .services
             .iter()
-            .map(|s| &s.id)
-            .filter(|s| touched.contains(s) || timed(s))
+            .filter(|s| touched.contains(&s.id) || timed(&s.id))
             .collect();
-        for s in spec.services.iter().filter(|s| due.contains(&&s.id)) {
+        for s in due {
             let line = positions(spec, state, &s.id, now);
             if let Some(old) = self.lines.get(&s.id) {
                 let still: HashSet<TicketId> = line.iter().map(|t| t.id).collect();

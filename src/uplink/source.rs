@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
@@ -62,13 +62,6 @@ fn seq_of(line: &[u8]) -> Option<u64> {
     serde_json::from_slice::<SeqOnly>(json).ok().map(|s| s.seq)
 }
 
-fn io_err(path: &Path, source: std::io::Error) -> JournalError {
-    JournalError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 impl JournalSource {
     pub fn new(dir: PathBuf) -> JournalSource {
         JournalSource {
@@ -88,12 +81,12 @@ impl JournalSource {
         let file = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_err(&path, e)),
+            Err(e) => return Err(journal::io_err(&path)(e)),
         };
         self.line.clear();
         BufReader::new(file)
             .read_until(b'\n', &mut self.line)
-            .map_err(|e| io_err(&path, e))?;
+            .map_err(journal::io_err(&path))?;
         let first = match self.line.last() {
             Some(b'\n') => seq_of(&self.line),
             _ => None,
@@ -143,7 +136,7 @@ impl JournalSource {
 
     fn open(&mut self, day: NaiveDate, next: u64) -> Result<(), JournalError> {
         let path = journal::day_path(&self.dir, day);
-        let file = File::open(&path).map_err(|e| io_err(&path, e))?;
+        let file = File::open(&path).map_err(journal::io_err(&path))?;
         self.cursor = Some(Cursor {
             day,
             path,
@@ -192,13 +185,13 @@ impl JournalSource {
             let n = c
                 .file
                 .read_until(b'\n', &mut self.line)
-                .map_err(|e| io_err(&c.path, e))?;
+                .map_err(journal::io_err(&c.path))?;
             if n == 0 || self.line.last() != Some(&b'\n') {
                 // The end of this file, or a line still being written: leave it for the next
                 // call (a torn last line of a past day is passed over with the day).
                 c.file
                     .seek(SeekFrom::Start(c.offset))
-                    .map_err(|e| io_err(&c.path, e))?;
+                    .map_err(journal::io_err(&c.path))?;
                 if self.next_day()? {
                     continue;
                 }
@@ -214,7 +207,7 @@ impl JournalSource {
                     // Not committed yet (or a gap): read again next time.
                     c.file
                         .seek(SeekFrom::Start(c.offset))
-                        .map_err(|e| io_err(&c.path, e))?;
+                        .map_err(journal::io_err(&c.path))?;
                     break;
                 }
                 _ => {}
@@ -272,7 +265,7 @@ mod tests {
         buf
     }
 
-    fn write_day(dir: &Path, day: NaiveDate, seqs: std::ops::RangeInclusive<u64>) {
+    fn write_day(dir: &std::path::Path, day: NaiveDate, seqs: std::ops::RangeInclusive<u64>) {
         std::fs::write(journal::day_path(dir, day), day_bytes(day, seqs)).expect("write day");
     }
 

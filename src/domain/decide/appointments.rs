@@ -4,7 +4,7 @@
 //! Kept apart from `decide.rs` (issue 7) so that file stays small enough to read; the shared
 //! ticket helpers (`issue`, `new_ticket`, `with_position`) stay there.
 
-use chrono::{DateTime, Duration, FixedOffset};
+use chrono::{DateTime, FixedOffset};
 
 use super::{issue, new_ticket, with_position, Ctx, Decision};
 use crate::domain::error::{DomainError, Reason};
@@ -12,7 +12,7 @@ use crate::domain::event::{Booking, ClientTag, Event};
 use crate::domain::ids::{BookingCode, ServiceId};
 use crate::domain::personal::{clean_name, clean_phone};
 use crate::domain::slots::{booked, slot_starts};
-use crate::domain::spec::CentreSpec;
+use crate::domain::spec::{booking_on_time, CentreSpec};
 use crate::domain::state::State;
 use crate::domain::ticket::APPOINTMENT;
 
@@ -52,11 +52,7 @@ pub(super) fn check_in(
     if b.start.date_naive() != ctx.now.date_naive() {
         return Err(DomainError::InvalidState(Reason::BookingNotToday));
     }
-    let grace = spec
-        .service(&b.service)
-        .and_then(|s| s.appointments.as_ref())
-        .map_or(15, |a| a.grace_min);
-    let on_time = ctx.now <= b.start + Duration::minutes(i64::from(grace));
+    let on_time = booking_on_time(spec.service(&b.service), b.start, ctx.now);
     let (priority, slot) = if on_time {
         (Some(APPOINTMENT.to_string()), Some(b.start))
     } else {
