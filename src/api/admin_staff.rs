@@ -18,6 +18,7 @@ use super::admin::{apply, field_error};
 use super::app::AppState;
 use super::auth::Principal;
 use super::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use super::pin_checks::{locked_out_text, tries_left_text, PinCheck};
 use crate::domain::admin::AdminChange;
 use crate::domain::admin_roster::StaffEntry;
 use crate::domain::ids::StaffId;
@@ -401,21 +402,15 @@ pub async fn change_pin(
     // staff id at this address, the id everywhere, the address): a stolen session cannot
     // guess the PIN faster than the login lets anyone, and the argon2 checks stay capped.
     let ip = peer.ip();
-    let attempt = app.logins.begin(&staff.0, Some(&staff.0), ip)?;
     let (hash_now, old) = (entry.pin_hash.clone(), body.pin.clone());
-    let right = app
+    let check = app
         .logins
-        .pins
-        .run(move || crate::config::verify_pin(&hash_now, &old))
+        .check_pin(&staff.0, Some(&staff.0), ip, Some(hash_now), old)
         .await?;
-    if !right {
-        let left = app.logins.failed(Some(&staff.0), ip);
-        drop(attempt);
+    if let PinCheck::Wrong { left } = check {
         tracing::info!(staff = %staff, %ip, "PIN change refused: wrong current PIN");
         return Err(wrong_current_pin(left.unwrap_or(0)));
     }
-    app.logins.succeeded(&staff.0, ip);
-    drop(attempt);
     let change = AdminChange::PinChanged {
         id: staff,
         pin_hash: hash(body.new_pin).await?,
@@ -427,15 +422,13 @@ pub async fn change_pin(
 /// 403 `wrong_pin` on the field `pin`, with the tries left before the lockout.
 fn wrong_current_pin(left: u32) -> ApiError {
     let (vi, en) = if left > 0 {
+        let (vi, en) = tries_left_text(left);
         (
-            format!("Mã PIN hiện tại không đúng — còn {left} lần thử trước khi bị khóa 60 giây."),
-            format!("The current PIN is wrong — {left} tries left before a 60-second lockout."),
+            format!("Mã PIN hiện tại không đúng — {vi}"),
+            format!("The current PIN is wrong — {en}"),
         )
     } else {
-        (
-            "Sai mã PIN 5 lần: tạm khóa 60 giây.".to_string(),
-            "5 wrong PINs: locked for 60 seconds.".to_string(),
-        )
+        locked_out_text()
     };
     ApiError::new(StatusCode::FORBIDDEN, "wrong_pin", vi, en).on_field("pin")
 }

@@ -17,6 +17,7 @@ use super::app::AppState;
 use super::auth::Principal;
 use super::command::{audience, run};
 use super::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use super::pin_checks::{locked_out_text, tries_left_text, PinCheck};
 use super::views::OwnedTicketView;
 use crate::domain::event::ClerkRef;
 use crate::domain::ids::{CounterId, StaffId};
@@ -87,47 +88,25 @@ pub async fn login(
     app.sync_directory();
     let staff = app.keys.directory.get().active_staff(&body.staff).cloned();
     let known = staff.as_ref().map(|s| s.id.0.clone());
-    // Counts against the id's lockout while the check runs (auth.rs, LoginGuard::begin).
-    let attempt = app.logins.begin(&body.staff, known.as_deref(), ip)?;
-    let ok = match staff.as_ref().map(|s| s.pin_hash.clone()) {
-        Some(hash) => {
-            let pin = body.pin.clone();
-            // argon2 is slow and memory-hungry by design: off the async workers, a few at
-            // a time (pin_checks.rs).
-            app.logins
-                .pins
-                .run(move || crate::config::verify_pin(&hash, &pin))
-                .await?
+    // Counts against the id's lockout while the check runs (pin_checks.rs).
+    let hash = staff.as_ref().map(|s| s.pin_hash.clone());
+    let check = app
+        .logins
+        .check_pin(&body.staff, known.as_deref(), ip, hash, body.pin.clone())
+        .await?;
+    let staff = match (staff, check) {
+        (Some(staff), PinCheck::Right) => staff,
+        // A right PIN is always a known staff member's (no hash, no check): `left` is None
+        // only for an id that names nobody.
+        (_, check) => {
+            let left = match check {
+                PinCheck::Wrong { left } => left,
+                PinCheck::Right => None,
+            };
+            tracing::info!(staff = %body.staff, %ip, "login refused: wrong staff id or PIN");
+            return Err(wrong_login(left));
         }
-        None => false,
     };
-    let Some(staff) = staff.filter(|_| ok) else {
-        let left = app.logins.failed(known.as_deref(), ip);
-        drop(attempt);
-        tracing::info!(staff = %body.staff, %ip, "login refused: wrong staff id or PIN");
-        let (vi, en) = match left {
-            Some(n) if n > 0 => (
-                format!("Sai mã cán bộ hoặc mã PIN — còn {n} lần thử trước khi bị khóa 60 giây."),
-                format!("Wrong staff id or PIN — {n} tries left before a 60-second lockout."),
-            ),
-            Some(_) => (
-                "Sai mã PIN 5 lần: tạm khóa 60 giây.".to_string(),
-                "5 wrong PINs: locked for 60 seconds.".to_string(),
-            ),
-            None => (
-                "Sai mã cán bộ hoặc mã PIN.".to_string(),
-                "Wrong staff id or PIN.".to_string(),
-            ),
-        };
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            vi,
-            en,
-        ));
-    };
-    app.logins.succeeded(&body.staff, ip);
-    drop(attempt);
     let now = chrono::Utc::now().timestamp();
     let me = StaffRef {
         id: staff.id.clone(),
@@ -297,4 +276,24 @@ pub async fn me(State(app): State<AppState>, who: Principal) -> ApiResult<Json<M
         avg_service_s: (served > 0).then(|| total_s / i64::from(served)),
         current,
     }))
+}
+
+/// 401 `unauthorized` for a wrong staff id or PIN, with the tries left before the lockout
+/// (`left`: None for an id that names nobody).
+fn wrong_login(left: Option<u32>) -> ApiError {
+    let (vi, en) = match left {
+        Some(n) if n > 0 => {
+            let (vi, en) = tries_left_text(n);
+            (
+                format!("Sai mã cán bộ hoặc mã PIN — {vi}"),
+                format!("Wrong staff id or PIN — {en}"),
+            )
+        }
+        Some(_) => locked_out_text(),
+        None => (
+            "Sai mã cán bộ hoặc mã PIN.".to_string(),
+            "Wrong staff id or PIN.".to_string(),
+        ),
+    };
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", vi, en)
 }
