@@ -296,6 +296,25 @@ pub fn decode_line(line: &[u8]) -> Result<Envelope, String> {
     serde_json::from_slice(json).map_err(|e| format!("bad event: {e}"))
 }
 
+/// The seq of a journal line (without its newline) without decoding its event and without
+/// checking its checksum: for a reader that only skips the line (the uplink's read-back).
+/// An envelope is written with `seq` first (`{"seq":N,…`), read straight from the bytes;
+/// any other layout is parsed.
+pub fn seq_of_line(line: &[u8]) -> Option<u64> {
+    let json = line.get(9..)?;
+    if let Some(rest) = json.strip_prefix(b"{\"seq\":") {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits > 0 && rest.get(digits) == Some(&b',') {
+            return std::str::from_utf8(&rest[..digits]).ok()?.parse().ok();
+        }
+    }
+    #[derive(serde::Deserialize)]
+    struct SeqOnly {
+        seq: u64,
+    }
+    serde_json::from_slice::<SeqOnly>(json).ok().map(|s| s.seq)
+}
+
 /// Reads a whole file: the events and the length of its intact prefix.
 fn read_file(path: &Path) -> Result<(Vec<Envelope>, u64), JournalError> {
     let bytes = fs::read(path).map_err(io_err(path))?;

@@ -50,18 +50,6 @@ pub struct JournalSource {
     line: Vec<u8>,
 }
 
-#[derive(serde::Deserialize)]
-struct SeqOnly {
-    seq: u64,
-}
-
-/// The seq of a journal line without decoding its event (no checksum check: the line is
-/// only skipped).
-fn seq_of(line: &[u8]) -> Option<u64> {
-    let json = line.get(9..)?;
-    serde_json::from_slice::<SeqOnly>(json).ok().map(|s| s.seq)
-}
-
 impl JournalSource {
     pub fn new(dir: PathBuf) -> JournalSource {
         JournalSource {
@@ -88,7 +76,7 @@ impl JournalSource {
             .read_until(b'\n', &mut self.line)
             .map_err(journal::io_err(&path))?;
         let first = match self.line.last() {
-            Some(b'\n') => seq_of(&self.line),
+            Some(b'\n') => journal::seq_of_line(&self.line),
             _ => None,
         };
         if let Some(s) = first {
@@ -198,7 +186,7 @@ impl JournalSource {
                 break;
             }
             let line = &self.line[..n - 1];
-            match seq_of(line) {
+            match journal::seq_of_line(line) {
                 Some(s) if s < c.next => {
                     c.offset += n as u64;
                     continue;
@@ -286,6 +274,20 @@ mod tests {
 
     fn d(n: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 3, n).expect("date")
+    }
+
+    /// The seq read straight from a written line, and from a line of another layout.
+    #[test]
+    fn a_lines_seq_is_read_without_decoding_it() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 2).expect("day");
+        let mut buf = Vec::new();
+        journal::encode_line(&env(day, 4242, false), &mut buf).expect("encodes");
+        assert_eq!(journal::seq_of_line(&buf[..buf.len() - 1]), Some(4242));
+        assert_eq!(journal::seq_of_line(&buf), Some(4242), "with its newline");
+        let other = br#"00000000 {"at":"2026-03-02T09:00:00+07:00","seq":7,"event":{}}"#;
+        assert_eq!(journal::seq_of_line(other), Some(7));
+        assert_eq!(journal::seq_of_line(b"00000000 {\"seq\":x}"), None);
+        assert_eq!(journal::seq_of_line(b"short"), None);
     }
 
     #[test]
