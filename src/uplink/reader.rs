@@ -9,8 +9,7 @@
 //! refused) the kernel runs this thread only on a core nothing else of normal priority
 //! wants, so a call is never queued behind the uplink's encoding, and the catch-up uses
 //! whatever the lobby leaves — much of the time on a lobby PC. The thread holds no lock the
-//! lobby takes (its own file handles and buffers; the encoded buffers come back for reuse, so
-//! it does not map and unmap large blocks once it runs).
+//! lobby takes (its own file handles; each batch's buffer is the task's once sent).
 //!
 //! Jobs are one at a time, in order; the task keeps at most two outstanding (the batch it
 //! sends and the next one, prepared while the first is in flight). The thread ends when the
@@ -53,8 +52,6 @@ enum Job {
     StartOfDay {
         reply: oneshot::Sender<Result<Option<u64>, ReaderError>>,
     },
-    /// A buffer the task is done with, for reuse.
-    Recycle(Vec<u8>),
 }
 
 /// The task's handle on the thread.
@@ -102,11 +99,6 @@ impl Reader {
             .map_err(|_| ReaderError::Gone)?;
         rx.await.unwrap_or(Err(ReaderError::Gone))
     }
-
-    /// Gives a batch's buffer back for the next one.
-    pub fn recycle(&self, buf: Vec<u8>) {
-        let _ = self.jobs.send(Job::Recycle(buf));
-    }
 }
 
 /// Lowers the calling thread's CPU priority as far as it goes; says to what.
@@ -128,7 +120,6 @@ fn run(dir: PathBuf, jobs: mpsc::Receiver<Job>) {
     let priority = lower_priority();
     tracing::info!(priority, "uplink reader thread started");
     let mut source = JournalSource::new(dir);
-    let mut spare: Vec<Vec<u8>> = Vec::new();
     while let Ok(job) = jobs.recv() {
         match job {
             Job::Batch {
@@ -137,9 +128,7 @@ fn run(dir: PathBuf, jobs: mpsc::Receiver<Job>) {
                 max,
                 reply,
             } => {
-                let mut json = spare.pop().unwrap_or_default();
-                json.clear();
-                json.push(b'[');
+                let mut json = vec![b'['];
                 let r = source.batch(from, upto, max, &mut json);
                 json.push(b']');
                 let _ = reply.send(
@@ -149,12 +138,6 @@ fn run(dir: PathBuf, jobs: mpsc::Receiver<Job>) {
             }
             Job::StartOfDay { reply } => {
                 let _ = reply.send(source.start_of_current_day().map_err(ReaderError::from));
-            }
-            Job::Recycle(buf) => {
-                // Two in flight at most; a third would only be kept memory.
-                if spare.len() < 2 {
-                    spare.push(buf);
-                }
             }
         }
     }
@@ -199,7 +182,6 @@ mod tests {
         assert_eq!(seqs(&a), vec![1, 2, 3, 4]);
         assert_eq!((b.from, b.filled.count, b.filled.last), (5, 4, 8));
         assert_eq!(seqs(&b), vec![5, 6, 7, 8]);
-        reader.recycle(a.json);
         // Never past `upto`, the lobby's committed seq.
         let c = Reader::wait(reader.request(9, 9, 4)).await.expect("batch");
         assert_eq!(seqs(&c), vec![9]);

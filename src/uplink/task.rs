@@ -93,7 +93,7 @@ impl Backoff {
 enum Outgoing {
     /// A few events from the live stream.
     Live { json: Vec<u8>, count: usize },
-    /// A batch from the reader thread (its buffer goes back to it once sent).
+    /// A batch from the reader thread.
     ReadBack(Batch),
 }
 
@@ -125,10 +125,7 @@ impl ReadBacks {
     async fn take(&mut self, n: u64, upto: u64) -> Result<Batch, ReaderError> {
         let batch = match self.held.take() {
             Some(b) if b.from == n && b.filled.last <= upto => b,
-            other => {
-                if let Some(b) = other {
-                    self.reader.recycle(b.json);
-                }
+            _ => {
                 let p = match self.pending.take() {
                     Some((from, p)) if from == n => p,
                     _ => self.reader.request(n, upto, CATCH_UP_BATCH),
@@ -145,15 +142,10 @@ impl ReadBacks {
         Ok(batch)
     }
 
-    /// After the push of `out`: a sent batch's buffer goes back to the thread, a failed one
-    /// is kept for the retry.
+    /// After the push of `out`: a batch that failed is kept for the retry.
     fn done(&mut self, out: Outgoing, sent: bool) {
-        if let Outgoing::ReadBack(b) = out {
-            if sent {
-                self.reader.recycle(b.json);
-            } else {
-                self.held = Some(b);
-            }
+        if let (Outgoing::ReadBack(b), false) = (out, sent) {
+            self.held = Some(b);
         }
     }
 }
@@ -257,10 +249,7 @@ impl Task {
                             _ = self.shutdown.changed() => return,
                         };
                         match taken {
-                            Ok(b) if b.filled.count == 0 => {
-                                reads.done(Outgoing::ReadBack(b), true);
-                                None
-                            }
+                            Ok(b) if b.filled.count == 0 => None,
                             Ok(b) => Some(Outgoing::ReadBack(b)),
                             Err(ReaderError::Gone) => {
                                 status.failed("thread", "the reader thread is gone", false);
