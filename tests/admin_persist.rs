@@ -76,16 +76,11 @@ async fn make_changes(api: &Api) -> Made {
     api.post_empty("/api/v1/admin/staff/nv04/reset-pin", Some(SUPERVISOR))
         .await
         .expect(200);
-    patch_sup(api, "/api/v1/admin/services/gplx", json!({"closed": true}))
+    patch_service(api, "gplx", json!({"closed": true}))
         .await
         .expect(200);
     // A service that stopped taking appointments (the file gives it slots).
-    let r = patch_sup(
-        api,
-        "/api/v1/admin/services/tiepdan",
-        json!({"appointments": false}),
-    )
-    .await;
+    let r = patch_service(api, "tiepdan", json!({"appointments": false})).await;
     assert!(r.expect(200)["appointments"].is_null(), "{}", r.text);
     Made { pin, token }
 }

@@ -89,11 +89,7 @@ async fn service_and_notice_changes_reach_the_state() {
     assert_eq!(row["hours"], json!(["07:00-11:30", "13:00-17:00"]));
     assert_eq!(row["target_wait_s"], 1200);
     let list = api.get("/api/v1/admin/services", Some(SUPERVISOR)).await;
-    let listed = list
-        .expect(200)
-        .as_array()
-        .and_then(|l| l.iter().find(|s| s["id"] == "datdai").cloned());
-    assert_eq!(listed.as_ref(), Some(&row));
+    assert_eq!(by_id(list.expect(200), "datdai"), row);
     let state = api.state(None).await;
     let s = service_entry(&state, "datdai");
     assert_eq!(s["name"], "Đất đai – Nhà ở");
@@ -170,7 +166,8 @@ async fn a_service_stops_taking_appointments_only_once_no_booking_is_left() {
     .await
     .expect(200);
     assert!(slots(&api).await.is_null());
-    let hotich = by_id(&api.state(None).await["services"], "hotich");
+    let state = api.state(None).await;
+    let hotich = service_entry(&state, "hotich");
     assert_eq!(
         hotich["appointments"], false,
         "the public state still offers slots: {hotich}"

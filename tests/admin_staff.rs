@@ -23,11 +23,7 @@ async fn a_one_time_pin_must_be_changed_before_any_clerk_work() {
     assert_eq!(body["id"], "c01");
 
     let list = api.get("/api/v1/admin/staff", Some(SUPERVISOR)).await;
-    let row = list
-        .expect(200)
-        .as_array()
-        .and_then(|l| l.iter().find(|s| s["id"] == "c01").cloned())
-        .expect("listed");
+    let row = by_id(list.expect(200), "c01");
     assert_eq!(row["source"], "admin");
     assert_eq!(row["must_change_pin"], true);
     assert!(
@@ -225,11 +221,7 @@ async fn an_uploaded_photo_is_served_where_photos_are() {
     assert_eq!(got.status().as_u16(), 200);
     assert_eq!(got.bytes().await.expect("bytes").len(), png.len());
     let list = api.get("/api/v1/admin/staff", Some(SUPERVISOR)).await;
-    let row = list
-        .expect(200)
-        .as_array()
-        .and_then(|l| l.iter().find(|s| s["id"] == "nv01").cloned());
-    assert_eq!(row.expect("nv01")["has_photo"], true);
+    assert_eq!(by_id(list.expect(200), "nv01")["has_photo"], true);
 }
 
 #[tokio::test]
