@@ -79,10 +79,10 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::domain::event::CounterStatus;
-    use crate::domain::ids::{BookingCode, TicketId};
+    use crate::domain::ids::TicketId;
     use crate::domain::tests::Sim;
     use crate::domain::ticket::{Status, Ticket};
-    use crate::domain::{decide, Command, Ctx};
+    use crate::domain::Command;
 
     fn spec() -> CentreSpec {
         crate::config::parse(crate::config::DEFAULT_TOML, crate::config::DEFAULT_NAME)
@@ -290,11 +290,7 @@ pub(crate) mod tests {
         let (kind, a, b) = op;
         let counter = CounterId(1 + u32::from(a % 4));
         let service = ServiceId::new(SERVICES[usize::from(b % 3)]);
-        let nth = || {
-            let mut ids: Vec<TicketId> = sim.state.tickets.keys().copied().collect();
-            ids.sort();
-            (!ids.is_empty()).then(|| ids[usize::from(b) % ids.len()])
-        };
+        let nth = || sim.nth_ticket(b);
         Some(match kind % 10 {
             0..=2 => Command::Issue {
                 service,
@@ -320,15 +316,7 @@ pub(crate) mod tests {
 
     /// What `cmd` decides 37 s after the previous command (None: refused); not applied.
     pub(crate) fn decide_later(sim: &mut Sim, cmd: &Command) -> Option<Vec<Event>> {
-        sim.now += chrono::Duration::seconds(37);
-        let announce = |n: &str, c: CounterId| vec![format!("{n}@{c}")];
-        let ctx = Ctx {
-            now: sim.now,
-            new_id: TicketId(ulid::Ulid::new()),
-            new_code: BookingCode("ABCDEF".into()),
-            announce: &announce,
-        };
-        decide(&sim.spec, &sim.state, cmd, &ctx).ok()
+        sim.decide_after(37, cmd).ok()
     }
 
     /// The rule against the real computation: over random days (three services, one of

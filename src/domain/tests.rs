@@ -102,7 +102,18 @@ impl Sim {
 
     /// Decides `cmd` 7 s after the previous one and applies its events.
     pub(crate) fn exec(&mut self, cmd: Command) -> Result<Vec<Event>, DomainError> {
-        self.now += Duration::seconds(7);
+        let events = self.decide_after(7, &cmd)?;
+        self.commit(events.clone());
+        Ok(events)
+    }
+
+    /// What `cmd` decides `secs` after the previous command; not applied.
+    pub(crate) fn decide_after(
+        &mut self,
+        secs: i64,
+        cmd: &Command,
+    ) -> Result<Vec<Event>, DomainError> {
+        self.now += Duration::seconds(secs);
         let announce = |n: &str, c: CounterId| vec![format!("{n}@{c}")];
         let ctx = Ctx {
             now: self.now,
@@ -110,9 +121,14 @@ impl Sim {
             new_code: BookingCode("ABCDEF".into()),
             announce: &announce,
         };
-        let events = decide(&self.spec, &self.state, &cmd, &ctx)?;
-        self.commit(events.clone());
-        Ok(events)
+        decide(&self.spec, &self.state, cmd, &ctx)
+    }
+
+    /// The `n`th of today's tickets in id order (wrapping), None when there is none yet.
+    pub(crate) fn nth_ticket(&self, n: u8) -> Option<TicketId> {
+        let mut ids: Vec<TicketId> = self.state.tickets.keys().copied().collect();
+        ids.sort();
+        (!ids.is_empty()).then(|| ids[usize::from(n) % ids.len()])
     }
 
     pub(crate) fn open(&mut self, c: u32) {

@@ -37,11 +37,7 @@ const SERVICES: [&str; 2] = ["a", "b"];
 
 pub(crate) fn run_ops(sim: &mut Sim, ops: &[Op]) {
     for o in ops {
-        let nth = |sim: &Sim, n: u8| {
-            let mut ids: Vec<TicketId> = sim.state.tickets.keys().copied().collect();
-            ids.sort();
-            (!ids.is_empty()).then(|| ids[usize::from(n) % ids.len()])
-        };
+        let nth = |sim: &Sim, n: u8| sim.nth_ticket(n);
         let cmd = match o {
             Op::Issue(s, p) => Command::Issue {
                 service: ServiceId::new(SERVICES[usize::from(*s)]),
