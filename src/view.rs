@@ -6,6 +6,7 @@
 //! never sees a ticket id (it is its holder's capability), a rating comment, a booking code
 //! or personal data.
 
+pub mod by_audience;
 pub mod event;
 #[cfg(test)]
 pub mod schema_keys;

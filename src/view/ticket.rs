@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
-use utoipa::openapi::schema::{AnyOfBuilder, Schema};
-use utoipa::openapi::{Ref, RefOr};
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
 use super::Audience;
@@ -71,14 +71,10 @@ pub enum TicketView<'a> {
 
 impl utoipa::PartialSchema for TicketView<'_> {
     fn schema() -> RefOr<Schema> {
-        AnyOfBuilder::new()
-            .item(Ref::from_schema_name(StaffTicket::name()))
-            .item(Ref::from_schema_name(PublicTicket::name()))
-            .description(Some(
-                "A ticket as the caller's audience sees it: staff (clerks, supervisors) get \
-                 `StaffTicket`, everyone else `PublicTicket`.",
-            ))
-            .into()
+        super::by_audience::any_of::<StaffTicket, PublicTicket>(
+            "A ticket as the caller's audience sees it: staff (clerks, supervisors) get \
+             `StaffTicket`, everyone else `PublicTicket`.",
+        )
     }
 }
 
@@ -88,15 +84,7 @@ impl ToSchema for TicketView<'_> {
     }
 
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        use utoipa::PartialSchema;
-        for (name, schema) in [
-            (StaffTicket::name(), StaffTicket::schema()),
-            (PublicTicket::name(), PublicTicket::schema()),
-        ] {
-            schemas.push((name.into_owned(), schema));
-        }
-        StaffTicket::schemas(schemas);
-        PublicTicket::schemas(schemas);
+        super::by_audience::register::<StaffTicket, PublicTicket>(schemas);
     }
 }
 

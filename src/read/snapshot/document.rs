@@ -9,8 +9,8 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
-use utoipa::openapi::schema::{AnyOfBuilder, Schema};
-use utoipa::openapi::{Ref, RefOr};
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use super::{CentreInfo, ServiceSummary};
@@ -18,7 +18,7 @@ use crate::domain::event::{Alert, ClerkRef, CounterStatus, DossierStats};
 use crate::domain::ids::{CounterId, ServiceId};
 use crate::domain::spec::{Mode, PriorityClass};
 use crate::domain::state::RecentCall;
-use crate::view::{StaffTicket, TicketView};
+use crate::view::{by_audience, StaffTicket, TicketView};
 
 /// The lobby as everyone may see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -89,14 +89,10 @@ impl SnapshotView<'_> {
 
 impl PartialSchema for SnapshotView<'_> {
     fn schema() -> RefOr<Schema> {
-        AnyOfBuilder::new()
-            .item(Ref::from_schema_name(StaffSnapshot::name()))
-            .item(Ref::from_schema_name(PublicSnapshot::name()))
-            .description(Some(
-                "The lobby's snapshot: `StaffSnapshot` for clerk and supervisor tokens, \
-                 `PublicSnapshot` for everyone else.",
-            ))
-            .into()
+        by_audience::any_of::<StaffSnapshot, PublicSnapshot>(
+            "The lobby's snapshot: `StaffSnapshot` for clerk and supervisor tokens, \
+             `PublicSnapshot` for everyone else.",
+        )
     }
 }
 
@@ -106,14 +102,7 @@ impl ToSchema for SnapshotView<'_> {
     }
 
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        for (name, schema) in [
-            (StaffSnapshot::name(), StaffSnapshot::schema()),
-            (PublicSnapshot::name(), PublicSnapshot::schema()),
-        ] {
-            schemas.push((name.into_owned(), schema));
-        }
-        StaffSnapshot::schemas(schemas);
-        PublicSnapshot::schemas(schemas);
+        by_audience::register::<StaffSnapshot, PublicSnapshot>(schemas);
     }
 }
 
