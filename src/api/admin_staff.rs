@@ -18,7 +18,7 @@ use super::admin::{apply, field_error};
 use super::app::AppState;
 use super::auth::Principal;
 use super::error::{ApiError, ApiJson, ApiResult, ErrorBody};
-use super::pin_checks::{locked_out_text, tries_left_text, PinCheck};
+use super::pin_attempt::{locked_out_text, tries_left_text, PinCheck};
 use crate::domain::admin::AdminChange;
 use crate::domain::admin_roster::StaffEntry;
 use crate::domain::ids::StaffId;

@@ -26,6 +26,7 @@ pub mod links;
 pub mod meta;
 pub mod openapi;
 pub mod pages;
+pub mod pin_attempt;
 pub mod pin_checks;
 pub mod print;
 pub mod remote;

@@ -17,7 +17,7 @@ use super::app::AppState;
 use super::auth::Principal;
 use super::command::{audience, run};
 use super::error::{ApiError, ApiJson, ApiResult, ErrorBody};
-use super::pin_checks::{locked_out_text, tries_left_text, PinCheck};
+use super::pin_attempt::{locked_out_text, tries_left_text, PinCheck};
 use super::views::OwnedTicketView;
 use crate::domain::event::ClerkRef;
 use crate::domain::ids::{CounterId, StaffId};
